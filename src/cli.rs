@@ -1,0 +1,257 @@
+//! The command line: arguments parsed once into validated values, then handed to the
+//! library. Exit codes: 0 success, 1 runtime failure (e.g. cannot write outputs), 2 invalid
+//! input (scenario or arguments), 130 interrupted.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+
+use crate::bench;
+use crate::engine::RunControl;
+use crate::run;
+use crate::scenario::{self, Scenario};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILURE: i32 = 1;
+pub const EXIT_BAD_INPUT: i32 = 2;
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+static CONTROL: RunControl = RunControl::new();
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cwsim",
+    version,
+    about = "Discrete-event simulator of a Project Clearwater IMS deployment",
+    long_about = "Discrete-event simulator of a Project Clearwater IMS deployment: replays call \
+                  loads against a simulated deployment and predicts latency, capacity and outage \
+                  impact. Same scenario + seed => byte-identical outputs.",
+    after_help = "Examples:\n  cwsim run scenarios/default.toml\n  cwsim validate scenarios/*.toml\n  cwsim bench"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a scenario and write summary.json, CSV files and a report.
+    #[command(after_help = "Examples:\n  cwsim run scenarios/default.toml\n  \
+                            cwsim run scenarios/mmc.toml --replications 20 --threads 2 --out /tmp/mmc\n  \
+                            cwsim run scenarios/mmc.toml --seed 7")]
+    Run(RunArgs),
+    /// Check scenario files; report every problem with file, line, key and rule.
+    #[command(
+        after_help = "Examples:\n  cwsim validate scenarios/*.toml\n\nExit code 0 if all files are valid, 2 otherwise."
+    )]
+    Validate {
+        /// Scenario files to check.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Measure engine speed on the M/M/10 model at ρ = 0.8 (median of several runs).
+    #[command(after_help = "Examples:\n  cwsim bench\n  cwsim bench --customers 1000000 --runs 3")]
+    Bench(BenchArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Scenario file (TOML).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+    /// Override simulation.seed.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub seed: Option<u64>,
+    /// Override simulation.replications.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub replications: Option<u32>,
+    /// Output directory [default: output.dir, else outputs/<scenario name>/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads for replications [default: one per core]. Never changes the results.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// No progress bar and no report on stdout (files are still written).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// Customers per run.
+    #[arg(long, default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(1_000..=1_000_000_000))]
+    pub customers: u64,
+    /// Timed runs (the median is reported).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub runs: u32,
+}
+
+/// Parses the arguments and runs; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                EXIT_BAD_INPUT
+            } else {
+                EXIT_OK
+            };
+        }
+    };
+    match cli.command {
+        Command::Run(args) => cmd_run(&args),
+        Command::Validate { files } => cmd_validate(&files),
+        Command::Bench(args) => cmd_bench(&args),
+    }
+}
+
+fn load(path: &Path) -> Result<Scenario, i32> {
+    scenario::load(path).map_err(|errors| {
+        eprintln!("{errors}");
+        EXIT_BAD_INPUT
+    })
+}
+
+fn cmd_validate(files: &[PathBuf]) -> i32 {
+    let mut code = EXIT_OK;
+    for f in files {
+        match load(f) {
+            Ok(s) => println!(
+                "ok: {} (scenario \"{}\", model {:?}, load {})",
+                f.display(),
+                s.name,
+                s.simulation.model,
+                s.load.name()
+            ),
+            Err(c) => code = c,
+        }
+    }
+    code
+}
+
+fn show_progress(quiet: bool) -> bool {
+    !quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+}
+
+fn cmd_run(args: &RunArgs) -> i32 {
+    let mut scenario = match load(&args.scenario) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if let Some(seed) = args.seed {
+        scenario.simulation.seed = seed;
+    }
+    if let Some(r) = args.replications {
+        scenario.simulation.replications = r;
+    }
+    let out_dir = args
+        .out
+        .clone()
+        .or_else(|| scenario.output.dir.as_ref().map(PathBuf::from))
+        .unwrap_or_else(|| Path::new("outputs").join(&scenario.name));
+
+    // First Ctrl-C: stop the simulation and write nothing; a second one kills at once.
+    let _ = ctrlc::set_handler(|| {
+        if CONTROL.interrupt.swap(true, Ordering::SeqCst) {
+            std::process::exit(EXIT_INTERRUPTED);
+        }
+    });
+
+    let total_ns = scenario
+        .simulation
+        .duration
+        .as_ns()
+        .saturating_mul(scenario.simulation.replications as u64);
+    let started = Instant::now();
+    let done = AtomicBool::new(false);
+    let threads = args.threads.map(usize::from);
+    let outcome = std::thread::scope(|scope| {
+        if show_progress(args.quiet) {
+            scope.spawn(|| progress_bar(total_ns, &done));
+        }
+        let r = run::execute(&scenario, threads, &CONTROL);
+        done.store(true, Ordering::SeqCst);
+        r
+    });
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return EXIT_FAILURE;
+        }
+    };
+    if outcome.interrupted {
+        eprintln!("interrupted: no output files were written");
+        return EXIT_INTERRUPTED;
+    }
+    let wall = started.elapsed().as_secs_f64();
+    match outcome.files.write_all(&out_dir) {
+        Ok(paths) => {
+            if !args.quiet {
+                if let Some(report) = outcome.files.get("report.txt") {
+                    print!("{}", String::from_utf8_lossy(report));
+                }
+                println!(
+                    "\n{} events in {wall:.2} s ({:.2} M events/s); wrote {}:",
+                    outcome.events,
+                    outcome.events as f64 / wall / 1e6,
+                    out_dir.display()
+                );
+                for p in paths {
+                    println!("  {}", p.display());
+                }
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            EXIT_FAILURE
+        }
+    }
+}
+
+fn progress_bar(total_ns: u64, done: &AtomicBool) {
+    let bar = indicatif::ProgressBar::new(total_ns.max(1));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} simulating [{bar:40}] {percent}% elapsed {elapsed} eta {eta}",
+        )
+        .expect("static template")
+        .progress_chars("=> "),
+    );
+    while !done.load(Ordering::SeqCst) {
+        bar.set_position(CONTROL.progress_ns.load(Ordering::Relaxed));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bar.finish_and_clear();
+}
+
+fn cmd_bench(args: &BenchArgs) -> i32 {
+    println!(
+        "M/M/10, λ = 8/s, μ = 1/s (ρ = 0.8), {} customers per run, {} runs, single thread",
+        args.customers, args.runs
+    );
+    let mut runs = Vec::new();
+    for seed in 1..=args.runs as u64 {
+        let r = bench::mmc_once(args.customers, seed);
+        println!(
+            "  run {seed}: {:.3} s  {:>12.0} customers/s  {:>12.0} events/s",
+            r.wall_s,
+            r.customers_per_s(),
+            r.events_per_s()
+        );
+        runs.push(r);
+    }
+    let med = |f: fn(&bench::BenchRun) -> f64| bench::median(runs.iter().map(f).collect());
+    println!(
+        "median: {:.3} s  {:.0} customers/s  {:.0} events/s",
+        med(|r| r.wall_s),
+        med(|r| r.customers_per_s()),
+        med(|r| r.events_per_s())
+    );
+    EXIT_OK
+}

@@ -1,0 +1,13 @@
+//! cwsim: a discrete-event simulator of a Project Clearwater IMS deployment.
+//!
+//! See ARCHITECTURE.md for the bird's-eye view and the code map.
+
+pub mod bench;
+pub mod cli;
+pub mod engine;
+pub mod metrics;
+pub mod model;
+pub mod report;
+pub mod run;
+pub mod scenario;
+pub mod sweep;

@@ -1,0 +1,4 @@
+//! Simulated worlds. `service_centre` is the CPU of every node.
+
+pub mod queue;
+pub mod service_centre;

@@ -1,0 +1,7 @@
+//! Run outputs: summary.json, CSV files, the text report; written atomically.
+
+pub mod common;
+pub mod files;
+pub mod queue;
+
+pub use files::OutputFiles;

@@ -1,0 +1,41 @@
+//! `cwsim run`: scenario → replications → rendered outputs. No printing here; the CLI
+//! decides what to show.
+
+use crate::engine::RunControl;
+use crate::model::queue::{self, QueueParams};
+use crate::report::{self, OutputFiles};
+use crate::scenario::{ModelKind, Scenario};
+use crate::sweep::replicate;
+
+/// What a finished (or interrupted) run produced.
+pub struct RunOutcome {
+    pub files: OutputFiles,
+    pub interrupted: bool,
+    pub events: u64,
+}
+
+/// Runs every replication of `scenario` on `threads` threads and renders the outputs.
+pub fn execute(
+    scenario: &Scenario,
+    threads: Option<usize>,
+    control: &RunControl,
+) -> anyhow::Result<RunOutcome> {
+    match scenario.simulation.model {
+        ModelKind::Queue => {
+            let params = QueueParams::from_scenario(scenario);
+            let results = replicate(scenario.simulation.replications, threads, |rep| {
+                queue::run(&params, rep, control)
+            })?;
+            Ok(RunOutcome {
+                interrupted: results.iter().any(|r| r.interrupted),
+                events: results.iter().map(|r| r.events).sum(),
+                files: report::queue::render(scenario, &results),
+            })
+        }
+        ModelKind::Clearwater => anyhow::bail!(
+            "scenario {}: the Clearwater deployment model is not available in this build yet; \
+             only simulation.model = \"queue\" runs (the file itself is valid)",
+            scenario.name
+        ),
+    }
+}

@@ -1,0 +1,596 @@
+//! The scenario schema: which keys exist, their rules and their defaults.
+//!
+//! Read top to bottom, this file is the reference of the scenario format (README.md
+//! summarises it). Defaults cite their origin in CLEARWATER_FACTS.md: [doc x.y] is the
+//! Clearwater documentation section, [src …] Clearwater's source.
+//!
+//! Every section function returns a value even when a key is invalid (using the default
+//! or a placeholder) so that validation carries on and reports every problem; the caller
+//! discards the value when any diagnostic was recorded.
+
+use crate::engine::{Dist, SimDuration};
+use crate::scenario::types::*;
+use crate::scenario::units::{parse_dist, Rate};
+use crate::scenario::walk::*;
+
+/// Limits on everything: values beyond these are almost certainly typos, and bounding them
+/// keeps time arithmetic far from overflow.
+pub const DURATION_MAX: SimDuration = SimDuration::from_secs(366 * 86_400);
+pub const REPLICATIONS_MAX: u32 = 10_000;
+pub const CORES_MAX: u32 = 1_024;
+pub const NODES_MAX: u32 = 1_000;
+pub const SERVERS_MAX: u32 = 100_000;
+pub const SUBSCRIBERS_MAX: u64 = 100_000_000;
+pub const SITES_MAX: usize = 2;
+pub const RATE_MAX_PER_S: f64 = 1e9;
+pub const SEED_MAX: u64 = i64::MAX as u64;
+
+const NS1: SimDuration = SimDuration::from_ns(1);
+const ZERO: SimDuration = SimDuration::ZERO;
+
+fn ms(v: u64) -> SimDuration {
+    SimDuration::from_ms(v)
+}
+fn secs(v: u64) -> SimDuration {
+    SimDuration::from_secs(v)
+}
+fn dist_of(text: &str) -> Dist {
+    parse_dist(text).expect("built-in default distribution")
+}
+fn any_duration() -> impl Fn(&toml::de::DeValue) -> Result<SimDuration, String> {
+    duration_in(ZERO, DURATION_MAX)
+}
+fn positive_duration() -> impl Fn(&toml::de::DeValue) -> Result<SimDuration, String> {
+    duration_in(NS1, DURATION_MAX)
+}
+
+const TIER_NAMES: [&str; 5] = ["bono", "sprout", "homestead", "homer", "ralf"];
+
+fn tier_of(name: &str) -> Tier {
+    Tier::ALL[TIER_NAMES
+        .iter()
+        .position(|n| *n == name)
+        .expect("validated tier name")]
+}
+
+/// Walks the whole document. Check `ctx.has_errors()` before using the result.
+pub fn scenario(root: &Table, default_name: &str, hash: String) -> Scenario {
+    let name = root.or("name", default_name.to_string(), &string);
+    let description = root.or("description", String::new(), &string);
+    let simulation = simulation(root.table("simulation"));
+    let queue = queue(root, simulation.model);
+    let sites = sites(root, simulation.model);
+    let costs = costs(root.table("costs"));
+    let network = network(root.table("network"));
+    let dns = dns(root.table("dns"), sites.len().max(1));
+    let sip = sip(root.table("sip"));
+    let pool = pool(root.table("pool"));
+    let throttling = throttling(root.table("throttling"));
+    let load = load(root, simulation.model);
+    let faults = root
+        .tables("fault")
+        .into_iter()
+        .map(|t| fault(t, &sites, &simulation))
+        .collect();
+    let output = output(root.table("output"));
+    Scenario {
+        name,
+        description,
+        hash,
+        simulation,
+        queue,
+        sites,
+        costs,
+        network,
+        dns,
+        sip,
+        pool,
+        throttling,
+        load,
+        faults,
+        output,
+    }
+}
+
+fn simulation(t: Table) -> Simulation {
+    let model = match t.or("model", "clearwater", &one_of(&["clearwater", "queue"])) {
+        "queue" => ModelKind::Queue,
+        _ => ModelKind::Clearwater,
+    };
+    let duration = t.req("duration", &positive_duration()).unwrap_or(secs(1));
+    let mut warmup = t.or("warmup", ZERO, &any_duration());
+    if warmup >= duration && t.span_of("warmup").is_some() {
+        t.error(
+            "warmup",
+            format!("must be shorter than simulation.duration ({duration}), got {warmup}"),
+        );
+        warmup = ZERO;
+    }
+    let seed = t.or("seed", 1, &u64_in(0, SEED_MAX));
+    let replications = t.or("replications", 1, &u32_in(1, REPLICATIONS_MAX));
+    // Clearwater's SNMP statistics use 5 s periods [doc 8.32].
+    let sample_interval = t.or(
+        "sample_interval",
+        secs(5),
+        &duration_in(ms(1), DURATION_MAX),
+    );
+    let unlimited_cpu = t.or("unlimited_cpu", false, &boolean);
+    t.finish();
+    Simulation {
+        model,
+        duration,
+        warmup,
+        seed,
+        replications,
+        sample_interval,
+        unlimited_cpu,
+    }
+}
+
+fn queue(root: &Table, model: ModelKind) -> Option<QueueModel> {
+    let t = root.table("queue");
+    let present = t.is_present();
+    let servers = t.req("servers", &u32_in(1, SERVERS_MAX)).unwrap_or(1);
+    let service = t.req("service", &dist).unwrap_or(Dist::Const(NS1));
+    match (model, present) {
+        (ModelKind::Queue, _) => {
+            t.finish();
+            Some(QueueModel { servers, service })
+        }
+        (ModelKind::Clearwater, true) => {
+            root.error(
+                "queue",
+                "[queue] is only used with simulation.model = \"queue\"",
+            );
+            None
+        }
+        (ModelKind::Clearwater, false) => None,
+    }
+}
+
+fn sites(root: &Table, model: ModelKind) -> Vec<Site> {
+    let tables = root.tables("site");
+    let n = tables.len();
+    let mut sites: Vec<Site> = Vec::new();
+    for (i, t) in tables.into_iter().enumerate() {
+        let name = t.or("name", format!("site{}", i + 1), &string);
+        if sites.iter().any(|s| s.name == name) {
+            t.error(
+                "name",
+                format!("site names must be unique; \"{name}\" is used twice"),
+            );
+        }
+        let mut tiers = [TierSize { nodes: 1, cores: 1 }; 5];
+        for (k, tier) in Tier::ALL.iter().enumerate() {
+            let tt = t.table(TIER_NAMES[k]);
+            // Ralf (billing) is optional and absent by default; a site needs at least one
+            // Bono, Sprout and Homestead; Homer may be absent (no MMTEL simservs).
+            let (min_nodes, default_nodes) = match tier {
+                Tier::Ralf => (0, 0),
+                Tier::Homer => (0, 1),
+                _ => (1, 1),
+            };
+            let nodes = tt.or("nodes", default_nodes, &u32_in(min_nodes, NODES_MAX));
+            let cores = tt.or("cores", 1, &u32_in(1, CORES_MAX));
+            tt.finish();
+            tiers[k] = TierSize { nodes, cores };
+        }
+        t.finish();
+        sites.push(Site { name, tiers });
+    }
+    match model {
+        ModelKind::Clearwater if n == 0 => {
+            root.error("site", "a Clearwater scenario needs at least one [[site]]")
+        }
+        ModelKind::Queue if n > 0 => root.error(
+            "site",
+            "[[site]] is not used with simulation.model = \"queue\"",
+        ),
+        _ if n > SITES_MAX => root.error(
+            "site",
+            format!("at most {SITES_MAX} sites are supported, got {n}"),
+        ),
+        _ => {}
+    }
+    sites
+}
+
+fn costs(t: Table) -> Costs {
+    // Calibrated against the published capacity figures: see docs/calibration.md.
+    let c = |key: &'static str, default: &str| t.or(key, dist_of(default), &dist);
+    let costs = Costs {
+        bono_message: c("bono_message", "gamma(150us, 0.5)"),
+        sprout_request: c("sprout_request", "gamma(600us, 0.5)"),
+        sprout_continuation: c("sprout_continuation", "gamma(150us, 0.5)"),
+        sprout_response: c("sprout_response", "gamma(200us, 0.5)"),
+        memcached_op: c("memcached_op", "gamma(20us, 0.5)"),
+        chronos_op: c("chronos_op", "gamma(100us, 0.5)"),
+        homestead_request: c("homestead_request", "gamma(300us, 0.5)"),
+        homestead_hss: c("homestead_hss", "gamma(200us, 0.5)"),
+        homer_request: c("homer_request", "gamma(300us, 0.5)"),
+        ralf_request: c("ralf_request", "gamma(300us, 0.5)"),
+    };
+    t.finish();
+    costs
+}
+
+fn network(t: Table) -> Network {
+    let c = |key: &'static str, default: &str| t.or(key, dist_of(default), &dist);
+    let n = Network {
+        access: c("access", "lognormal(5ms, 0.3)"),
+        intra_site: c("intra_site", "lognormal(250us, 0.3)"),
+        inter_site: c("inter_site", "lognormal(25ms, 0.1)"),
+        cassandra: c("cassandra", "lognormal(1ms, 0.5)"),
+        hss: t.opt("hss", &dist),
+    };
+    t.finish();
+    n
+}
+
+fn dns(t: Table, site_count: usize) -> Dns {
+    let mode = match t.or("mode", "static", &one_of(&["static", "latency-based"])) {
+        "latency-based" => DnsMode::LatencyBased,
+        _ => DnsMode::Static,
+    };
+    let server_latency = t.or("server_latency", dist_of("500us"), &dist);
+    // Zone default TTL 5 min [doc 8.28]; GR recommends 30 s for the Bono record [doc 8.46].
+    let ttl = t.or("ttl", secs(300), &any_duration());
+    let bono_ttl = t.or("bono_ttl", ttl, &any_duration());
+    // Empty answers cached 300 s, stale answers extended by 30 s, 600 ms query timeout
+    // [src cpp-common:dnscachedresolver.cpp].
+    let negative_ttl = t.or("negative_ttl", secs(300), &any_duration());
+    let stale_extension = t.or("stale_extension", secs(30), &positive_duration());
+    let query_timeout = t.or("query_timeout", ms(600), &positive_duration());
+    let health_check_interval = t.or("health_check_interval", secs(10), &any_duration());
+    let health_check_failures = t.or("health_check_failures", 3, &u32_in(0, 100));
+    let even = vec![1.0 / site_count as f64; site_count];
+    let site_split = match t.opt("site_split", &array_of(probability)) {
+        None => even,
+        Some(split) if split.len() != site_count => {
+            t.error(
+                "site_split",
+                format!(
+                    "needs one fraction per site ({site_count}), got {}",
+                    split.len()
+                ),
+            );
+            even
+        }
+        Some(split) if (split.iter().sum::<f64>() - 1.0).abs() > 1e-9 => {
+            t.error(
+                "site_split",
+                format!("fractions must sum to 1, got {}", split.iter().sum::<f64>()),
+            );
+            even
+        }
+        Some(split) => split,
+    };
+    t.finish();
+    Dns {
+        mode,
+        server_latency,
+        ttl,
+        bono_ttl,
+        negative_ttl,
+        stale_extension,
+        query_timeout,
+        health_check_interval,
+        health_check_failures,
+        site_split,
+    }
+}
+
+fn sip(t: Table) -> Sip {
+    let s = Sip {
+        reg_max_expires: t.or("reg_max_expires", secs(300), &positive_duration()), // [doc 8.21]
+        transaction_timeout: t.or("transaction_timeout", secs(32), &positive_duration()), // 64·T1 [pjsip]
+        tcp_connect_timeout: t.or("tcp_connect_timeout", ms(2000), &positive_duration()), // [doc 8.21]
+        queue_timeout: t.or("queue_timeout", ms(4000), &positive_duration()), // [src thread_dispatcher]
+        max_targets: t.or("max_targets", 5, &u32_in(1, 100)),                 // [src basicproxy]
+        challenge_reregister: t.or("challenge_reregister", true, &boolean),
+        register_retry: t.or("register_retry", secs(300), &any_duration()), // [doc 8.46.3]
+    };
+    t.finish();
+    s
+}
+
+fn pool(t: Table) -> Pool {
+    let p = Pool {
+        upstream_connections: t.or("upstream_connections", 50, &u32_in(1, 10_000)), // [doc 8.21]
+        upstream_recycle: t.or("upstream_recycle", secs(600), &positive_duration()), // [src]
+        sip_blacklist: t.or("sip_blacklist", secs(30), &any_duration()),            // [doc 8.21]
+        http_blacklist: t.or("http_blacklist", secs(30), &any_duration()),          // [doc 8.21]
+        graylist: t.or("graylist", secs(30), &any_duration()), // [src baseresolver]
+        http_attempts: t.or("http_attempts", 2, &u32_in(1, 10)), // [src httpclient]
+        http_timeout: t.or("http_timeout", ms(1200), &positive_duration()), // [src sprout init.d]
+        http_connect_timeout_local: t.or(
+            "http_connect_timeout_local",
+            ms(50),
+            &positive_duration(),
+        ),
+        http_connect_timeout_remote: t.or(
+            "http_connect_timeout_remote",
+            ms(250),
+            &positive_duration(),
+        ),
+    };
+    t.finish();
+    p
+}
+
+fn throttling(t: Table) -> Throttling {
+    let profile = match t.or("profile", "documented", &one_of(&["documented", "later"])) {
+        "later" => ThrottleProfile::Later,
+        _ => ThrottleProfile::Documented,
+    };
+    // Documented era [doc 8.21]: 100 ms, 1000 tokens, 250/s per core, min 10/s, no max.
+    // Later era [src sprout:main.cpp since Nov 2017]: 10 ms, 2000/s initial and maximum.
+    let (target, init, max_rate) = match profile {
+        ThrottleProfile::Documented => (ms(100), 250.0, None),
+        ThrottleProfile::Later => (ms(10), 2000.0, Some(Rate::per_second(2000.0))),
+    };
+    let tiers = t
+        .or(
+            "tiers",
+            vec!["bono", "sprout", "homestead"],
+            &array_of(one_of(&["bono", "sprout", "homestead"])),
+        )
+        .into_iter()
+        .map(tier_of)
+        .collect();
+    let target_latency = t.or("target_latency", target, &positive_duration());
+    let max_tokens = t.or("max_tokens", 1000, &u32_in(1, 100_000_000));
+    let init_token_rate_per_core = t.or(
+        "init_token_rate",
+        Rate::per_second(init),
+        &rate_in(RATE_MAX_PER_S),
+    );
+    let min_token_rate = t.or(
+        "min_token_rate",
+        Rate::per_second(10.0),
+        &rate_in(RATE_MAX_PER_S),
+    );
+    let max_token_rate = match t.opt("max_token_rate", &rate) {
+        Some(r) if r.as_per_second() == 0.0 => None,
+        Some(r) => Some(r),
+        None => max_rate,
+    };
+    if let Some(max) = max_token_rate {
+        if max < min_token_rate {
+            t.error(
+                "max_token_rate",
+                format!("must be ≥ min_token_rate ({min_token_rate}), got {max}"),
+            );
+        }
+    }
+    t.finish();
+    Throttling {
+        profile,
+        tiers,
+        target_latency,
+        max_tokens,
+        init_token_rate_per_core,
+        min_token_rate,
+        max_token_rate,
+    }
+}
+
+fn subscribers(t: &Table) -> u64 {
+    t.req("subscribers", &u64_in(1, SUBSCRIBERS_MAX))
+        .unwrap_or(2)
+}
+
+fn load(root: &Table, model: ModelKind) -> Load {
+    let t = root.table("load");
+    let profiles: &[&'static str] = match model {
+        ModelKind::Queue => &["poisson"],
+        ModelKind::Clearwater => &["sip-stress", "core-only", "rate"],
+    };
+    let Some(chosen) = t.req("profile", &one_of(profiles)) else {
+        // Which keys are valid depends on the profile: without a valid one, don't guess.
+        if !t.is_present() {
+            root.error("load", "missing required table [load]");
+        }
+        return Load::Poisson {
+            rate: Rate::per_second(1.0),
+            stop_at: None,
+        };
+    };
+    let load = match chosen {
+        "poisson" => Load::Poisson {
+            rate: t
+                .req("rate", &rate_in(RATE_MAX_PER_S))
+                .unwrap_or(Rate::per_second(1.0)),
+            stop_at: t.opt("stop_at", &any_duration()),
+        },
+        // [doc 8.56], clearwater-sip-stress: pairs, 0–600 s start, 5 min re-register, a call
+        // with probability 0.167 per cycle, 6 s answer, 24 s talk.
+        "sip-stress" => {
+            let subscribers = subscribers(&t);
+            if subscribers % 2 == 1 {
+                t.error(
+                    "subscribers",
+                    format!("must be even (the stress profile runs pairs), got {subscribers}"),
+                );
+            }
+            Load::SipStress {
+                subscribers,
+                start_spread: t.or("start_spread", secs(600), &any_duration()),
+                reregister: t.or("reregister", secs(300), &positive_duration()),
+                call_probability: t.or("call_probability", 0.167, &probability),
+                answer_after: t.or("answer_after", secs(6), &any_duration()),
+                talk: t.or("talk", secs(24), &any_duration()),
+            }
+        }
+        // [src clearwater-perf-utils]: 1.3 BHCA, 2 re-registers per hour, 5 s calls answered
+        // after 2.3 s.
+        "core-only" => Load::CoreOnly {
+            subscribers: subscribers(&t),
+            bhca: t.or("bhca", 1.3, &number_in(0.0, 1000.0)),
+            reregisters_per_hour: t.or("reregisters_per_hour", 2.0, &number_in(0.0, 3600.0)),
+            answer_after: t.or("answer_after", ms(2300), &any_duration()),
+            call_length: t.or("call_length", secs(5), &any_duration()),
+        },
+        _ => Load::Rate {
+            subscribers: subscribers(&t),
+            rate: t
+                .req("rate", &rate_in(RATE_MAX_PER_S))
+                .unwrap_or(Rate::per_second(1.0)),
+            rate_increase: t.opt("rate_increase", &rate_in(RATE_MAX_PER_S)),
+            rate_interval: t.or("rate_interval", secs(10), &positive_duration()),
+            rate_max: t.opt("rate_max", &rate_in(RATE_MAX_PER_S)),
+            limit: t.or("limit", 10_000, &u64_in(1, SUBSCRIBERS_MAX)),
+            max_calls: t.opt("max_calls", &u64_in(1, u32::MAX as u64)),
+            answer_after: t.or("answer_after", secs(1), &any_duration()),
+            call_length: t.or("call_length", secs(10), &any_duration()),
+        },
+    };
+    t.finish();
+    load
+}
+
+fn site_index(t: &Table, key: &'static str, sites: &[Site]) -> usize {
+    let Some(name) = t.req(key, &string) else {
+        return 0;
+    };
+    match sites.iter().position(|s| s.name == name) {
+        Some(i) => i,
+        None => {
+            let names: Vec<&str> = sites.iter().map(|s| s.name.as_str()).collect();
+            t.error(
+                key,
+                format!("unknown site \"{name}\"; sites: {}", names.join(", ")),
+            );
+            0
+        }
+    }
+}
+
+/// A node reference: site, tier and index within the tier (checked against the counts).
+fn node_ref(t: &Table, sites: &[Site]) -> (usize, Tier, u32) {
+    let site = site_index(t, "site", sites);
+    let tier = tier_of(t.req("tier", &one_of(&TIER_NAMES)).unwrap_or("bono"));
+    let index = t.or("index", 0, &u32_in(0, NODES_MAX));
+    if let Some(s) = sites.get(site) {
+        let nodes = s.tier(tier).nodes;
+        if index >= nodes && t.span_of("tier").is_some() {
+            t.error(
+                "index",
+                format!(
+                    "site \"{}\" has {nodes} {} node(s); index must be < {nodes}, got {index}",
+                    s.name,
+                    tier.name()
+                ),
+            );
+        }
+    }
+    (site, tier, index)
+}
+
+fn mode(t: &Table) -> FailureMode {
+    match t.or("mode", "loud", &one_of(&["loud", "silent"])) {
+        "silent" => FailureMode::Silent,
+        _ => FailureMode::Loud,
+    }
+}
+
+fn fault(t: Table, sites: &[Site], sim: &Simulation) -> Fault {
+    let at = t.req("at", &any_duration()).unwrap_or(ZERO);
+    if at >= sim.duration && t.span_of("at").is_some() {
+        t.error(
+            "at",
+            format!(
+                "must be before the end of the run ({}), got {at}",
+                sim.duration
+            ),
+        );
+    }
+    let until = t.opt("until", &any_duration());
+    if let Some(u) = until {
+        if u <= at {
+            t.error("until", format!("must be after `at` ({at}), got {u}"));
+        }
+    }
+    let kinds = [
+        "node-crash",
+        "site-failure",
+        "dns-failure",
+        "partition",
+        "block-port",
+        "latency",
+        "cpu-slowdown",
+        "scale",
+    ];
+    let Some(chosen) = t.req("kind", &one_of(&kinds)) else {
+        // The valid keys depend on the kind: without a valid one, don't guess.
+        return Fault {
+            at,
+            until,
+            kind: FaultKind::DnsFailure,
+        };
+    };
+    let kind = match chosen {
+        "node-crash" => {
+            let (site, tier, index) = node_ref(&t, sites);
+            FaultKind::NodeCrash {
+                site,
+                tier,
+                index,
+                mode: mode(&t),
+            }
+        }
+        "site-failure" => FaultKind::SiteFailure {
+            site: site_index(&t, "site", sites),
+            mode: mode(&t),
+        },
+        "dns-failure" => FaultKind::DnsFailure,
+        "partition" => {
+            if sites.len() < 2 {
+                t.error("kind", "a partition needs two sites");
+            }
+            FaultKind::Partition
+        }
+        "block-port" => FaultKind::BlockPort {
+            from: tier_of(t.req("from", &one_of(&TIER_NAMES)).unwrap_or("bono")),
+            to: tier_of(t.req("to", &one_of(&TIER_NAMES)).unwrap_or("bono")),
+            port: t.req("port", &u32_in(1, 65_535)).unwrap_or(1) as u16,
+            between_sites: t.or("between_sites", false, &boolean),
+        },
+        "latency" => FaultKind::Latency {
+            extra: t.req("extra", &positive_duration()).unwrap_or(NS1),
+            between_sites: t.or("between_sites", true, &boolean),
+        },
+        "cpu-slowdown" => {
+            let (site, tier, index) = node_ref(&t, sites);
+            let factor = t.req("factor", &positive).unwrap_or(1.0);
+            FaultKind::CpuSlowdown {
+                site,
+                tier,
+                index,
+                factor,
+            }
+        }
+        _ => {
+            let site = site_index(&t, "site", sites);
+            let tier = tier_of(t.req("tier", &one_of(&TIER_NAMES)).unwrap_or("sprout"));
+            FaultKind::Scale {
+                site,
+                tier,
+                nodes: t.req("nodes", &u32_in(0, NODES_MAX)).unwrap_or(1),
+            }
+        }
+    };
+    t.finish();
+    Fault { at, until, kind }
+}
+
+fn output(t: Table) -> Output {
+    let o = Output {
+        dir: t.opt("dir", &string),
+        timeseries: t.or("timeseries", true, &boolean),
+        plots: t.or("plots", true, &boolean),
+        sipp_stats: t.or("sipp_stats", false, &boolean),
+    };
+    t.finish();
+    o
+}

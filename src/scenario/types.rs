@@ -1,0 +1,339 @@
+//! Validated scenario: typed values only, every invariant the model relies on already
+//! checked (non-zero counts, finite rates, warm-up < duration, probabilities in [0, 1]).
+//! Defaults come from Clearwater's documentation and source, as listed in
+//! `CLEARWATER_FACTS.md`; each default names its origin where it is set (`schema.rs`).
+
+use crate::engine::{Dist, SimDuration, SimTime};
+use crate::scenario::units::Rate;
+
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// SHA-256 of the scenario bytes plus any overrides, hex.
+    pub hash: String,
+    pub simulation: Simulation,
+    pub queue: Option<QueueModel>,
+    pub sites: Vec<Site>,
+    pub costs: Costs,
+    pub network: Network,
+    pub dns: Dns,
+    pub sip: Sip,
+    pub pool: Pool,
+    pub throttling: Throttling,
+    pub load: Load,
+    pub faults: Vec<Fault>,
+    pub output: Output,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ModelKind {
+    /// A single M/M/c-style service centre (validation of the engine).
+    Queue,
+    /// The Clearwater deployment.
+    Clearwater,
+}
+
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    pub model: ModelKind,
+    pub duration: SimDuration,
+    pub warmup: SimDuration,
+    pub seed: u64,
+    pub replications: u32,
+    pub sample_interval: SimDuration,
+    /// Remove every CPU limit (the documentation's "unlimited capacity" assumption).
+    pub unlimited_cpu: bool,
+}
+
+impl Simulation {
+    pub fn end(&self) -> SimTime {
+        SimTime::ZERO + self.duration
+    }
+    pub fn warmup_end(&self) -> SimTime {
+        SimTime::ZERO + self.warmup
+    }
+}
+
+/// `[queue]`: one service centre with `servers` servers and i.i.d. service times.
+#[derive(Clone, Debug)]
+pub struct QueueModel {
+    pub servers: u32,
+    pub service: Dist,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Tier {
+    Bono,
+    Sprout,
+    Homestead,
+    Homer,
+    Ralf,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 5] = [
+        Tier::Bono,
+        Tier::Sprout,
+        Tier::Homestead,
+        Tier::Homer,
+        Tier::Ralf,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Bono => "bono",
+            Tier::Sprout => "sprout",
+            Tier::Homestead => "homestead",
+            Tier::Homer => "homer",
+            Tier::Ralf => "ralf",
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct TierSize {
+    pub nodes: u32,
+    pub cores: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub name: String,
+    /// Indexed by `Tier as usize`.
+    pub tiers: [TierSize; 5],
+}
+
+impl Site {
+    pub fn tier(&self, tier: Tier) -> TierSize {
+        self.tiers[tier as usize]
+    }
+}
+
+/// CPU cost per unit of work, by node role. Each is a distribution of core-time.
+#[derive(Clone, Debug)]
+pub struct Costs {
+    /// Bono: relaying one SIP message (request or response) in either direction.
+    pub bono_message: Dist,
+    /// Sprout: receiving and processing one SIP request up to its first blocking I/O.
+    pub sprout_request: Dist,
+    /// Sprout: resuming a request's processing after a blocking I/O completes.
+    pub sprout_continuation: Dist,
+    /// Sprout: relaying one SIP response.
+    pub sprout_response: Dist,
+    /// memcached (on a Sprout node): one get/set/add/CAS/delete.
+    pub memcached_op: Dist,
+    /// Chronos (on a Sprout node): one timer set/update/delete, or one replica's pop.
+    pub chronos_op: Dist,
+    /// Homestead: one HTTP request answered from its cache.
+    pub homestead_request: Dist,
+    /// Homestead: extra work when the request needs a Diameter exchange with the HSS.
+    pub homestead_hss: Dist,
+    /// Homer: one XCAP (HTTP) request.
+    pub homer_request: Dist,
+    /// Ralf: one billing (HTTP) request.
+    pub ralf_request: Dist,
+}
+
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// One-way delay between a UE and its Bono.
+    pub access: Dist,
+    /// One-way delay between two nodes of one site.
+    pub intra_site: Dist,
+    /// One-way delay between the sites.
+    pub inter_site: Dist,
+    /// Cassandra read/write latency seen by Homestead and Homer.
+    pub cassandra: Dist,
+    /// Round trip to an external HSS (Diameter); `None` = Homestead is the master store.
+    pub hss: Option<Dist>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum DnsMode {
+    /// Static A records, like a BIND zone.
+    Static,
+    /// Latency-based, health-checked records for the Bono name (GR, like Route 53).
+    LatencyBased,
+}
+
+#[derive(Clone, Debug)]
+pub struct Dns {
+    pub mode: DnsMode,
+    /// One-way delay from a resolver to the authoritative server.
+    pub server_latency: Dist,
+    /// TTL of the cluster records (zone default).
+    pub ttl: SimDuration,
+    /// TTL of the UE-facing Bono record.
+    pub bono_ttl: SimDuration,
+    pub negative_ttl: SimDuration,
+    /// How long a resolver keeps serving a stale answer after each failed refresh.
+    pub stale_extension: SimDuration,
+    pub query_timeout: SimDuration,
+    pub health_check_interval: SimDuration,
+    pub health_check_failures: u32,
+    /// Fraction of subscribers "near" each site (latency-based routing); sums to 1.
+    pub site_split: Vec<f64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Sip {
+    pub reg_max_expires: SimDuration,
+    /// Timer B = Timer F = 64·T1.
+    pub transaction_timeout: SimDuration,
+    pub tcp_connect_timeout: SimDuration,
+    /// Sprout rejects a request that waited longer than this in its queue.
+    pub queue_timeout: SimDuration,
+    /// Targets tried for one SIP request (transport error or 503 ⇒ next).
+    pub max_targets: u32,
+    /// Every REGISTER challenged (true), or re-REGISTERs over the existing integrity-
+    /// protected connection accepted without a challenge (false).
+    pub challenge_reregister: bool,
+    /// Back-off after a failed REGISTER before the UE tries again.
+    pub register_retry: SimDuration,
+}
+
+#[derive(Clone, Debug)]
+pub struct Pool {
+    pub upstream_connections: u32,
+    pub upstream_recycle: SimDuration,
+    pub sip_blacklist: SimDuration,
+    pub http_blacklist: SimDuration,
+    pub graylist: SimDuration,
+    pub http_attempts: u32,
+    pub http_timeout: SimDuration,
+    pub http_connect_timeout_local: SimDuration,
+    pub http_connect_timeout_remote: SimDuration,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ThrottleProfile {
+    /// Late 2015 – mid 2017, matching the documented defaults.
+    Documented,
+    /// Since Nov 2017 (Sprout code defaults).
+    Later,
+}
+
+#[derive(Clone, Debug)]
+pub struct Throttling {
+    pub profile: ThrottleProfile,
+    /// Tiers whose nodes run a LoadMonitor.
+    pub tiers: Vec<Tier>,
+    pub target_latency: SimDuration,
+    pub max_tokens: u32,
+    /// Initial token rate per core.
+    pub init_token_rate_per_core: Rate,
+    pub min_token_rate: Rate,
+    /// `None` = no upper limit.
+    pub max_token_rate: Option<Rate>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Load {
+    /// Poisson arrivals to the `[queue]` model.
+    Poisson {
+        rate: Rate,
+        stop_at: Option<SimDuration>,
+    },
+    /// Clearwater's SIP stress profile (pairs of subscribers).
+    SipStress {
+        subscribers: u64,
+        start_spread: SimDuration,
+        reregister: SimDuration,
+        call_probability: f64,
+        answer_after: SimDuration,
+        talk: SimDuration,
+    },
+    /// Clearwater's core-only stress profile.
+    CoreOnly {
+        subscribers: u64,
+        bhca: f64,
+        reregisters_per_hour: f64,
+        answer_after: SimDuration,
+        call_length: SimDuration,
+    },
+    /// SIPp-like: new calls at `rate`, stepped ramp, concurrency and total limits.
+    Rate {
+        subscribers: u64,
+        rate: Rate,
+        rate_increase: Option<Rate>,
+        rate_interval: SimDuration,
+        rate_max: Option<Rate>,
+        limit: u64,
+        max_calls: Option<u64>,
+        answer_after: SimDuration,
+        call_length: SimDuration,
+    },
+}
+
+impl Load {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Load::Poisson { .. } => "poisson",
+            Load::SipStress { .. } => "sip-stress",
+            Load::CoreOnly { .. } => "core-only",
+            Load::Rate { .. } => "rate",
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FailureMode {
+    /// Connections reset, connects refused: clients notice at once.
+    Loud,
+    /// Black-holed: clients notice only by timeouts.
+    Silent,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FaultKind {
+    NodeCrash {
+        site: usize,
+        tier: Tier,
+        index: u32,
+        mode: FailureMode,
+    },
+    SiteFailure {
+        site: usize,
+        mode: FailureMode,
+    },
+    DnsFailure,
+    Partition,
+    BlockPort {
+        from: Tier,
+        to: Tier,
+        port: u16,
+        between_sites: bool,
+    },
+    Latency {
+        extra: SimDuration,
+        between_sites: bool,
+    },
+    CpuSlowdown {
+        site: usize,
+        tier: Tier,
+        index: u32,
+        factor: f64,
+    },
+    Scale {
+        site: usize,
+        tier: Tier,
+        nodes: u32,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Fault {
+    pub at: SimDuration,
+    pub until: Option<SimDuration>,
+    pub kind: FaultKind,
+}
+
+#[derive(Clone, Debug)]
+pub struct Output {
+    /// `None` = `outputs/<scenario name>/`.
+    pub dir: Option<String>,
+    pub timeseries: bool,
+    pub plots: bool,
+    pub sipp_stats: bool,
+}

@@ -1,0 +1,95 @@
+//! The command line as a newcomer meets it: bundled scenarios, help, outputs.
+
+use crate::support::{cwsim, repo, stderr, stdout, temp_dir};
+
+fn scenario_files() -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(repo().join("scenarios"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| format!("scenarios/{}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    files
+}
+
+#[test]
+fn every_bundled_scenario_validates() {
+    let files = scenario_files();
+    let mut args = vec!["validate"];
+    args.extend(files.iter().map(String::as_str));
+    let out = cwsim(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out)
+            .lines()
+            .filter(|l| l.starts_with("ok: "))
+            .count(),
+        files.len()
+    );
+}
+
+#[test]
+fn every_bundled_scenario_runs() {
+    for f in scenario_files() {
+        let dir = temp_dir(&format!("run-{}", f.replace('/', "_")));
+        let out = cwsim(&["run", &f, "--quiet", "--out", dir.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{f}: {}", stderr(&out));
+        for name in ["summary.json", "latency.csv", "report.txt"] {
+            assert!(dir.join(name).is_file(), "{f}: {name} missing");
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "{f}: temporary files left: {leftovers:?}"
+        );
+    }
+}
+
+#[test]
+fn help_everywhere_with_examples() {
+    for args in [
+        &["--help"][..],
+        &["run", "--help"],
+        &["validate", "--help"],
+        &["bench", "--help"],
+    ] {
+        let out = cwsim(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(
+            stdout(&out).contains("Examples:"),
+            "{args:?} help has no examples"
+        );
+    }
+}
+
+#[test]
+fn summary_carries_the_run_identity() {
+    let dir = temp_dir("identity");
+    let out = cwsim(&[
+        "run",
+        "scenarios/mmc.toml",
+        "--quiet",
+        "--seed",
+        "5",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(v["seed"], 5);
+    assert_eq!(v["scenario"], "mmc");
+    assert_eq!(v["scenario_sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(v["fingerprint"].as_str().unwrap().len(), 16);
+    assert_eq!(
+        v["replication_fingerprints"].as_array().unwrap().len(),
+        v["replications"].as_u64().unwrap() as usize
+    );
+}

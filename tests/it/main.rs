@@ -1,0 +1,8 @@
+//! Integration tests: one binary, one module per concern.
+
+mod bad_input;
+mod cli;
+mod determinism;
+mod engine;
+mod queueing;
+mod support;
