@@ -44,11 +44,7 @@ pub fn mmc_once(customers: u64, seed: u64) -> BenchRun {
     let start = Instant::now();
     let r = queue::run(&params, 0, &RunControl::default());
     let wall_s = start.elapsed().as_secs_f64();
-    BenchRun {
-        wall_s,
-        customers: r.arrivals,
-        events: r.events,
-    }
+    BenchRun { wall_s, customers: r.arrivals, events: r.events }
 }
 
 pub fn median(mut xs: Vec<f64>) -> f64 {

@@ -95,11 +95,7 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                EXIT_BAD_INPUT
-            } else {
-                EXIT_OK
-            };
+            return if e.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
         }
     };
     match cli.command {
@@ -161,11 +157,7 @@ fn cmd_run(args: &RunArgs) -> i32 {
         }
     });
 
-    let total_ns = scenario
-        .simulation
-        .duration
-        .as_ns()
-        .saturating_mul(scenario.simulation.replications as u64);
+    let total_ns = scenario.simulation.duration.as_ns().saturating_mul(scenario.simulation.replications as u64);
     let started = Instant::now();
     let done = AtomicBool::new(false);
     let threads = args.threads.map(usize::from);

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod engine;
 pub mod metrics;
 pub mod model;
+pub mod network;
 pub mod report;
 pub mod run;
 pub mod scenario;

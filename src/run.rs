@@ -2,6 +2,7 @@
 //! decides what to show.
 
 use crate::engine::RunControl;
+use crate::model::clearwater;
 use crate::model::queue::{self, QueueParams};
 use crate::report::{self, OutputFiles};
 use crate::scenario::{ModelKind, Scenario};
@@ -15,27 +16,26 @@ pub struct RunOutcome {
 }
 
 /// Runs every replication of `scenario` on `threads` threads and renders the outputs.
-pub fn execute(
-    scenario: &Scenario,
-    threads: Option<usize>,
-    control: &RunControl,
-) -> anyhow::Result<RunOutcome> {
+pub fn execute(scenario: &Scenario, threads: Option<usize>, control: &RunControl) -> anyhow::Result<RunOutcome> {
     match scenario.simulation.model {
         ModelKind::Queue => {
             let params = QueueParams::from_scenario(scenario);
-            let results = replicate(scenario.simulation.replications, threads, |rep| {
-                queue::run(&params, rep, control)
-            })?;
+            let results =
+                replicate(scenario.simulation.replications, threads, |rep| queue::run(&params, rep, control))?;
             Ok(RunOutcome {
                 interrupted: results.iter().any(|r| r.interrupted),
                 events: results.iter().map(|r| r.events).sum(),
                 files: report::queue::render(scenario, &results),
             })
         }
-        ModelKind::Clearwater => anyhow::bail!(
-            "scenario {}: the Clearwater deployment model is not available in this build yet; \
-             only simulation.model = \"queue\" runs (the file itself is valid)",
-            scenario.name
-        ),
+        ModelKind::Clearwater => {
+            let results =
+                replicate(scenario.simulation.replications, threads, |rep| clearwater::run(scenario, rep, control))?;
+            Ok(RunOutcome {
+                interrupted: results.iter().any(|r| r.interrupted),
+                events: results.iter().map(|r| r.events).sum(),
+                files: report::clearwater::render(scenario, &results),
+            })
+        }
     }
 }

@@ -20,18 +20,9 @@ pub enum Dist {
     /// Uniform on [lo, hi).
     Uniform { lo_ns: f64, hi_ns: f64 },
     /// Log-normal with the given mean and coefficient of variation.
-    LogNormal {
-        mean_ns: f64,
-        cv: f64,
-        mu: f64,
-        sigma: f64,
-    },
+    LogNormal { mean_ns: f64, cv: f64, mu: f64, sigma: f64 },
     /// Gamma with the given mean and coefficient of variation (cv = 1 is exponential).
-    Gamma {
-        mean_ns: f64,
-        cv: f64,
-        gamma: Gamma<f64>,
-    },
+    Gamma { mean_ns: f64, cv: f64, gamma: Gamma<f64> },
 }
 
 impl Dist {
@@ -40,28 +31,18 @@ impl Dist {
     }
 
     pub fn exp(mean: SimDuration) -> Self {
-        Dist::Exp {
-            mean_ns: mean.as_ns() as f64,
-        }
+        Dist::Exp { mean_ns: mean.as_ns() as f64 }
     }
 
     pub fn uniform(lo: SimDuration, hi: SimDuration) -> Self {
-        Dist::Uniform {
-            lo_ns: lo.as_ns() as f64,
-            hi_ns: hi.as_ns() as f64,
-        }
+        Dist::Uniform { lo_ns: lo.as_ns() as f64, hi_ns: hi.as_ns() as f64 }
     }
 
     /// `cv` must be finite and > 0 (the validator guarantees it).
     pub fn lognormal(mean: SimDuration, cv: f64) -> Self {
         let sigma2 = (1.0 + cv * cv).ln();
         let mean_ns = mean.as_ns() as f64;
-        Dist::LogNormal {
-            mean_ns,
-            cv,
-            mu: mean_ns.ln() - sigma2 / 2.0,
-            sigma: sigma2.sqrt(),
-        }
+        Dist::LogNormal { mean_ns, cv, mu: mean_ns.ln() - sigma2 / 2.0, sigma: sigma2.sqrt() }
     }
 
     /// `cv` must be finite and > 0 (the validator guarantees it).
@@ -139,9 +120,7 @@ mod tests {
 
     fn sample_mean_and_cv(dist: &Dist, n: usize) -> (f64, f64) {
         let mut rng = RngFactory::new(7, 0).stream(StreamId::new(0, 0));
-        let xs: Vec<f64> = (0..n)
-            .map(|_| dist.sample(&mut rng).as_ns() as f64)
-            .collect();
+        let xs: Vec<f64> = (0..n).map(|_| dist.sample(&mut rng).as_ns() as f64).collect();
         let mean = xs.iter().sum::<f64>() / n as f64;
         let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
         (mean, var.sqrt() / mean)
@@ -156,26 +135,17 @@ mod tests {
             (Dist::exp(ms), 1.0),
             (Dist::lognormal(ms, 0.5), 0.5),
             (Dist::gamma(ms, 0.5), 0.5),
-            (
-                Dist::uniform(SimDuration::ZERO, SimDuration::from_ms(2)),
-                1.0 / 3f64.sqrt(),
-            ),
+            (Dist::uniform(SimDuration::ZERO, SimDuration::from_ms(2)), 1.0 / 3f64.sqrt()),
         ] {
             let (mean, got_cv) = sample_mean_and_cv(&dist, 200_000);
             assert!((mean / 1e6 - 1.0).abs() < 0.01, "{dist}: mean {mean}");
-            assert!(
-                (got_cv / cv - 1.0).abs() < 0.03,
-                "{dist}: cv {got_cv} want {cv}"
-            );
+            assert!((got_cv / cv - 1.0).abs() < 0.03, "{dist}: cv {got_cv} want {cv}");
         }
     }
 
     #[test]
     fn display_round_trips_the_syntax() {
         assert_eq!(Dist::exp(SimDuration::from_ms(2)).to_string(), "exp(2ms)");
-        assert_eq!(
-            Dist::lognormal(SimDuration::from_us(250), 0.5).to_string(),
-            "lognormal(250us, 0.5)"
-        );
+        assert_eq!(Dist::lognormal(SimDuration::from_us(250), 0.5).to_string(), "lognormal(250us, 0.5)");
     }
 }

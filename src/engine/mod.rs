@@ -36,10 +36,7 @@ pub struct RunControl {
 impl RunControl {
     /// `const` so the CLI can keep one in a `static` for its Ctrl-C handler.
     pub const fn new() -> Self {
-        RunControl {
-            interrupt: AtomicBool::new(false),
-            progress_ns: AtomicU64::new(0),
-        }
+        RunControl { interrupt: AtomicBool::new(false), progress_ns: AtomicU64::new(0) }
     }
 }
 
@@ -66,12 +63,14 @@ pub struct Simulation<M: Model> {
 
 impl<M: Model> Simulation<M> {
     pub fn new(model: M) -> Self {
-        Simulation {
-            queue: EventQueue::new(),
-            model,
-            fingerprint: Fingerprint::default(),
-            events: 0,
-        }
+        Simulation { queue: EventQueue::new(), model, fingerprint: Fingerprint::default(), events: 0 }
+    }
+
+    /// Builds the model with access to the queue, so it can schedule its first events.
+    pub fn build(make: impl FnOnce(&mut EventQueue<M::Event>) -> M) -> Self {
+        let mut queue = EventQueue::new();
+        let model = make(&mut queue);
+        Simulation { queue, model, fingerprint: Fingerprint::default(), events: 0 }
     }
 
     pub fn now(&self) -> SimTime {
@@ -95,17 +94,14 @@ impl<M: Model> Simulation<M> {
                 break;
             }
             let (time, event) = self.queue.pop().expect("peeked");
-            self.fingerprint
-                .record(time.as_ns(), event.kind(), event.target());
+            self.fingerprint.record(time.as_ns(), event.kind(), event.target());
             self.events += 1;
             self.model.handle(event, &mut self.queue);
             until_check -= 1;
             if until_check == 0 {
                 until_check = CONTROL_EVERY;
                 let now = self.queue.now();
-                control
-                    .progress_ns
-                    .fetch_add(now.since(reported).as_ns(), Ordering::Relaxed);
+                control.progress_ns.fetch_add(now.since(reported).as_ns(), Ordering::Relaxed);
                 reported = now;
                 if control.interrupt.load(Ordering::Relaxed) {
                     return RunEnd::Interrupted;
@@ -113,9 +109,7 @@ impl<M: Model> Simulation<M> {
             }
         }
         self.queue.advance_to(end.max(self.queue.now()));
-        control
-            .progress_ns
-            .fetch_add(self.queue.now().since(reported).as_ns(), Ordering::Relaxed);
+        control.progress_ns.fetch_add(self.queue.now().since(reported).as_ns(), Ordering::Relaxed);
         RunEnd::Completed
     }
 }

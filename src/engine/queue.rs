@@ -55,11 +55,7 @@ impl<E> EventQueue<E> {
     }
 
     pub fn with_capacity(capacity: usize) -> Self {
-        EventQueue {
-            heap: BinaryHeap::with_capacity(capacity),
-            next_seq: 0,
-            now: SimTime::ZERO,
-        }
+        EventQueue { heap: BinaryHeap::with_capacity(capacity), next_seq: 0, now: SimTime::ZERO }
     }
 
     /// The time of the event being processed (or of the last one popped).
@@ -75,12 +71,7 @@ impl<E> EventQueue<E> {
     /// so it is treated as the model bug it is.
     #[inline]
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
-        assert!(
-            at >= self.now,
-            "model bug: event scheduled in the past (at {} while now is {})",
-            at,
-            self.now
-        );
+        assert!(at >= self.now, "model bug: event scheduled in the past (at {} while now is {})", at, self.now);
         let key = ((at.as_ns() as u128) << 64) | self.next_seq as u128;
         self.next_seq += 1;
         self.heap.push(Entry { key, event });
@@ -104,9 +95,7 @@ impl<E> EventQueue<E> {
     /// The time of the earliest pending event, if any.
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap
-            .peek()
-            .map(|e| SimTime::from_ns((e.key >> 64) as u64))
+        self.heap.peek().map(|e| SimTime::from_ns((e.key >> 64) as u64))
     }
 
     pub fn len(&self) -> usize {

@@ -95,25 +95,20 @@ impl LatencyHistogram {
     /// HdrHistogram V2 encoding (readable by every HdrHistogram implementation), base64.
     pub fn to_base64(&self) -> String {
         let mut buf = Vec::new();
-        V2Serializer::new()
-            .serialize(&self.hist, &mut buf)
-            .expect("in-memory write");
+        V2Serializer::new().serialize(&self.hist, &mut buf).expect("in-memory write");
         base64::engine::general_purpose::STANDARD.encode(buf)
     }
 
     /// Reads back [`to_base64`](Self::to_base64) output (the exact ns sum is not encoded;
     /// it is rebuilt from the bucket midpoints).
     pub fn from_base64(text: &str) -> Result<Self, String> {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(text.trim())
-            .map_err(|e| format!("not base64: {e}"))?;
+        let bytes =
+            base64::engine::general_purpose::STANDARD.decode(text.trim()).map_err(|e| format!("not base64: {e}"))?;
         let h: Histogram<u64> = Deserializer::new()
             .deserialize(&mut bytes.as_slice())
             .map_err(|e| format!("not an HdrHistogram V2 payload: {e:?}"))?;
         let mut out = LatencyHistogram::new();
-        out.hist
-            .add(&h)
-            .map_err(|e| format!("incompatible histogram: {e:?}"))?;
+        out.hist.add(&h).map_err(|e| format!("incompatible histogram: {e:?}"))?;
         out.sum_ns = (h.mean() * h.len() as f64 * 1e3) as u128;
         Ok(out)
     }

@@ -33,14 +33,7 @@ pub fn mmc(lambda: f64, mu: f64, c: u32) -> Option<MmcTheory> {
     let p_wait = tail / (sum + tail);
     let wq = p_wait / (cf * mu - lambda);
     let w = wq + 1.0 / mu;
-    Some(MmcTheory {
-        utilisation: a / cf,
-        p_wait,
-        wq,
-        w,
-        lq: lambda * wq,
-        l: lambda * w,
-    })
+    Some(MmcTheory { utilisation: a / cf, p_wait, wq, w, lq: lambda * wq, l: lambda * w })
 }
 
 #[cfg(test)]

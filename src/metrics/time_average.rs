@@ -16,13 +16,7 @@ pub struct TimeAverage {
 
 impl TimeAverage {
     pub fn new(start: SimTime) -> Self {
-        TimeAverage {
-            value: 0,
-            since: start,
-            area: 0,
-            start,
-            max: 0,
-        }
+        TimeAverage { value: 0, since: start, area: 0, start, max: 0 }
     }
 
     #[inline]

@@ -5,8 +5,8 @@
 //! engine benchmark (M/M/10 at ρ = 0.8).
 
 use crate::engine::{
-    Dist, EventKind, EventQueue, Fingerprint, Model, Rng, RngFactory, RunControl, RunEnd,
-    SimDuration, SimTime, Simulation, StreamId,
+    Dist, EventKind, EventQueue, Fingerprint, Model, Rng, RngFactory, RunControl, RunEnd, SimDuration, SimTime,
+    Simulation, StreamId,
 };
 use crate::metrics::LatencyHistogram;
 use crate::model::service_centre::ServiceCentre;
@@ -19,7 +19,7 @@ const STREAM_SERVICE: u16 = 2;
 #[derive(Copy, Clone, Debug)]
 pub enum QueueEvent {
     Arrival,
-    Departure { slot: u32 },
+    Departure { slot: u32, gen: u32 },
     Sample,
     WarmupEnd,
 }
@@ -35,7 +35,7 @@ impl EventKind for QueueEvent {
     }
     fn target(&self) -> u64 {
         match self {
-            QueueEvent::Departure { slot } => *slot as u64,
+            QueueEvent::Departure { slot, .. } => *slot as u64,
             _ => 0,
         }
     }
@@ -76,13 +76,8 @@ impl QueueParams {
     /// # Panics
     /// If the scenario is not a validated `queue` scenario.
     pub fn from_scenario(s: &Scenario) -> Self {
-        let q = s
-            .queue
-            .as_ref()
-            .expect("validated queue scenario has [queue]");
-        let Load::Poisson { rate, stop_at } = &s.load else {
-            panic!("validated queue scenario has a poisson load")
-        };
+        let q = s.queue.as_ref().expect("validated queue scenario has [queue]");
+        let Load::Poisson { rate, stop_at } = &s.load else { panic!("validated queue scenario has a poisson load") };
         QueueParams {
             servers: q.servers,
             interarrival: Dist::exp(rate.mean_gap().expect("validated rate > 0")),
@@ -123,14 +118,14 @@ impl Model for QueueWorld {
                 self.arrivals += 1;
                 let demand = self.params.service.sample(&mut self.service_rng);
                 if let Some(s) = self.centre.arrive(now, (), demand) {
-                    q.schedule_at(s.done_at, QueueEvent::Departure { slot: s.slot });
+                    q.schedule_at(s.done_at, QueueEvent::Departure { slot: s.slot, gen: s.gen });
                 }
             }
-            QueueEvent::Departure { slot } => {
+            QueueEvent::Departure { slot, gen } => {
                 self.completions += 1;
-                let (_, next) = self.centre.complete(now, slot);
+                let (_, next) = self.centre.complete(now, slot, gen).expect("no preemption in the queue model");
                 if let Some(s) = next {
-                    q.schedule_at(s.done_at, QueueEvent::Departure { slot: s.slot });
+                    q.schedule_at(s.done_at, QueueEvent::Departure { slot: s.slot, gen: s.gen });
                 }
             }
             QueueEvent::Sample => {
@@ -151,11 +146,7 @@ impl QueueWorld {
     fn sample(&mut self, now: SimTime) {
         let busy_integral = self.centre.stats().busy.integral(now);
         let span = now.since(self.last_sample).as_ns() as f64 * self.centre.servers() as f64;
-        let utilisation = if span > 0.0 {
-            (busy_integral - self.last_busy_integral) as f64 / span
-        } else {
-            0.0
-        };
+        let utilisation = if span > 0.0 { (busy_integral - self.last_busy_integral) as f64 / span } else { 0.0 };
         self.samples.push(QueueSample {
             time: now,
             arrivals: self.arrivals,
@@ -223,12 +214,10 @@ pub fn run(params: &QueueParams, replication: u32, control: &RunControl) -> Queu
     };
     let mut sim = Simulation::new(world);
     if params.warmup_end > SimTime::ZERO {
-        sim.queue
-            .schedule_at(params.warmup_end, QueueEvent::WarmupEnd);
+        sim.queue.schedule_at(params.warmup_end, QueueEvent::WarmupEnd);
     }
     if let Some(every) = params.sample_interval {
-        sim.queue
-            .schedule_at(SimTime::ZERO + every, QueueEvent::Sample);
+        sim.queue.schedule_at(SimTime::ZERO + every, QueueEvent::Sample);
     }
     let first = SimTime::ZERO + params.interarrival.sample(&mut sim.model.arrival_rng);
     if first < params.stop_arrivals {
@@ -251,21 +240,9 @@ pub fn run(params: &QueueParams, replication: u32, control: &RunControl) -> Queu
         arrivals: stats.arrivals,
         completions: stats.completions,
         delayed: stats.delayed,
-        utilisation: if span > 0.0 {
-            stats.busy.integral(now) as f64 / (span * servers as f64)
-        } else {
-            0.0
-        },
-        mean_in_system: if span > 0.0 {
-            in_system_integral as f64 / span
-        } else {
-            0.0
-        },
-        mean_queued: if span > 0.0 {
-            stats.queued.integral(now) as f64 / span
-        } else {
-            0.0
-        },
+        utilisation: if span > 0.0 { stats.busy.integral(now) as f64 / (span * servers as f64) } else { 0.0 },
+        mean_in_system: if span > 0.0 { in_system_integral as f64 / span } else { 0.0 },
+        mean_queued: if span > 0.0 { stats.queued.integral(now) as f64 / span } else { 0.0 },
         in_system_integral,
         in_flight_end: sim.model.centre.in_system(),
         wait: stats.wait.clone(),

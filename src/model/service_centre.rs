@@ -1,10 +1,16 @@
-//! A multi-server FIFO service centre: the CPU of every simulated node.
+//! A multi-server service centre: the CPU of every simulated node.
 //!
-//! `servers` identical servers (cores) share one FIFO queue; each job brings its own service
-//! demand. The centre does not schedule events itself: `arrive` and `complete` return the
-//! start of service (with its completion time), and the owning model schedules the
-//! completion event carrying the server slot. That keeps the centre reusable by any model
-//! and free of allocation per job (the queue and slot vectors are reused).
+//! `servers` identical servers (cores) share a FIFO queue; each job brings its own service
+//! demand. A second class of *urgent* jobs has preemptive-resume priority: an urgent job
+//! that finds every server busy takes over a server running a normal job, which goes back to
+//! the head of the queue with its remaining work. The Clearwater model uses it for work that
+//! resumes a thread already in progress — a Sprout worker woken by its I/O reply — which the
+//! Linux scheduler runs ahead of queued new work (wakeup preemption).
+//!
+//! The centre does not schedule events itself: `arrive*` and `complete` return the start of
+//! service (slot, generation, completion time) and the owning model schedules the completion
+//! event. A preempted job's completion event goes stale: its slot's generation has moved on.
+//! Queues and slot vectors are reused, so there is no allocation per job.
 
 use std::collections::VecDeque;
 
@@ -15,7 +21,12 @@ use crate::metrics::{LatencyHistogram, TimeAverage};
 struct Waiting<J> {
     job: J,
     arrived: SimTime,
+    /// Remaining demand, before any slow-down factor.
     demand: SimDuration,
+    expirable: bool,
+    urgent: bool,
+    /// First start of service (a preempted job keeps it).
+    started: Option<SimTime>,
 }
 
 #[derive(Copy, Clone, Debug)]
@@ -23,12 +34,17 @@ struct InService<J> {
     job: J,
     arrived: SimTime,
     started: SimTime,
+    done_at: SimTime,
+    expired: bool,
+    urgent: bool,
 }
 
-/// A job entering service: the model schedules its completion at `done_at` on `slot`.
+/// A job entering service: the model schedules its completion at `done_at` on `slot`,
+/// quoting `gen`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Started {
     pub slot: u32,
+    pub gen: u32,
     pub done_at: SimTime,
 }
 
@@ -37,11 +53,15 @@ pub struct Started {
 pub struct Finished<J> {
     pub job: J,
     pub arrived: SimTime,
+    /// First start of service.
     pub started: SimTime,
+    /// The job waited longer than the queue timeout and was only rejected, not served.
+    pub expired: bool,
 }
 
 impl<J> Finished<J> {
-    /// Queue wait plus service: what Clearwater's LoadMonitor calls the request latency.
+    /// Queue wait plus service (plus any time preempted): what Clearwater's LoadMonitor
+    /// calls the request latency.
     pub fn sojourn(&self, now: SimTime) -> SimDuration {
         now.since(self.arrived)
     }
@@ -52,12 +72,14 @@ impl<J> Finished<J> {
 pub struct CentreStats {
     pub arrivals: u64,
     pub completions: u64,
-    /// Jobs that found every server busy.
+    /// Jobs that found every server busy (and did not preempt one).
     pub delayed: u64,
+    pub preemptions: u64,
     /// Number of busy servers over time.
     pub busy: TimeAverage,
     /// Number of jobs waiting (not in service) over time.
     pub queued: TimeAverage,
+    /// Wait before the first start of service.
     pub wait: LatencyHistogram,
     pub sojourn: LatencyHistogram,
 }
@@ -68,6 +90,7 @@ impl CentreStats {
             arrivals: 0,
             completions: 0,
             delayed: 0,
+            preemptions: 0,
             busy: TimeAverage::new(now),
             queued: TimeAverage::new(now),
             wait: LatencyHistogram::new(),
@@ -83,10 +106,15 @@ impl CentreStats {
 
 pub struct ServiceCentre<J: Copy> {
     slots: Vec<Option<InService<J>>>,
+    gens: Vec<u32>,
     free: Vec<u32>,
     queue: VecDeque<Waiting<J>>,
+    urgent: VecDeque<Waiting<J>>,
     /// Service demands are multiplied by this (CPU slow-down faults); 1.0 normally.
     slowdown: f64,
+    /// Expirable jobs that waited longer than this get the second value as demand instead
+    /// of their own (Sprout answers requests older than 4 s with a stateless 503).
+    queue_timeout: Option<(SimDuration, SimDuration)>,
     stats: CentreStats,
 }
 
@@ -97,10 +125,13 @@ impl<J: Copy> ServiceCentre<J> {
         assert!(servers > 0, "a service centre needs at least one server");
         ServiceCentre {
             slots: vec![None; servers as usize],
+            gens: vec![0; servers as usize],
             // Reversed so slot 0 is used first: makes traces easier to read.
             free: (0..servers).rev().collect(),
             queue: VecDeque::with_capacity(64),
+            urgent: VecDeque::with_capacity(64),
             slowdown: 1.0,
+            queue_timeout: None,
             stats: CentreStats::new(now),
         }
     }
@@ -113,13 +144,14 @@ impl<J: Copy> ServiceCentre<J> {
         self.servers() - self.free.len() as u32
     }
 
+    /// Jobs waiting (both classes).
     pub fn queue_len(&self) -> usize {
-        self.queue.len()
+        self.queue.len() + self.urgent.len()
     }
 
-    /// Jobs in the centre, counted from the actual queue and slots.
+    /// Jobs in the centre, counted from the actual queues and slots.
     pub fn in_system(&self) -> u64 {
-        self.queue.len() as u64 + self.slots.iter().filter(|s| s.is_some()).count() as u64
+        self.queue_len() as u64 + self.slots.iter().filter(|s| s.is_some()).count() as u64
     }
 
     pub fn stats(&self) -> &CentreStats {
@@ -130,6 +162,12 @@ impl<J: Copy> ServiceCentre<J> {
         self.slowdown = factor;
     }
 
+    /// Expirable jobs that wait longer than `max_wait` are rejected at a cost of
+    /// `reject_demand` instead of being served.
+    pub fn set_queue_timeout(&mut self, max_wait: SimDuration, reject_demand: SimDuration) {
+        self.queue_timeout = Some((max_wait, reject_demand));
+    }
+
     fn effective(&self, demand: SimDuration) -> SimDuration {
         if self.slowdown == 1.0 {
             demand
@@ -138,87 +176,138 @@ impl<J: Copy> ServiceCentre<J> {
         }
     }
 
+    fn waiting(job: J, now: SimTime, demand: SimDuration, expirable: bool, urgent: bool) -> Waiting<J> {
+        Waiting { job, arrived: now, demand, expirable, urgent, started: None }
+    }
+
     /// A job arrives; returns its start of service if a server is free.
     #[inline]
     pub fn arrive(&mut self, now: SimTime, job: J, demand: SimDuration) -> Option<Started> {
+        self.arrive_job(now, Self::waiting(job, now, demand, false, false))
+    }
+
+    /// Like [`arrive`](Self::arrive), for a job subject to the queue timeout.
+    #[inline]
+    pub fn arrive_expirable(&mut self, now: SimTime, job: J, demand: SimDuration) -> Option<Started> {
+        self.arrive_job(now, Self::waiting(job, now, demand, true, false))
+    }
+
+    /// An urgent job: served before every normal job, preempting one if need be.
+    #[inline]
+    pub fn arrive_urgent(&mut self, now: SimTime, job: J, demand: SimDuration) -> Option<Started> {
+        let w = Self::waiting(job, now, demand, false, true);
+        if self.free.is_empty() {
+            if let Some(slot) = self.preemptible() {
+                self.stats.arrivals += 1;
+                self.preempt(now, slot);
+                return Some(self.start(now, slot, w));
+            }
+        }
+        self.arrive_job(now, w)
+    }
+
+    #[inline]
+    fn arrive_job(&mut self, now: SimTime, w: Waiting<J>) -> Option<Started> {
         self.stats.arrivals += 1;
         match self.free.pop() {
-            Some(slot) => Some(self.start(
-                now,
-                slot,
-                Waiting {
-                    job,
-                    arrived: now,
-                    demand,
-                },
-            )),
+            Some(slot) => Some(self.start(now, slot, w)),
             None => {
                 self.stats.delayed += 1;
-                self.queue.push_back(Waiting {
-                    job,
-                    arrived: now,
-                    demand,
-                });
-                self.stats.queued.set(now, self.queue.len() as u64);
+                if w.urgent {
+                    self.urgent.push_back(w);
+                } else {
+                    self.queue.push_back(w);
+                }
+                self.stats.queued.set(now, self.queue_len() as u64);
                 None
             }
         }
+    }
+
+    /// The normal job with the most work left (latest completion; highest slot on ties).
+    fn preemptible(&self) -> Option<u32> {
+        let mut best: Option<(SimTime, u32)> = None;
+        for (i, s) in self.slots.iter().enumerate() {
+            if let Some(s) = s {
+                if !s.urgent && best.is_none_or(|(t, _)| s.done_at >= t) {
+                    best = Some((s.done_at, i as u32));
+                }
+            }
+        }
+        best.map(|(_, i)| i)
+    }
+
+    /// Puts the job on `slot` back at the head of the queue with its remaining work; the
+    /// slot's pending completion event goes stale.
+    fn preempt(&mut self, now: SimTime, slot: u32) {
+        let s = self.slots[slot as usize].take().expect("preempting a busy slot");
+        self.gens[slot as usize] = self.gens[slot as usize].wrapping_add(1);
+        self.stats.preemptions += 1;
+        let left = s.done_at.since(now);
+        let demand = if self.slowdown == 1.0 { left } else { left.saturating_mul_f64(1.0 / self.slowdown) };
+        self.queue.push_front(Waiting {
+            job: s.job,
+            arrived: s.arrived,
+            demand,
+            expirable: false,
+            urgent: false,
+            started: Some(s.started),
+        });
+        self.stats.queued.set(now, self.queue_len() as u64);
     }
 
     #[inline]
     fn start(&mut self, now: SimTime, slot: u32, w: Waiting<J>) -> Started {
-        self.stats.wait.record(now.since(w.arrived));
-        self.stats
-            .busy
-            .set(now, (self.servers() - self.free.len() as u32) as u64);
-        self.slots[slot as usize] = Some(InService {
-            job: w.job,
-            arrived: w.arrived,
-            started: now,
-        });
-        Started {
-            slot,
-            done_at: now + self.effective(w.demand),
+        let wait = now.since(w.arrived);
+        if w.started.is_none() {
+            self.stats.wait.record(wait);
         }
+        self.stats.busy.set(now, (self.servers() - self.free.len() as u32) as u64);
+        let (demand, expired) = match self.queue_timeout {
+            Some((max_wait, reject)) if w.expirable && wait > max_wait => (reject, true),
+            _ => (w.demand, false),
+        };
+        let done_at = now + self.effective(demand);
+        let started = w.started.unwrap_or(now);
+        self.slots[slot as usize] =
+            Some(InService { job: w.job, arrived: w.arrived, started, done_at, expired, urgent: w.urgent });
+        Started { slot, gen: self.gens[slot as usize], done_at }
     }
 
-    /// The job on `slot` completes; returns it and the next job's start, if one was waiting.
+    /// The job on `slot` completes: returns it and the next job's start, if one was waiting;
+    /// `None` if the completion is stale (the job was preempted; `gen` is old).
     ///
     /// # Panics
-    /// If `slot` is idle: a completion event for an idle server is a model bug.
+    /// If `slot` is idle with a current `gen`: that completion event is a model bug.
     #[inline]
-    pub fn complete(&mut self, now: SimTime, slot: u32) -> (Finished<J>, Option<Started>) {
-        let done = self.slots[slot as usize]
-            .take()
-            .expect("model bug: completion on an idle server");
+    pub fn complete(&mut self, now: SimTime, slot: u32, gen: u32) -> Option<(Finished<J>, Option<Started>)> {
+        if self.gens[slot as usize] != gen {
+            return None;
+        }
+        let done = self.slots[slot as usize].take().expect("model bug: completion on an idle server");
+        self.gens[slot as usize] = self.gens[slot as usize].wrapping_add(1);
         self.stats.completions += 1;
         self.stats.sojourn.record(now.since(done.arrived));
-        let finished = Finished {
-            job: done.job,
-            arrived: done.arrived,
-            started: done.started,
-        };
-        let next = match self.queue.pop_front() {
+        let finished = Finished { job: done.job, arrived: done.arrived, started: done.started, expired: done.expired };
+        let next = match self.urgent.pop_front().or_else(|| self.queue.pop_front()) {
             Some(w) => {
-                self.stats.queued.set(now, self.queue.len() as u64);
+                self.stats.queued.set(now, self.queue_len() as u64);
                 Some(self.start(now, slot, w))
             }
             None => {
                 self.free.push(slot);
-                self.stats
-                    .busy
-                    .set(now, (self.servers() - self.free.len() as u32) as u64);
+                self.stats.busy.set(now, (self.servers() - self.free.len() as u32) as u64);
                 None
             }
         };
-        (finished, next)
+        Some((finished, next))
     }
 
     /// Starts a new measurement period (end of warm-up) without touching the jobs.
     pub fn reset_stats(&mut self, now: SimTime) {
         let mut fresh = CentreStats::new(now);
         fresh.busy.set(now, self.busy() as u64);
-        fresh.queued.set(now, self.queue.len() as u64);
+        fresh.queued.set(now, self.queue_len() as u64);
         fresh.busy.reset(now);
         fresh.queued.reset(now);
         self.stats = fresh;
@@ -233,6 +322,10 @@ mod tests {
         SimTime::from_ns(ns)
     }
 
+    fn done<J: Copy>(c: &mut ServiceCentre<J>, now: SimTime, s: Started) -> (Finished<J>, Option<Started>) {
+        c.complete(now, s.slot, s.gen).expect("current completion")
+    }
+
     #[test]
     fn two_servers_hand_trace() {
         // Jobs a, b, c arrive at 0, 1, 2 with demand 10 on 2 servers:
@@ -243,17 +336,14 @@ mod tests {
         let sb = c.arrive(t(1), 'b', d).unwrap();
         assert!(c.arrive(t(2), 'c', d).is_none());
         assert_eq!((sa.done_at, sb.done_at), (t(10), t(11)));
-        let (fa, next) = c.complete(t(10), sa.slot);
+        let (fa, next) = done(&mut c, t(10), sa);
         assert_eq!(fa.job, 'a');
         let sc = next.unwrap();
         assert_eq!((sc.slot, sc.done_at), (sa.slot, t(20)));
-        let (fb, none) = c.complete(t(11), sb.slot);
+        let (fb, none) = done(&mut c, t(11), sb);
         assert_eq!((fb.job, none), ('b', None));
-        let (fc, _) = c.complete(t(20), sc.slot);
-        assert_eq!(
-            (fc.job, fc.started, fc.sojourn(t(20))),
-            ('c', t(10), SimDuration::from_ns(18))
-        );
+        let (fc, _) = done(&mut c, t(20), sc);
+        assert_eq!((fc.job, fc.started, fc.sojourn(t(20))), ('c', t(10), SimDuration::from_ns(18)));
         // Busy servers: 1 on [0,1), 2 on [1,11), 1 on [11,20) => 1 + 20 + 9 = 30 server·ns.
         assert_eq!(c.stats().busy.integral(t(20)), 30);
         // Queue: 1 on [2,10) => 8. In system = 38 = sum of sojourns 10 + 10 + 18.
@@ -261,6 +351,60 @@ mod tests {
         assert_eq!(c.stats().sojourn.sum_ns(), 38);
         assert_eq!(c.stats().delayed, 1);
         assert_eq!(c.in_system(), 0);
+    }
+
+    #[test]
+    fn urgent_job_preempts_and_the_victim_resumes() {
+        // One server: normal job n (demand 10) starts at 0; urgent u (demand 3) arrives at 4
+        // and takes the server until 7; n resumes with 6 left and completes at 13.
+        let mut c = ServiceCentre::new(1, t(0));
+        let sn = c.arrive(t(0), 'n', SimDuration::from_ns(10)).unwrap();
+        let su = c.arrive_urgent(t(4), 'u', SimDuration::from_ns(3)).unwrap();
+        assert_eq!(su.done_at, t(7));
+        assert!(c.complete(t(10), sn.slot, sn.gen).is_none(), "n's old completion is stale");
+        let (fu, next) = done(&mut c, t(7), su);
+        assert_eq!(fu.job, 'u');
+        let sn2 = next.unwrap();
+        assert_eq!(sn2.done_at, t(13));
+        let (fn_, _) = done(&mut c, t(13), sn2);
+        assert_eq!((fn_.job, fn_.started, fn_.sojourn(t(13))), ('n', t(0), SimDuration::from_ns(13)));
+        // The server was busy throughout: 13 server·ns, and the work done is 10 + 3.
+        assert_eq!(c.stats().busy.integral(t(13)), 13);
+        assert_eq!(c.stats().preemptions, 1);
+    }
+
+    #[test]
+    fn urgent_jobs_wait_only_for_urgent_ones() {
+        let mut c = ServiceCentre::new(1, t(0));
+        let d = SimDuration::from_ns(10);
+        let su = c.arrive_urgent(t(0), 'u', d).unwrap();
+        assert!(c.arrive(t(1), 'b', d).is_none());
+        assert!(c.arrive_urgent(t(2), 'v', d).is_none(), "no normal job to preempt: queue");
+        let (_, next) = done(&mut c, t(10), su);
+        let sv = next.unwrap();
+        let (fv, next) = done(&mut c, sv.done_at, sv);
+        assert_eq!(fv.job, 'v');
+        let (fb, _) = done(&mut c, t(30), next.expect("b starts last"));
+        assert_eq!(fb.job, 'b');
+    }
+
+    #[test]
+    fn queue_timeout_rejects_stale_expirable_jobs() {
+        // One server busy 0..10; an expirable job arriving at 1 waits 9 > max 5 and is
+        // rejected at cost 1; a plain job behind it is served normally.
+        let mut c = ServiceCentre::new(1, t(0));
+        c.set_queue_timeout(SimDuration::from_ns(5), SimDuration::from_ns(1));
+        let s = c.arrive(t(0), 'a', SimDuration::from_ns(10)).unwrap();
+        assert!(c.arrive_expirable(t(1), 'b', SimDuration::from_ns(10)).is_none());
+        assert!(c.arrive(t(2), 'c', SimDuration::from_ns(10)).is_none());
+        let (_, next) = done(&mut c, t(10), s);
+        let sb = next.unwrap();
+        assert_eq!(sb.done_at, t(11));
+        let (fb, next) = done(&mut c, t(11), sb);
+        assert!(fb.expired && fb.job == 'b');
+        let sc = next.unwrap();
+        let (fc, _) = done(&mut c, sc.done_at, sc);
+        assert!(!fc.expired);
     }
 
     #[test]

@@ -25,12 +25,7 @@ pub struct RunHeader {
 }
 
 impl RunHeader {
-    pub fn new(
-        s: &Scenario,
-        model: &'static str,
-        fingerprints: &[Fingerprint],
-        events: u64,
-    ) -> Self {
+    pub fn new(s: &Scenario, model: &'static str, fingerprints: &[Fingerprint], events: u64) -> Self {
         RunHeader {
             cwsim_version: env!("CARGO_PKG_VERSION"),
             scenario: s.name.clone(),

@@ -25,28 +25,18 @@ impl OutputFiles {
     }
 
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.files
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| b.as_slice())
+        self.files.iter().find(|(n, _)| n == name).map(|(_, b)| b.as_slice())
     }
 
     /// Writes every file into `dir` (created if needed); returns the paths written.
     pub fn write_all(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
-        self.files
-            .iter()
-            .map(|(name, bytes)| write_atomic(&dir.join(name), bytes))
-            .collect()
+        fs::create_dir_all(dir).with_context(|| format!("cannot create the output directory {}", dir.display()))?;
+        self.files.iter().map(|(name, bytes)| write_atomic(&dir.join(name), bytes)).collect()
     }
 }
 
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
     let result = (|| -> std::io::Result<()> {
         let mut f = fs::File::create(&tmp)?;

@@ -1,5 +1,6 @@
 //! Run outputs: summary.json, CSV files, the text report; written atomically.
 
+pub mod clearwater;
 pub mod common;
 pub mod files;
 pub mod queue;

@@ -83,10 +83,7 @@ fn theory(s: &Scenario) -> Option<Theory> {
     }
 }
 
-fn pooled(
-    results: &[QueueResult],
-    pick: fn(&QueueResult) -> &LatencyHistogram,
-) -> LatencyHistogram {
+fn pooled(results: &[QueueResult], pick: fn(&QueueResult) -> &LatencyHistogram) -> LatencyHistogram {
     let mut h = LatencyHistogram::new();
     for r in results {
         h.merge(pick(r));
@@ -102,12 +99,7 @@ pub fn render(s: &Scenario, results: &[QueueResult]) -> OutputFiles {
     let sojourn = pooled(results, |r| &r.sojourn);
     let fingerprints: Vec<Fingerprint> = results.iter().map(|r| r.fingerprint).collect();
     let summary = Summary {
-        header: RunHeader::new(
-            s,
-            "queue",
-            &fingerprints,
-            results.iter().map(|r| r.events).sum(),
-        ),
+        header: RunHeader::new(s, "queue", &fingerprints, results.iter().map(|r| r.events).sum()),
         queue: Setup {
             servers: q.servers,
             arrival_rate_per_s: arrival_rate(s),
@@ -133,16 +125,12 @@ pub fn render(s: &Scenario, results: &[QueueResult]) -> OutputFiles {
     if s.output.timeseries {
         files.add("timeseries.csv", timeseries_csv(results));
     }
-    files.add(
-        "latency.csv",
-        latency_csv([("wait", &wait), ("sojourn", &sojourn)]),
-    );
+    files.add("latency.csv", latency_csv([("wait", &wait), ("sojourn", &sojourn)]));
     files.add("report.txt", report_text(&summary));
     files
 }
 
-pub const TIMESERIES_COLUMNS: &str =
-    "replication,time_s,arrivals,completions,in_system,queued,busy,utilisation";
+pub const TIMESERIES_COLUMNS: &str = "replication,time_s,arrivals,completions,in_system,queued,busy,utilisation";
 
 fn timeseries_csv(results: &[QueueResult]) -> Vec<u8> {
     let mut out = String::from(TIMESERIES_COLUMNS);
@@ -181,29 +169,19 @@ fn report_text(s: &Summary) -> Vec<u8> {
         s.queue.service,
         s.queue.offered_load_erlangs
     );
-    out.push_str(&format!(
-        "{:<22} {:>22} {:>12}\n",
-        "measure", "simulated (95% CI)", "M/M/c theory"
-    ));
+    out.push_str(&format!("{:<22} {:>22} {:>12}\n", "measure", "simulated (95% CI)", "M/M/c theory"));
     let th = s.theory_mmc.as_ref();
     let rows: [(&str, &Estimate, Option<f64>); 6] = [
         ("utilisation", &r.utilisation, th.map(|t| t.utilisation)),
         ("P(wait)", &r.p_wait, th.map(|t| t.p_wait)),
         ("mean wait (s)", &r.wait_s, th.map(|t| t.wait_s)),
         ("mean sojourn (s)", &r.sojourn_s, th.map(|t| t.sojourn_s)),
-        (
-            "mean in system",
-            &r.mean_in_system,
-            th.map(|t| t.mean_in_system),
-        ),
+        ("mean in system", &r.mean_in_system, th.map(|t| t.mean_in_system)),
         ("mean queued", &r.mean_queued, th.map(|t| t.mean_queued)),
     ];
     for (name, e, t) in rows {
         let t = t.map(|v| format!("{v:.4}")).unwrap_or_else(|| "-".into());
-        out.push_str(&format!(
-            "{name:<22} {:>22} {t:>12}\n",
-            format!("{:.4}{}", e.mean, ci(e))
-        ));
+        out.push_str(&format!("{name:<22} {:>22} {t:>12}\n", format!("{:.4}{}", e.mean, ci(e))));
     }
     out.push_str(&format!(
         "\nsojourn percentiles (ms, pooled): p50 {} p95 {} p99 {} max {}\n",

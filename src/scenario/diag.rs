@@ -44,14 +44,7 @@ impl fmt::Display for Diagnostic {
         write!(f, "{}", self.message)?;
         if let (Some(src), Location::File { line, column }) = (&self.source_line, &self.location) {
             let gutter = line.to_string().len();
-            write!(
-                f,
-                "\n {:gutter$} |\n {line} | {src}\n {:gutter$} | {:>col$}",
-                "",
-                "",
-                "^",
-                col = column
-            )?;
+            write!(f, "\n {:gutter$} |\n {line} | {src}\n {:gutter$} | {:>col$}", "", "", "^", col = column)?;
         }
         Ok(())
     }
@@ -70,11 +63,7 @@ impl fmt::Display for ScenarioErrors {
             write!(f, "error: {d}")?;
         }
         let n = self.0.len();
-        write!(
-            f,
-            "\n{n} error{} in scenario",
-            if n == 1 { "" } else { "s" }
-        )
+        write!(f, "\n{n} error{} in scenario", if n == 1 { "" } else { "s" })
     }
 }
 
@@ -93,12 +82,7 @@ impl Source {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Source {
-            name: name.into(),
-            text,
-            line_starts,
-            overrides: Vec::new(),
-        }
+        Source { name: name.into(), text, line_starts, overrides: Vec::new() }
     }
 
     /// Registers an override's text; returns the base offset its spans use.
@@ -109,11 +93,7 @@ impl Source {
 
     pub fn locate(&self, span: &Range<usize>) -> (Location, Option<String>) {
         if span.start >= OVERRIDE_BASE {
-            let text = self
-                .overrides
-                .get(span.start - OVERRIDE_BASE)
-                .cloned()
-                .unwrap_or_default();
+            let text = self.overrides.get(span.start - OVERRIDE_BASE).cloned().unwrap_or_default();
             return (Location::Override(text), None);
         }
         let offset = span.start.min(self.text.len());
@@ -121,29 +101,12 @@ impl Source {
         let start = self.line_starts[line_idx];
         let line_text = self.text[start..].lines().next().unwrap_or("");
         let column = self.text[start..offset].chars().count() + 1;
-        (
-            Location::File {
-                line: line_idx + 1,
-                column,
-            },
-            Some(line_text.to_string()),
-        )
+        (Location::File { line: line_idx + 1, column }, Some(line_text.to_string()))
     }
 
-    pub fn diagnostic(
-        &self,
-        span: &Range<usize>,
-        key: &str,
-        message: impl Into<String>,
-    ) -> Diagnostic {
+    pub fn diagnostic(&self, span: &Range<usize>, key: &str, message: impl Into<String>) -> Diagnostic {
         let (location, source_line) = self.locate(span);
-        Diagnostic {
-            file: self.name.clone(),
-            location,
-            key: key.to_string(),
-            message: message.into(),
-            source_line,
-        }
+        Diagnostic { file: self.name.clone(), location, key: key.to_string(), message: message.into(), source_line }
     }
 
     pub fn whole_file(&self, message: impl Into<String>) -> Diagnostic {
@@ -167,13 +130,8 @@ mod tests {
         assert_eq!(s.locate(&(0..1)).0, Location::File { line: 1, column: 1 });
         // 'é' is two bytes but one column.
         let eq = s.text.find("= 2").unwrap();
-        assert_eq!(
-            s.locate(&(eq..eq + 1)).0,
-            Location::File { line: 2, column: 4 }
-        );
+        assert_eq!(s.locate(&(eq..eq + 1)).0, Location::File { line: 2, column: 4 });
         let d = s.diagnostic(&(eq..eq + 1), "b", "must be > 0, got -3");
-        assert!(d
-            .to_string()
-            .starts_with("f.toml:2:4: b: must be > 0, got -3"));
+        assert!(d.to_string().starts_with("f.toml:2:4: b: must be > 0, got -3"));
     }
 }

@@ -23,14 +23,9 @@ pub use units::Rate;
 pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
-        ScenarioErrors(vec![
-            Source::new(name.clone(), "").whole_file(format!("cannot read the file: {e}"))
-        ])
+        ScenarioErrors(vec![Source::new(name.clone(), "").whole_file(format!("cannot read the file: {e}"))])
     })?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "scenario".into());
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
     parse(&name, &stem, &bytes)
 }
 
@@ -51,10 +46,7 @@ pub fn parse(file: &str, default_name: &str, bytes: &[u8]) -> Result<Scenario, S
         }
     };
     let source = Source::new(file, text);
-    if text
-        .lines()
-        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
-    {
+    if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
         return Err(ScenarioErrors(vec![source.diagnostic(
             &(0..0),
             "simulation",
@@ -67,11 +59,7 @@ pub fn parse(file: &str, default_name: &str, bytes: &[u8]) -> Result<Scenario, S
             .iter()
             .map(|e| {
                 let span = e.span().unwrap_or(0..0);
-                source.diagnostic(
-                    &span,
-                    "",
-                    format!("TOML syntax error: {}", e.message().trim()),
-                )
+                source.diagnostic(&span, "", format!("TOML syntax error: {}", e.message().trim()))
             })
             .collect();
         return Err(ScenarioErrors(diags));

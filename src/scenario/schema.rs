@@ -47,10 +47,7 @@ fn positive_duration() -> impl Fn(&toml::de::DeValue) -> Result<SimDuration, Str
 const TIER_NAMES: [&str; 5] = ["bono", "sprout", "homestead", "homer", "ralf"];
 
 fn tier_of(name: &str) -> Tier {
-    Tier::ALL[TIER_NAMES
-        .iter()
-        .position(|n| *n == name)
-        .expect("validated tier name")]
+    Tier::ALL[TIER_NAMES.iter().position(|n| *n == name).expect("validated tier name")]
 }
 
 /// Walks the whole document. Check `ctx.has_errors()` before using the result.
@@ -67,12 +64,9 @@ pub fn scenario(root: &Table, default_name: &str, hash: String) -> Scenario {
     let pool = pool(root.table("pool"));
     let throttling = throttling(root.table("throttling"));
     let load = load(root, simulation.model);
-    let faults = root
-        .tables("fault")
-        .into_iter()
-        .map(|t| fault(t, &sites, &simulation))
-        .collect();
+    let faults = root.tables("fault").into_iter().map(|t| fault(t, &sites, &simulation)).collect();
     let output = output(root.table("output"));
+    refresh_check(root, &load, &sip);
     Scenario {
         name,
         description,
@@ -100,48 +94,29 @@ fn simulation(t: Table) -> Simulation {
     let duration = t.req("duration", &positive_duration()).unwrap_or(secs(1));
     let mut warmup = t.or("warmup", ZERO, &any_duration());
     if warmup >= duration && t.span_of("warmup").is_some() {
-        t.error(
-            "warmup",
-            format!("must be shorter than simulation.duration ({duration}), got {warmup}"),
-        );
+        t.error("warmup", format!("must be shorter than simulation.duration ({duration}), got {warmup}"));
         warmup = ZERO;
     }
     let seed = t.or("seed", 1, &u64_in(0, SEED_MAX));
     let replications = t.or("replications", 1, &u32_in(1, REPLICATIONS_MAX));
     // Clearwater's SNMP statistics use 5 s periods [doc 8.32].
-    let sample_interval = t.or(
-        "sample_interval",
-        secs(5),
-        &duration_in(ms(1), DURATION_MAX),
-    );
+    let sample_interval = t.or("sample_interval", secs(5), &duration_in(ms(1), DURATION_MAX));
     let unlimited_cpu = t.or("unlimited_cpu", false, &boolean);
     t.finish();
-    Simulation {
-        model,
-        duration,
-        warmup,
-        seed,
-        replications,
-        sample_interval,
-        unlimited_cpu,
-    }
+    Simulation { model, duration, warmup, seed, replications, sample_interval, unlimited_cpu }
 }
 
 fn queue(root: &Table, model: ModelKind) -> Option<QueueModel> {
     let t = root.table("queue");
-    let present = t.is_present();
-    let servers = t.req("servers", &u32_in(1, SERVERS_MAX)).unwrap_or(1);
-    let service = t.req("service", &dist).unwrap_or(Dist::Const(NS1));
-    match (model, present) {
+    match (model, t.is_present()) {
         (ModelKind::Queue, _) => {
+            let servers = t.req("servers", &u32_in(1, SERVERS_MAX)).unwrap_or(1);
+            let service = t.req("service", &dist).unwrap_or(Dist::Const(NS1));
             t.finish();
             Some(QueueModel { servers, service })
         }
         (ModelKind::Clearwater, true) => {
-            root.error(
-                "queue",
-                "[queue] is only used with simulation.model = \"queue\"",
-            );
+            root.error("queue", "[queue] is only used with simulation.model = \"queue\"");
             None
         }
         (ModelKind::Clearwater, false) => None,
@@ -155,19 +130,17 @@ fn sites(root: &Table, model: ModelKind) -> Vec<Site> {
     for (i, t) in tables.into_iter().enumerate() {
         let name = t.or("name", format!("site{}", i + 1), &string);
         if sites.iter().any(|s| s.name == name) {
-            t.error(
-                "name",
-                format!("site names must be unique; \"{name}\" is used twice"),
-            );
+            t.error("name", format!("site names must be unique; \"{name}\" is used twice"));
         }
         let mut tiers = [TierSize { nodes: 1, cores: 1 }; 5];
         for (k, tier) in Tier::ALL.iter().enumerate() {
             let tt = t.table(TIER_NAMES[k]);
-            // Ralf (billing) is optional and absent by default; a site needs at least one
-            // Bono, Sprout and Homestead; Homer may be absent (no MMTEL simservs).
+            // A site needs a Sprout and a Homestead. Ralf (billing) is absent by default;
+            // Homer may be absent (no MMTEL simservs); without Bono the load generator talks
+            // to Sprout directly, as Clearwater's core-only stress tests do.
             let (min_nodes, default_nodes) = match tier {
                 Tier::Ralf => (0, 0),
-                Tier::Homer => (0, 1),
+                Tier::Homer | Tier::Bono => (0, 1),
                 _ => (1, 1),
             };
             let nodes = tt.or("nodes", default_nodes, &u32_in(min_nodes, NODES_MAX));
@@ -179,35 +152,31 @@ fn sites(root: &Table, model: ModelKind) -> Vec<Site> {
         sites.push(Site { name, tiers });
     }
     match model {
-        ModelKind::Clearwater if n == 0 => {
-            root.error("site", "a Clearwater scenario needs at least one [[site]]")
-        }
-        ModelKind::Queue if n > 0 => root.error(
-            "site",
-            "[[site]] is not used with simulation.model = \"queue\"",
-        ),
-        _ if n > SITES_MAX => root.error(
-            "site",
-            format!("at most {SITES_MAX} sites are supported, got {n}"),
-        ),
+        ModelKind::Clearwater if n == 0 => root.error("site", "a Clearwater scenario needs at least one [[site]]"),
+        ModelKind::Queue if n > 0 => root.error("site", "[[site]] is not used with simulation.model = \"queue\""),
+        _ if n > SITES_MAX => root.error("site", format!("at most {SITES_MAX} sites are supported, got {n}")),
         _ => {}
     }
     sites
 }
 
 fn costs(t: Table) -> Costs {
-    // Calibrated against the published capacity figures: see docs/calibration.md.
+    // Calibrated against the published capacity figures (113 000 core-only subscribers on a
+    // 2-core Sprout at 50–65% CPU; Sprout latency ≈ 2 ms at that load): see
+    // docs/calibration.md for the derivation.
     let c = |key: &'static str, default: &str| t.or(key, dist_of(default), &dist);
     let costs = Costs {
         bono_message: c("bono_message", "gamma(150us, 0.5)"),
-        sprout_request: c("sprout_request", "gamma(600us, 0.5)"),
-        sprout_continuation: c("sprout_continuation", "gamma(150us, 0.5)"),
-        sprout_response: c("sprout_response", "gamma(200us, 0.5)"),
+        sprout_request: c("sprout_request", "gamma(660us, 0.5)"),
+        sprout_continuation: c("sprout_continuation", "gamma(170us, 0.5)"),
+        sprout_response: c("sprout_response", "gamma(230us, 0.5)"),
+        sprout_in_dialog: c("sprout_in_dialog", "gamma(350us, 0.5)"),
+        sprout_untimed_factor: t.or("sprout_untimed_factor", 2.55, &number_in(0.0, 100.0)),
         memcached_op: c("memcached_op", "gamma(20us, 0.5)"),
-        chronos_op: c("chronos_op", "gamma(100us, 0.5)"),
-        homestead_request: c("homestead_request", "gamma(300us, 0.5)"),
+        chronos_op: c("chronos_op", "gamma(370us, 0.5)"),
+        homestead_request: c("homestead_request", "gamma(500us, 0.5)"),
         homestead_hss: c("homestead_hss", "gamma(200us, 0.5)"),
-        homer_request: c("homer_request", "gamma(300us, 0.5)"),
+        homer_request: c("homer_request", "gamma(500us, 0.5)"),
         ralf_request: c("ralf_request", "gamma(300us, 0.5)"),
     };
     t.finish();
@@ -247,20 +216,11 @@ fn dns(t: Table, site_count: usize) -> Dns {
     let site_split = match t.opt("site_split", &array_of(probability)) {
         None => even,
         Some(split) if split.len() != site_count => {
-            t.error(
-                "site_split",
-                format!(
-                    "needs one fraction per site ({site_count}), got {}",
-                    split.len()
-                ),
-            );
+            t.error("site_split", format!("needs one fraction per site ({site_count}), got {}", split.len()));
             even
         }
         Some(split) if (split.iter().sum::<f64>() - 1.0).abs() > 1e-9 => {
-            t.error(
-                "site_split",
-                format!("fractions must sum to 1, got {}", split.iter().sum::<f64>()),
-            );
+            t.error("site_split", format!("fractions must sum to 1, got {}", split.iter().sum::<f64>()));
             even
         }
         Some(split) => split,
@@ -285,8 +245,8 @@ fn sip(t: Table) -> Sip {
         reg_max_expires: t.or("reg_max_expires", secs(300), &positive_duration()), // [doc 8.21]
         transaction_timeout: t.or("transaction_timeout", secs(32), &positive_duration()), // 64·T1 [pjsip]
         tcp_connect_timeout: t.or("tcp_connect_timeout", ms(2000), &positive_duration()), // [doc 8.21]
-        queue_timeout: t.or("queue_timeout", ms(4000), &positive_duration()), // [src thread_dispatcher]
-        max_targets: t.or("max_targets", 5, &u32_in(1, 100)),                 // [src basicproxy]
+        queue_timeout: t.or("queue_timeout", ms(4000), &positive_duration()),      // [src thread_dispatcher]
+        max_targets: t.or("max_targets", 5, &u32_in(1, 100)),                      // [src basicproxy]
         challenge_reregister: t.or("challenge_reregister", true, &boolean),
         register_retry: t.or("register_retry", secs(300), &any_duration()), // [doc 8.46.3]
     };
@@ -300,19 +260,11 @@ fn pool(t: Table) -> Pool {
         upstream_recycle: t.or("upstream_recycle", secs(600), &positive_duration()), // [src]
         sip_blacklist: t.or("sip_blacklist", secs(30), &any_duration()),            // [doc 8.21]
         http_blacklist: t.or("http_blacklist", secs(30), &any_duration()),          // [doc 8.21]
-        graylist: t.or("graylist", secs(30), &any_duration()), // [src baseresolver]
-        http_attempts: t.or("http_attempts", 2, &u32_in(1, 10)), // [src httpclient]
-        http_timeout: t.or("http_timeout", ms(1200), &positive_duration()), // [src sprout init.d]
-        http_connect_timeout_local: t.or(
-            "http_connect_timeout_local",
-            ms(50),
-            &positive_duration(),
-        ),
-        http_connect_timeout_remote: t.or(
-            "http_connect_timeout_remote",
-            ms(250),
-            &positive_duration(),
-        ),
+        graylist: t.or("graylist", secs(30), &any_duration()),                      // [src baseresolver]
+        http_attempts: t.or("http_attempts", 2, &u32_in(1, 10)),                    // [src httpclient]
+        http_timeout: t.or("http_timeout", ms(1200), &positive_duration()),         // [src sprout init.d]
+        http_connect_timeout_local: t.or("http_connect_timeout_local", ms(50), &positive_duration()),
+        http_connect_timeout_remote: t.or("http_connect_timeout_remote", ms(250), &positive_duration()),
     };
     t.finish();
     p
@@ -330,26 +282,14 @@ fn throttling(t: Table) -> Throttling {
         ThrottleProfile::Later => (ms(10), 2000.0, Some(Rate::per_second(2000.0))),
     };
     let tiers = t
-        .or(
-            "tiers",
-            vec!["bono", "sprout", "homestead"],
-            &array_of(one_of(&["bono", "sprout", "homestead"])),
-        )
+        .or("tiers", vec!["bono", "sprout", "homestead"], &array_of(one_of(&["bono", "sprout", "homestead"])))
         .into_iter()
         .map(tier_of)
         .collect();
     let target_latency = t.or("target_latency", target, &positive_duration());
     let max_tokens = t.or("max_tokens", 1000, &u32_in(1, 100_000_000));
-    let init_token_rate_per_core = t.or(
-        "init_token_rate",
-        Rate::per_second(init),
-        &rate_in(RATE_MAX_PER_S),
-    );
-    let min_token_rate = t.or(
-        "min_token_rate",
-        Rate::per_second(10.0),
-        &rate_in(RATE_MAX_PER_S),
-    );
+    let init_token_rate_per_core = t.or("init_token_rate", Rate::per_second(init), &rate_in(RATE_MAX_PER_S));
+    let min_token_rate = t.or("min_token_rate", Rate::per_second(10.0), &rate_in(RATE_MAX_PER_S));
     let max_token_rate = match t.opt("max_token_rate", &rate) {
         Some(r) if r.as_per_second() == 0.0 => None,
         Some(r) => Some(r),
@@ -357,27 +297,15 @@ fn throttling(t: Table) -> Throttling {
     };
     if let Some(max) = max_token_rate {
         if max < min_token_rate {
-            t.error(
-                "max_token_rate",
-                format!("must be ≥ min_token_rate ({min_token_rate}), got {max}"),
-            );
+            t.error("max_token_rate", format!("must be ≥ min_token_rate ({min_token_rate}), got {max}"));
         }
     }
     t.finish();
-    Throttling {
-        profile,
-        tiers,
-        target_latency,
-        max_tokens,
-        init_token_rate_per_core,
-        min_token_rate,
-        max_token_rate,
-    }
+    Throttling { profile, tiers, target_latency, max_tokens, init_token_rate_per_core, min_token_rate, max_token_rate }
 }
 
 fn subscribers(t: &Table) -> u64 {
-    t.req("subscribers", &u64_in(1, SUBSCRIBERS_MAX))
-        .unwrap_or(2)
+    t.req("subscribers", &u64_in(1, SUBSCRIBERS_MAX)).unwrap_or(2)
 }
 
 fn load(root: &Table, model: ModelKind) -> Load {
@@ -391,16 +319,11 @@ fn load(root: &Table, model: ModelKind) -> Load {
         if !t.is_present() {
             root.error("load", "missing required table [load]");
         }
-        return Load::Poisson {
-            rate: Rate::per_second(1.0),
-            stop_at: None,
-        };
+        return Load::Poisson { rate: Rate::per_second(1.0), stop_at: None };
     };
     let load = match chosen {
         "poisson" => Load::Poisson {
-            rate: t
-                .req("rate", &rate_in(RATE_MAX_PER_S))
-                .unwrap_or(Rate::per_second(1.0)),
+            rate: t.req("rate", &rate_in(RATE_MAX_PER_S)).unwrap_or(Rate::per_second(1.0)),
             stop_at: t.opt("stop_at", &any_duration()),
         },
         // [doc 8.56], clearwater-sip-stress: pairs, 0–600 s start, 5 min re-register, a call
@@ -408,13 +331,11 @@ fn load(root: &Table, model: ModelKind) -> Load {
         "sip-stress" => {
             let subscribers = subscribers(&t);
             if subscribers % 2 == 1 {
-                t.error(
-                    "subscribers",
-                    format!("must be even (the stress profile runs pairs), got {subscribers}"),
-                );
+                t.error("subscribers", format!("must be even (the stress profile runs pairs), got {subscribers}"));
             }
             Load::SipStress {
                 subscribers,
+                preregistered: t.or("preregistered", false, &boolean),
                 start_spread: t.or("start_spread", secs(600), &any_duration()),
                 reregister: t.or("reregister", secs(300), &positive_duration()),
                 call_probability: t.or("call_probability", 0.167, &probability),
@@ -426,6 +347,7 @@ fn load(root: &Table, model: ModelKind) -> Load {
         // after 2.3 s.
         "core-only" => Load::CoreOnly {
             subscribers: subscribers(&t),
+            preregistered: t.or("preregistered", true, &boolean),
             bhca: t.or("bhca", 1.3, &number_in(0.0, 1000.0)),
             reregisters_per_hour: t.or("reregisters_per_hour", 2.0, &number_in(0.0, 3600.0)),
             answer_after: t.or("answer_after", ms(2300), &any_duration()),
@@ -433,9 +355,9 @@ fn load(root: &Table, model: ModelKind) -> Load {
         },
         _ => Load::Rate {
             subscribers: subscribers(&t),
-            rate: t
-                .req("rate", &rate_in(RATE_MAX_PER_S))
-                .unwrap_or(Rate::per_second(1.0)),
+            preregistered: t.or("preregistered", true, &boolean),
+            reregister: t.or("reregister", secs(290), &positive_duration()),
+            rate: t.req("rate", &rate_in(RATE_MAX_PER_S)).unwrap_or(Rate::per_second(1.0)),
             rate_increase: t.opt("rate_increase", &rate_in(RATE_MAX_PER_S)),
             rate_interval: t.or("rate_interval", secs(10), &positive_duration()),
             rate_max: t.opt("rate_max", &rate_in(RATE_MAX_PER_S)),
@@ -449,6 +371,28 @@ fn load(root: &Table, model: ModelKind) -> Load {
     load
 }
 
+/// A UE that refreshes less often than its registration lasts would drop out between
+/// refreshes: almost certainly a configuration mistake, so it is refused with the fix.
+fn refresh_check(root: &Table, load: &Load, sip: &Sip) {
+    let (key, every) = match load {
+        Load::CoreOnly { reregisters_per_hour, .. } if *reregisters_per_hour > 0.0 => {
+            ("reregisters_per_hour", SimDuration::from_secs_f64(3600.0 / reregisters_per_hour))
+        }
+        Load::Rate { reregister, .. } => ("reregister", *reregister),
+        _ => return,
+    };
+    if every >= sip.reg_max_expires {
+        root.table("load").error(
+            key,
+            format!(
+                "subscribers would refresh every {every}, but registrations last at most sip.reg_max_expires = {}; \
+                 raise sip.reg_max_expires above {every} or refresh more often",
+                sip.reg_max_expires
+            ),
+        );
+    }
+}
+
 fn site_index(t: &Table, key: &'static str, sites: &[Site]) -> usize {
     let Some(name) = t.req(key, &string) else {
         return 0;
@@ -457,10 +401,7 @@ fn site_index(t: &Table, key: &'static str, sites: &[Site]) -> usize {
         Some(i) => i,
         None => {
             let names: Vec<&str> = sites.iter().map(|s| s.name.as_str()).collect();
-            t.error(
-                key,
-                format!("unknown site \"{name}\"; sites: {}", names.join(", ")),
-            );
+            t.error(key, format!("unknown site \"{name}\"; sites: {}", names.join(", ")));
             0
         }
     }
@@ -497,13 +438,7 @@ fn mode(t: &Table) -> FailureMode {
 fn fault(t: Table, sites: &[Site], sim: &Simulation) -> Fault {
     let at = t.req("at", &any_duration()).unwrap_or(ZERO);
     if at >= sim.duration && t.span_of("at").is_some() {
-        t.error(
-            "at",
-            format!(
-                "must be before the end of the run ({}), got {at}",
-                sim.duration
-            ),
-        );
+        t.error("at", format!("must be before the end of the run ({}), got {at}", sim.duration));
     }
     let until = t.opt("until", &any_duration());
     if let Some(u) = until {
@@ -511,38 +446,18 @@ fn fault(t: Table, sites: &[Site], sim: &Simulation) -> Fault {
             t.error("until", format!("must be after `at` ({at}), got {u}"));
         }
     }
-    let kinds = [
-        "node-crash",
-        "site-failure",
-        "dns-failure",
-        "partition",
-        "block-port",
-        "latency",
-        "cpu-slowdown",
-        "scale",
-    ];
+    let kinds =
+        ["node-crash", "site-failure", "dns-failure", "partition", "block-port", "latency", "cpu-slowdown", "scale"];
     let Some(chosen) = t.req("kind", &one_of(&kinds)) else {
         // The valid keys depend on the kind: without a valid one, don't guess.
-        return Fault {
-            at,
-            until,
-            kind: FaultKind::DnsFailure,
-        };
+        return Fault { at, until, kind: FaultKind::DnsFailure };
     };
     let kind = match chosen {
         "node-crash" => {
             let (site, tier, index) = node_ref(&t, sites);
-            FaultKind::NodeCrash {
-                site,
-                tier,
-                index,
-                mode: mode(&t),
-            }
+            FaultKind::NodeCrash { site, tier, index, mode: mode(&t) }
         }
-        "site-failure" => FaultKind::SiteFailure {
-            site: site_index(&t, "site", sites),
-            mode: mode(&t),
-        },
+        "site-failure" => FaultKind::SiteFailure { site: site_index(&t, "site", sites), mode: mode(&t) },
         "dns-failure" => FaultKind::DnsFailure,
         "partition" => {
             if sites.len() < 2 {
@@ -563,21 +478,12 @@ fn fault(t: Table, sites: &[Site], sim: &Simulation) -> Fault {
         "cpu-slowdown" => {
             let (site, tier, index) = node_ref(&t, sites);
             let factor = t.req("factor", &positive).unwrap_or(1.0);
-            FaultKind::CpuSlowdown {
-                site,
-                tier,
-                index,
-                factor,
-            }
+            FaultKind::CpuSlowdown { site, tier, index, factor }
         }
         _ => {
             let site = site_index(&t, "site", sites);
             let tier = tier_of(t.req("tier", &one_of(&TIER_NAMES)).unwrap_or("sprout"));
-            FaultKind::Scale {
-                site,
-                tier,
-                nodes: t.req("nodes", &u32_in(0, NODES_MAX)).unwrap_or(1),
-            }
+            FaultKind::Scale { site, tier, nodes: t.req("nodes", &u32_in(0, NODES_MAX)).unwrap_or(1) }
         }
     };
     t.finish();

@@ -72,13 +72,7 @@ pub enum Tier {
 }
 
 impl Tier {
-    pub const ALL: [Tier; 5] = [
-        Tier::Bono,
-        Tier::Sprout,
-        Tier::Homestead,
-        Tier::Homer,
-        Tier::Ralf,
-    ];
+    pub const ALL: [Tier; 5] = [Tier::Bono, Tier::Sprout, Tier::Homestead, Tier::Homer, Tier::Ralf];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -121,6 +115,12 @@ pub struct Costs {
     pub sprout_continuation: Dist,
     /// Sprout: relaying one SIP response.
     pub sprout_response: Dist,
+    /// Sprout: proxying one in-dialog request (ACK, UPDATE, BYE).
+    pub sprout_in_dialog: Dist,
+    /// Sprout CPU outside the worker threads (PJSIP transport, HTTP and memcached client
+    /// threads, logging), per unit of worker CPU. It loads the cores but Clearwater's
+    /// LoadMonitor does not time it.
+    pub sprout_untimed_factor: f64,
     /// memcached (on a Sprout node): one get/set/add/CAS/delete.
     pub memcached_op: Dist,
     /// Chronos (on a Sprout node): one timer set/update/delete, or one replica's pop.
@@ -231,13 +231,12 @@ pub struct Throttling {
 #[derive(Clone, Debug)]
 pub enum Load {
     /// Poisson arrivals to the `[queue]` model.
-    Poisson {
-        rate: Rate,
-        stop_at: Option<SimDuration>,
-    },
+    Poisson { rate: Rate, stop_at: Option<SimDuration> },
     /// Clearwater's SIP stress profile (pairs of subscribers).
     SipStress {
         subscribers: u64,
+        /// Start with every subscriber registered (skips the initial registration ramp).
+        preregistered: bool,
         start_spread: SimDuration,
         reregister: SimDuration,
         call_probability: f64,
@@ -247,6 +246,7 @@ pub enum Load {
     /// Clearwater's core-only stress profile.
     CoreOnly {
         subscribers: u64,
+        preregistered: bool,
         bhca: f64,
         reregisters_per_hour: f64,
         answer_after: SimDuration,
@@ -255,6 +255,9 @@ pub enum Load {
     /// SIPp-like: new calls at `rate`, stepped ramp, concurrency and total limits.
     Rate {
         subscribers: u64,
+        preregistered: bool,
+        /// Each subscriber refreshes its registration this often.
+        reregister: SimDuration,
         rate: Rate,
         rate_increase: Option<Rate>,
         rate_interval: SimDuration,
@@ -267,6 +270,15 @@ pub enum Load {
 }
 
 impl Load {
+    pub fn subscribers(&self) -> u64 {
+        match self {
+            Load::Poisson { .. } => 0,
+            Load::SipStress { subscribers, .. } | Load::CoreOnly { subscribers, .. } | Load::Rate { subscribers, .. } => {
+                *subscribers
+            }
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Load::Poisson { .. } => "poisson",
@@ -287,39 +299,14 @@ pub enum FailureMode {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum FaultKind {
-    NodeCrash {
-        site: usize,
-        tier: Tier,
-        index: u32,
-        mode: FailureMode,
-    },
-    SiteFailure {
-        site: usize,
-        mode: FailureMode,
-    },
+    NodeCrash { site: usize, tier: Tier, index: u32, mode: FailureMode },
+    SiteFailure { site: usize, mode: FailureMode },
     DnsFailure,
     Partition,
-    BlockPort {
-        from: Tier,
-        to: Tier,
-        port: u16,
-        between_sites: bool,
-    },
-    Latency {
-        extra: SimDuration,
-        between_sites: bool,
-    },
-    CpuSlowdown {
-        site: usize,
-        tier: Tier,
-        index: u32,
-        factor: f64,
-    },
-    Scale {
-        site: usize,
-        tier: Tier,
-        nodes: u32,
-    },
+    BlockPort { from: Tier, to: Tier, port: u16, between_sites: bool },
+    Latency { extra: SimDuration, between_sites: bool },
+    CpuSlowdown { site: usize, tier: Tier, index: u32, factor: f64 },
+    Scale { site: usize, tier: Tier, nodes: u32 },
 }
 
 #[derive(Clone, Debug)]

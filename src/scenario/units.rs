@@ -19,14 +19,11 @@ const UNITS_NS: [(&str, u128); 9] = [
     ("d", 86_400_000_000_000),
 ];
 
-const DURATION_HINT: &str =
-    "a duration is a number and a unit (ns, us, ms, s, m, h, d), e.g. \"250ms\"";
+const DURATION_HINT: &str = "a duration is a number and a unit (ns, us, ms, s, m, h, d), e.g. \"250ms\"";
 
 /// Splits "12.5ms" into ("12.5", "ms").
 fn split_number(s: &str) -> (&str, &str) {
-    let end = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
+    let end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     (&s[..end], s[end..].trim())
 }
 
@@ -35,9 +32,7 @@ fn decimal_times(number: &str, scale: u128) -> Option<u128> {
     let (int, frac) = number.split_once('.').unwrap_or((number, ""));
     let mut value: u128 = 0;
     for c in int.chars() {
-        value = value
-            .checked_mul(10)?
-            .checked_add(c.to_digit(10)? as u128)?;
+        value = value.checked_mul(10)?.checked_add(c.to_digit(10)? as u128)?;
     }
     let mut result = value.checked_mul(scale)?;
     let mut place = scale;
@@ -72,15 +67,11 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
         return Err(format!("missing unit in \"{text}\"; {DURATION_HINT}"));
     }
     let Some(&(_, scale)) = UNITS_NS.iter().find(|(u, _)| *u == unit) else {
-        return Err(format!(
-            "unknown unit \"{unit}\" in \"{text}\"; {DURATION_HINT}"
-        ));
+        return Err(format!("unknown unit \"{unit}\" in \"{text}\"; {DURATION_HINT}"));
     };
     match decimal_times(number, scale) {
         Some(ns) if ns <= u64::MAX as u128 => Ok(SimDuration::from_ns(ns as u64)),
-        _ => Err(format!(
-            "\"{text}\" is too large (the longest duration is about 584 years)"
-        )),
+        _ => Err(format!("\"{text}\" is too large (the longest duration is about 584 years)")),
     }
 }
 
@@ -116,10 +107,7 @@ pub fn parse_rate(text: &str) -> Result<Rate, String> {
     let Some((count, period)) = s.split_once('/') else {
         return Err(format!("{HINT}; got \"{text}\""));
     };
-    let count: f64 = count
-        .trim()
-        .parse()
-        .map_err(|_| format!("{HINT}; got \"{text}\""))?;
+    let count: f64 = count.trim().parse().map_err(|_| format!("{HINT}; got \"{text}\""))?;
     if !count.is_finite() {
         return Err(format!("must be a finite number, got \"{text}\""));
     }
@@ -149,9 +137,7 @@ pub fn parse_dist(text: &str) -> Result<Dist, String> {
                         uniform(lo, hi), lognormal(mean, cv), gamma(mean, cv)";
     let s = text.trim();
     let Some(open) = s.find('(') else {
-        return parse_duration(s)
-            .map(Dist::constant)
-            .map_err(|e| format!("{e}; or {HINT}"));
+        return parse_duration(s).map(Dist::constant).map_err(|e| format!("{e}; or {HINT}"));
     };
     if !s.ends_with(')') {
         return Err(format!("missing ')' in \"{text}\"; {HINT}"));
@@ -162,16 +148,11 @@ pub fn parse_dist(text: &str) -> Result<Dist, String> {
         if args.len() == n {
             Ok(())
         } else {
-            Err(format!(
-                "{name}() takes {n} argument(s), got {} in \"{text}\"",
-                args.len()
-            ))
+            Err(format!("{name}() takes {n} argument(s), got {} in \"{text}\"", args.len()))
         }
     };
     let cv = |arg: &str| -> Result<f64, String> {
-        let v: f64 = arg
-            .parse()
-            .map_err(|_| format!("cv must be a number, got \"{arg}\""))?;
+        let v: f64 = arg.parse().map_err(|_| format!("cv must be a number, got \"{arg}\""))?;
         if !v.is_finite() || v <= 0.0 || v > 100.0 {
             return Err(format!("cv must be in (0, 100], got {arg}"));
         }
@@ -230,12 +211,8 @@ mod tests {
         assert!(parse_duration("10").unwrap_err().contains("missing unit"));
         assert!(parse_duration("-3s").unwrap_err().contains("negative"));
         assert!(parse_duration("1e30s").is_err());
-        assert!(parse_duration("100000000000d")
-            .unwrap_err()
-            .contains("too large"));
-        assert!(parse_duration("3 parsecs")
-            .unwrap_err()
-            .contains("unknown unit"));
+        assert!(parse_duration("100000000000d").unwrap_err().contains("too large"));
+        assert!(parse_duration("3 parsecs").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("1.2.3s").is_err());
         assert!(parse_duration("").is_err());
     }
@@ -256,26 +233,13 @@ mod tests {
 
     #[test]
     fn distributions() {
-        assert_eq!(
-            parse_dist("2ms").unwrap(),
-            Dist::constant(SimDuration::from_ms(2))
-        );
-        assert_eq!(
-            parse_dist("exp(2ms)").unwrap().mean(),
-            SimDuration::from_ms(2)
-        );
-        assert_eq!(
-            parse_dist("uniform(1ms, 3ms)").unwrap().mean(),
-            SimDuration::from_ms(2)
-        );
-        assert!(parse_dist("lognormal(1ms)")
-            .unwrap_err()
-            .contains("2 argument"));
+        assert_eq!(parse_dist("2ms").unwrap(), Dist::constant(SimDuration::from_ms(2)));
+        assert_eq!(parse_dist("exp(2ms)").unwrap().mean(), SimDuration::from_ms(2));
+        assert_eq!(parse_dist("uniform(1ms, 3ms)").unwrap().mean(), SimDuration::from_ms(2));
+        assert!(parse_dist("lognormal(1ms)").unwrap_err().contains("2 argument"));
         assert!(parse_dist("gamma(1ms, 0)").is_err());
         assert!(parse_dist("exp(0s)").is_err());
-        assert!(parse_dist("weibull(1ms)")
-            .unwrap_err()
-            .contains("unknown distribution"));
+        assert!(parse_dist("weibull(1ms)").unwrap_err().contains("unknown distribution"));
         assert!(parse_dist("uniform(3ms, 1ms)").is_err());
     }
 }

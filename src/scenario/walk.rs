@@ -26,16 +26,11 @@ pub struct Ctx<'s> {
 
 impl<'s> Ctx<'s> {
     pub fn new(source: &'s Source) -> Self {
-        Ctx {
-            source,
-            errors: RefCell::new(Vec::new()),
-        }
+        Ctx { source, errors: RefCell::new(Vec::new()) }
     }
 
     pub fn error(&self, span: &Range<usize>, key: &str, message: impl Into<String>) {
-        self.errors
-            .borrow_mut()
-            .push(self.source.diagnostic(span, key, message));
+        self.errors.borrow_mut().push(self.source.diagnostic(span, key, message));
     }
 
     pub fn into_errors(self) -> Vec<Diagnostic> {
@@ -68,13 +63,7 @@ pub type Rule<'r, T> = &'r dyn Fn(&DeValue) -> Result<T, String>;
 
 impl<'a> Table<'a> {
     pub fn root(ctx: &'a Ctx<'a>, doc: &'a Spanned<DeTable<'a>>) -> Self {
-        Table {
-            ctx,
-            path: String::new(),
-            table: Some(doc.get_ref()),
-            span: doc.span(),
-            asked: RefCell::default(),
-        }
+        Table { ctx, path: String::new(), table: Some(doc.get_ref()), span: doc.span(), asked: RefCell::default() }
     }
 
     pub fn ctx(&self) -> &'a Ctx<'a> {
@@ -136,8 +125,7 @@ impl<'a> Table<'a> {
             self.opt(key, rule)
         } else {
             self.lookup(key);
-            self.ctx
-                .error(&self.span, &self.key_path(key), "missing required key");
+            self.ctx.error(&self.span, &self.key_path(key), "missing required key");
             None
         }
     }
@@ -151,34 +139,14 @@ impl<'a> Table<'a> {
     pub fn table(&self, key: &'static str) -> Table<'a> {
         let path = self.key_path(key);
         match self.lookup(key) {
-            None => Table {
-                ctx: self.ctx,
-                path,
-                table: None,
-                span: self.span.clone(),
-                asked: RefCell::default(),
-            },
+            None => Table { ctx: self.ctx, path, table: None, span: self.span.clone(), asked: RefCell::default() },
             Some(v) => match v.get_ref() {
-                DeValue::Table(t) => Table {
-                    ctx: self.ctx,
-                    path,
-                    table: Some(t),
-                    span: v.span(),
-                    asked: RefCell::default(),
-                },
+                DeValue::Table(t) => {
+                    Table { ctx: self.ctx, path, table: Some(t), span: v.span(), asked: RefCell::default() }
+                }
                 other => {
-                    self.ctx.error(
-                        &v.span(),
-                        &path,
-                        format!("expected a table, got {}", describe(other)),
-                    );
-                    Table {
-                        ctx: self.ctx,
-                        path,
-                        table: None,
-                        span: v.span(),
-                        asked: RefCell::default(),
-                    }
+                    self.ctx.error(&v.span(), &path, format!("expected a table, got {}", describe(other)));
+                    Table { ctx: self.ctx, path, table: None, span: v.span(), asked: RefCell::default() }
                 }
             },
         }
@@ -193,10 +161,7 @@ impl<'a> Table<'a> {
             self.ctx.error(
                 &v.span(),
                 &self.key_path(key),
-                format!(
-                    "expected an array of tables ([[{key}]]), got {}",
-                    describe(v.get_ref())
-                ),
+                format!("expected an array of tables ([[{key}]]), got {}", describe(v.get_ref())),
             );
             return Vec::new();
         };
@@ -211,11 +176,7 @@ impl<'a> Table<'a> {
                     span: item.span(),
                     asked: RefCell::default(),
                 }),
-                other => self.ctx.error(
-                    &item.span(),
-                    &path,
-                    format!("expected a table, got {}", describe(other)),
-                ),
+                other => self.ctx.error(&item.span(), &path, format!("expected a table, got {}", describe(other))),
             }
         }
         out
@@ -233,16 +194,11 @@ impl<'a> Table<'a> {
             let mut valid: Vec<&str> = asked.clone();
             valid.sort_unstable();
             valid.dedup();
-            let hint = closest(name, &valid)
-                .map(|c| format!(" (did you mean \"{c}\"?)"))
-                .unwrap_or_default();
+            let hint = closest(name, &valid).map(|c| format!(" (did you mean \"{c}\"?)")).unwrap_or_default();
             let msg = if valid.is_empty() {
                 format!("unknown key \"{name}\"; this table takes no keys")
             } else {
-                format!(
-                    "unknown key \"{name}\"{hint}; valid keys here: {}",
-                    valid.join(", ")
-                )
+                format!("unknown key \"{name}\"{hint}; valid keys here: {}", valid.join(", "))
             };
             self.ctx.error(&key.span(), &self.key_path(name), msg);
         }
@@ -278,12 +234,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 fn closest<'k>(name: &str, valid: &[&'k str]) -> Option<&'k str> {
-    valid
-        .iter()
-        .map(|v| (edit_distance(name, v), *v))
-        .filter(|(d, v)| *d <= 2.max(v.len() / 4))
-        .min()
-        .map(|(_, v)| v)
+    valid.iter().map(|v| (edit_distance(name, v), *v)).filter(|(d, v)| *d <= 2.max(v.len() / 4)).min().map(|(_, v)| v)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -297,14 +248,14 @@ pub fn string(v: &DeValue) -> Result<String, String> {
 }
 
 pub fn boolean(v: &DeValue) -> Result<bool, String> {
-    v.as_bool()
-        .ok_or_else(|| format!("expected true or false, got {}", describe(v)))
+    v.as_bool().ok_or_else(|| format!("expected true or false, got {}", describe(v)))
 }
 
 pub fn integer(v: &DeValue) -> Result<i128, String> {
     match v {
-        DeValue::Integer(i) => i128::from_str_radix(i.as_str(), i.radix())
-            .map_err(|_| format!("integer {i} is out of range")),
+        DeValue::Integer(i) => {
+            i128::from_str_radix(i.as_str(), i.radix()).map_err(|_| format!("integer {i} is out of range"))
+        }
         other => Err(format!("expected an integer, got {}", describe(other))),
     }
 }
@@ -314,11 +265,7 @@ pub fn int_in(min: i128, max: i128) -> impl Fn(&DeValue) -> Result<i128, String>
     move |v| {
         let i = integer(v)?;
         if i < min {
-            Err(if min == 1 {
-                format!("must be > 0, got {i}")
-            } else {
-                format!("must be ≥ {min}, got {i}")
-            })
+            Err(if min == 1 { format!("must be > 0, got {i}") } else { format!("must be ≥ {min}, got {i}") })
         } else if i > max {
             Err(format!("must be ≤ {max}, got {i}"))
         } else {
@@ -340,21 +287,14 @@ pub fn u64_in(min: u64, max: u64) -> impl Fn(&DeValue) -> Result<u64, String> {
 /// A finite number (integer or float).
 pub fn number(v: &DeValue) -> Result<f64, String> {
     let x = match v {
-        DeValue::Float(f) => f
-            .as_str()
-            .replace('_', "")
-            .parse::<f64>()
-            .map_err(|_| format!("bad number {f}"))?,
+        DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().map_err(|_| format!("bad number {f}"))?,
         DeValue::Integer(_) => integer(v)? as f64,
         other => return Err(format!("expected a number, got {}", describe(other))),
     };
     if x.is_finite() {
         Ok(x)
     } else {
-        Err(format!(
-            "must be a finite number, got {}",
-            describe(v).trim_start_matches("the float ")
-        ))
+        Err(format!("must be a finite number, got {}", describe(v).trim_start_matches("the float ")))
     }
 }
 
@@ -371,8 +311,7 @@ pub fn number_in(min: f64, max: f64) -> impl Fn(&DeValue) -> Result<f64, String>
 }
 
 pub fn probability(v: &DeValue) -> Result<f64, String> {
-    number_in(0.0, 1.0)(v)
-        .map_err(|e| e.replace("must be in [0, 1]", "must be a probability in [0, 1]"))
+    number_in(0.0, 1.0)(v).map_err(|e| e.replace("must be in [0, 1]", "must be a probability in [0, 1]"))
 }
 
 /// A number > 0.
@@ -388,15 +327,10 @@ pub fn positive(v: &DeValue) -> Result<f64, String> {
 pub fn duration(v: &DeValue) -> Result<SimDuration, String> {
     match v {
         DeValue::String(s) => parse_duration(s),
-        DeValue::Integer(_) | DeValue::Float(_) => Err(format!(
-            "{} needs a unit: write it as a string such as \"{}s\"",
-            describe(v),
-            v_str(v)
-        )),
-        other => Err(format!(
-            "expected a duration string such as \"250ms\", got {}",
-            describe(other)
-        )),
+        DeValue::Integer(_) | DeValue::Float(_) => {
+            Err(format!("{} needs a unit: write it as a string such as \"{}s\"", describe(v), v_str(v)))
+        }
+        other => Err(format!("expected a duration string such as \"250ms\", got {}", describe(other))),
     }
 }
 
@@ -409,10 +343,7 @@ fn v_str(v: &DeValue) -> String {
 }
 
 /// A duration in `[min, max]`.
-pub fn duration_in(
-    min: SimDuration,
-    max: SimDuration,
-) -> impl Fn(&DeValue) -> Result<SimDuration, String> {
+pub fn duration_in(min: SimDuration, max: SimDuration) -> impl Fn(&DeValue) -> Result<SimDuration, String> {
     move |v| {
         let d = duration(v)?;
         if d < min {
@@ -432,15 +363,10 @@ pub fn duration_in(
 pub fn rate(v: &DeValue) -> Result<Rate, String> {
     match v {
         DeValue::String(s) => parse_rate(s),
-        DeValue::Integer(_) | DeValue::Float(_) => Err(format!(
-            "{} needs a period: write it as a string such as \"{}/s\"",
-            describe(v),
-            v_str(v)
-        )),
-        other => Err(format!(
-            "expected a rate string such as \"2.5/s\", got {}",
-            describe(other)
-        )),
+        DeValue::Integer(_) | DeValue::Float(_) => {
+            Err(format!("{} needs a period: write it as a string such as \"{}/s\"", describe(v), v_str(v)))
+        }
+        other => Err(format!("expected a rate string such as \"2.5/s\", got {}", describe(other))),
     }
 }
 
@@ -461,42 +387,29 @@ pub fn rate_in(max_per_s: f64) -> impl Fn(&DeValue) -> Result<Rate, String> {
 pub fn dist(v: &DeValue) -> Result<Dist, String> {
     match v {
         DeValue::String(s) => parse_dist(s),
-        other => Err(format!(
-            "expected a distribution string such as \"exp(2ms)\", got {}",
-            describe(other)
-        )),
+        other => Err(format!("expected a distribution string such as \"exp(2ms)\", got {}", describe(other))),
     }
 }
 
 /// One of a fixed set of words.
-pub fn one_of<'c>(
-    choices: &'c [&'static str],
-) -> impl Fn(&DeValue) -> Result<&'static str, String> + 'c {
+pub fn one_of<'c>(choices: &'c [&'static str]) -> impl Fn(&DeValue) -> Result<&'static str, String> + 'c {
     move |v| {
         let s = string(v)?;
         choices.iter().find(|c| **c == s).copied().ok_or_else(|| {
             format!(
                 "must be one of {}, got \"{s}\"",
-                choices
-                    .iter()
-                    .map(|c| format!("\"{c}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                choices.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
             )
         })
     }
 }
 
 /// An array of values, each checked by `item`.
-pub fn array_of<T>(
-    item: impl Fn(&DeValue) -> Result<T, String>,
-) -> impl Fn(&DeValue) -> Result<Vec<T>, String> {
+pub fn array_of<T>(item: impl Fn(&DeValue) -> Result<T, String>) -> impl Fn(&DeValue) -> Result<Vec<T>, String> {
     move |v| match v {
-        DeValue::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, x)| item(x.get_ref()).map_err(|e| format!("item {i}: {e}")))
-            .collect(),
+        DeValue::Array(items) => {
+            items.iter().enumerate().map(|(i, x)| item(x.get_ref()).map_err(|e| format!("item {i}: {e}"))).collect()
+        }
         other => Err(format!("expected an array, got {}", describe(other))),
     }
 }

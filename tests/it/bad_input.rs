@@ -8,11 +8,7 @@ fn rejected(file: &str) -> String {
     let path = format!("tests/bad/{file}");
     let out = cwsim(&["validate", &path]);
     let err = stderr(&out);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{file}: exit code; stderr:\n{err}"
-    );
+    assert_eq!(out.status.code(), Some(2), "{file}: exit code; stderr:\n{err}");
     assert!(!err.contains("panicked"), "{file}: panic:\n{err}");
     err
 }
@@ -38,18 +34,12 @@ fn unknown_key_lists_the_valid_ones() {
 
 #[test]
 fn negative_rate() {
-    expect(
-        "negative_rate.toml",
-        &["negative_rate.toml:12:8: load.rate:", "≥ 0", "-3/s"],
-    );
+    expect("negative_rate.toml", &["negative_rate.toml:12:8: load.rate:", "≥ 0", "-3/s"]);
 }
 
 #[test]
 fn zero_cores() {
-    expect(
-        "zero_cores.toml",
-        &["zero_cores.toml:8:31: site[0].sprout.cores: must be > 0, got 0"],
-    );
+    expect("zero_cores.toml", &["zero_cores.toml:8:31: site[0].sprout.cores: must be > 0, got 0"]);
 }
 
 #[test]
@@ -62,45 +52,27 @@ fn warmup_not_before_duration() {
 
 #[test]
 fn nan_is_not_a_number() {
-    expect(
-        "nan.toml",
-        &["nan.toml:14:20: load.call_probability: must be a finite number, got nan"],
-    );
+    expect("nan.toml", &["nan.toml:14:20: load.call_probability: must be a finite number, got nan"]);
 }
 
 #[test]
 fn duration_overflow() {
-    expect(
-        "duration_overflow.toml",
-        &[
-            "duration_overflow.toml:4:12: simulation.duration:",
-            "too large",
-        ],
-    );
+    expect("duration_overflow.toml", &["duration_overflow.toml:4:12: simulation.duration:", "too large"]);
 }
 
 #[test]
 fn missing_required_key() {
-    expect(
-        "missing_required.toml",
-        &["missing_required.toml:2:1: simulation.duration: missing required key"],
-    );
+    expect("missing_required.toml", &["missing_required.toml:2:1: simulation.duration: missing required key"]);
 }
 
 #[test]
 fn wrong_type() {
-    expect(
-        "wrong_type.toml",
-        &["wrong_type.toml:5:8: simulation.seed: expected an integer, got the string \"one\""],
-    );
+    expect("wrong_type.toml", &["wrong_type.toml:5:8: simulation.seed: expected an integer, got the string \"one\""]);
 }
 
 #[test]
 fn empty_file() {
-    expect(
-        "empty.toml",
-        &["empty.toml:1:1: simulation: the file is empty"],
-    );
+    expect("empty.toml", &["empty.toml:1:1: simulation: the file is empty"]);
 }
 
 #[test]
@@ -123,10 +95,7 @@ fn expect_all(file: &str) -> String {
 
 #[test]
 fn toml_syntax_error_has_a_position() {
-    expect(
-        "toml_syntax.toml",
-        &["toml_syntax.toml:3:", "TOML syntax error"],
-    );
+    expect("toml_syntax.toml", &["toml_syntax.toml:3:", "TOML syntax error"]);
 }
 
 #[test]

@@ -22,13 +22,7 @@ fn every_bundled_scenario_validates() {
     args.extend(files.iter().map(String::as_str));
     let out = cwsim(&args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(
-        stdout(&out)
-            .lines()
-            .filter(|l| l.starts_with("ok: "))
-            .count(),
-        files.len()
-    );
+    assert_eq!(stdout(&out).lines().filter(|l| l.starts_with("ok: ")).count(), files.len());
 }
 
 #[test]
@@ -45,51 +39,28 @@ fn every_bundled_scenario_runs() {
             .filter_map(|e| e.ok())
             .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
             .collect();
-        assert!(
-            leftovers.is_empty(),
-            "{f}: temporary files left: {leftovers:?}"
-        );
+        assert!(leftovers.is_empty(), "{f}: temporary files left: {leftovers:?}");
     }
 }
 
 #[test]
 fn help_everywhere_with_examples() {
-    for args in [
-        &["--help"][..],
-        &["run", "--help"],
-        &["validate", "--help"],
-        &["bench", "--help"],
-    ] {
+    for args in [&["--help"][..], &["run", "--help"], &["validate", "--help"], &["bench", "--help"]] {
         let out = cwsim(args);
         assert_eq!(out.status.code(), Some(0), "{args:?}");
-        assert!(
-            stdout(&out).contains("Examples:"),
-            "{args:?} help has no examples"
-        );
+        assert!(stdout(&out).contains("Examples:"), "{args:?} help has no examples");
     }
 }
 
 #[test]
 fn summary_carries_the_run_identity() {
     let dir = temp_dir("identity");
-    let out = cwsim(&[
-        "run",
-        "scenarios/mmc.toml",
-        "--quiet",
-        "--seed",
-        "5",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let out = cwsim(&["run", "scenarios/mmc.toml", "--quiet", "--seed", "5", "--out", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
     assert_eq!(v["seed"], 5);
     assert_eq!(v["scenario"], "mmc");
     assert_eq!(v["scenario_sha256"].as_str().unwrap().len(), 64);
     assert_eq!(v["fingerprint"].as_str().unwrap().len(), 16);
-    assert_eq!(
-        v["replication_fingerprints"].as_array().unwrap().len(),
-        v["replications"].as_u64().unwrap() as usize
-    );
+    assert_eq!(v["replication_fingerprints"].as_array().unwrap().len(), v["replications"].as_u64().unwrap() as usize);
 }

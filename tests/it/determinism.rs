@@ -4,21 +4,10 @@ use std::path::Path;
 
 use crate::support::{cwsim, read, stderr, temp_dir};
 
-const FILES: [&str; 4] = [
-    "summary.json",
-    "timeseries.csv",
-    "latency.csv",
-    "report.txt",
-];
+const FILES: [&str; 4] = ["summary.json", "timeseries.csv", "latency.csv", "report.txt"];
 
 fn run_into(dir: &Path, extra: &[&str]) {
-    let mut args = vec![
-        "run",
-        "scenarios/mmc.toml",
-        "--quiet",
-        "--out",
-        dir.to_str().unwrap(),
-    ];
+    let mut args = vec!["run", "scenarios/mmc.toml", "--quiet", "--out", dir.to_str().unwrap()];
     args.extend_from_slice(extra);
     let out = cwsim(&args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -31,12 +20,7 @@ fn fingerprint(dir: &Path) -> String {
 
 fn assert_same_files(a: &Path, b: &Path) {
     for f in FILES {
-        assert!(
-            read(&a.join(f)) == read(&b.join(f)),
-            "{f} differs between {} and {}",
-            a.display(),
-            b.display()
-        );
+        assert!(read(&a.join(f)) == read(&b.join(f)), "{f} differs between {} and {}", a.display(), b.display());
     }
 }
 

@@ -15,10 +15,7 @@ fn equal_time_events_pop_in_fifo_order() {
     let mut last: Option<(SimTime, u32)> = None;
     while let Some((t, i)) = q.pop() {
         if let Some((lt, li)) = last {
-            assert!(
-                t > lt || (t == lt && i > li),
-                "({t}, {i}) popped after ({lt}, {li})"
-            );
+            assert!(t > lt || (t == lt && i > li), "({t}, {i}) popped after ({lt}, {li})");
         }
         last = Some((t, i));
     }

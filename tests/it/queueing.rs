@@ -24,10 +24,7 @@ fn mmc(lambda: f64, servers: u32, horizon_s: u64) -> Vec<QueueResult> {
         sample_interval: None,
         seed: 20_261_125,
     };
-    replicate(REPLICATIONS, None, |rep| {
-        run(&params, rep, &RunControl::default())
-    })
-    .unwrap()
+    replicate(REPLICATIONS, None, |rep| run(&params, rep, &RunControl::default())).unwrap()
 }
 
 fn check(name: &str, results: &[QueueResult], f: impl Fn(&QueueResult) -> f64, expected: f64) {
@@ -35,21 +32,9 @@ fn check(name: &str, results: &[QueueResult], f: impl Fn(&QueueResult) -> f64, e
     let s = Sample::of(&values);
     let hw = s.half_width(Level::P99).unwrap();
     let rel = (s.mean - expected).abs() / expected;
-    println!(
-        "{name}: {:.5} ± {hw:.5} (99%), theory {expected}, rel. error {:.3}%",
-        s.mean,
-        rel * 100.0
-    );
-    assert!(
-        (s.mean - expected).abs() <= hw,
-        "{name}: 99% CI {:.5} ± {hw:.5} misses {expected}",
-        s.mean
-    );
-    assert!(
-        rel < 0.02,
-        "{name}: relative error {:.3}% ≥ 2%",
-        rel * 100.0
-    );
+    println!("{name}: {:.5} ± {hw:.5} (99%), theory {expected}, rel. error {:.3}%", s.mean, rel * 100.0);
+    assert!((s.mean - expected).abs() <= hw, "{name}: 99% CI {:.5} ± {hw:.5} misses {expected}", s.mean);
+    assert!(rel < 0.02, "{name}: relative error {:.3}% ≥ 2%", rel * 100.0);
 }
 
 fn wait_s(r: &QueueResult) -> f64 {
@@ -69,18 +54,8 @@ fn mm1_lambda_half_matches_theory() {
     let r = mmc(0.5, 1, 201_000);
     check("M/M/1 W", &r, sojourn_s, 2.0);
     check("M/M/1 Wq", &r, wait_s, 1.0);
-    check(
-        "M/M/1 sojourn p50",
-        &r,
-        sojourn_quantile_s(0.5),
-        2f64.ln() / 0.5,
-    );
-    check(
-        "M/M/1 sojourn p99",
-        &r,
-        sojourn_quantile_s(0.99),
-        100f64.ln() / 0.5,
-    );
+    check("M/M/1 sojourn p50", &r, sojourn_quantile_s(0.5), 2f64.ln() / 0.5);
+    check("M/M/1 sojourn p99", &r, sojourn_quantile_s(0.99), 100f64.ln() / 0.5);
     check("M/M/1 utilisation", &r, |r| r.utilisation, 0.5);
 }
 
@@ -122,15 +97,8 @@ fn littles_law_holds_exactly_after_draining() {
     assert_eq!(r.arrivals, r.completions);
     let area = r.in_system_integral as f64;
     let sojourns = r.sojourn.sum_ns() as f64;
-    assert!(
-        r.arrivals > 14_000,
-        "about λT = 15 000 customers expected, got {}",
-        r.arrivals
-    );
-    assert!(
-        (area - sojourns).abs() <= 1e-9 * sojourns,
-        "∫N dt = {area}, Σ sojourn = {sojourns}"
-    );
+    assert!(r.arrivals > 14_000, "about λT = 15 000 customers expected, got {}", r.arrivals);
+    assert!((area - sojourns).abs() <= 1e-9 * sojourns, "∫N dt = {area}, Σ sojourn = {sojourns}");
 }
 
 #[test]
@@ -152,8 +120,5 @@ fn conservation_at_every_sample() {
         assert_eq!(s.arrivals, s.completions + s.in_system, "at {}", s.time);
         assert_eq!(s.in_system, s.queued + s.busy as u64, "at {}", s.time);
     }
-    assert!(
-        r.samples.last().unwrap().queued > 500,
-        "an overloaded queue must grow"
-    );
+    assert!(r.samples.last().unwrap().queued > 500, "an overloaded queue must grow");
 }

@@ -1,0 +1,53 @@
+//! Bono's side of the Bono→Sprout connection pool: the once-a-second recycler, which
+//! re-resolves the Sprout cluster name through Bono's resolver cache when it has
+//! connections to replace.
+
+use super::node::Topology;
+use super::params::POOL_RECYCLE_EVERY;
+use super::state::*;
+use super::world::World;
+use crate::engine::EventQueue;
+use crate::network::blacklist::Standing;
+use crate::network::dns::Lookup;
+use crate::scenario::Tier;
+
+impl World {
+    pub fn pool_recycle(&mut self, q: &mut EventQueue<Ev>, node: NodeId) {
+        let now = q.now();
+        q.schedule_in(POOL_RECYCLE_EVERY, Ev::PoolRecycle { node });
+        let n = &mut self.nodes[node as usize];
+        if !n.pool.as_ref().is_some_and(|p| p.needs_recycle(now)) {
+            return;
+        }
+        let name = Topology::name(n.site, Tier::Sprout);
+        match n.resolver.lookup(now, name) {
+            Lookup::Fresh(r) | Lookup::Stale(r) => {
+                let records = r.to_vec();
+                self.refill_pool(q, node, &records);
+            }
+            Lookup::Refresh(_) | Lookup::Miss => {
+                let d = self.dns_round_trip(node);
+                q.schedule_in(d, Ev::PoolDnsDone { node });
+            }
+        }
+    }
+
+    pub fn pool_dns_done(&mut self, q: &mut EventQueue<Ev>, node: NodeId) {
+        let now = q.now();
+        let name = Topology::name(self.nodes[node as usize].site, Tier::Sprout);
+        let answer = self.dns.query(name, None);
+        let records = self.nodes[node as usize].resolver.complete(now, name, answer).to_vec();
+        self.refill_pool(q, node, &records);
+    }
+
+    /// Replaces expired connections with random picks among non-blacklisted addresses.
+    fn refill_pool(&mut self, q: &mut EventQueue<Ev>, node: NodeId, records: &[NodeId]) {
+        let now = q.now();
+        let n = &mut self.nodes[node as usize];
+        let candidates: Vec<NodeId> =
+            records.iter().copied().filter(|&r| n.blacklist.standing(now, r) != Standing::Avoid).collect();
+        if let Some(pool) = n.pool.as_mut() {
+            pool.recycle(now, &candidates, &mut n.rng);
+        }
+    }
+}

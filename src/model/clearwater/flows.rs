@@ -1,0 +1,220 @@
+//! What each SIP request makes a Sprout worker do, as data: the blocking operations in
+//! order, between which the worker needs the CPU again.
+//!
+//! These programs transcribe the message flows in CLEARWATER_FACTS.md ("What each request
+//! costs"), taken from Sprout's and Homestead's code paths. The tests count the operations
+//! the simulation actually performs against the counts listed there.
+
+/// SIP methods the model carries.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Method {
+    Register,
+    Invite,
+    Ack,
+    Update,
+    Bye,
+}
+
+impl Method {
+    /// In-dialog requests are record-routed through Sprout without touching Homestead or
+    /// memcached.
+    pub fn in_dialog(self) -> bool {
+        matches!(self, Method::Ack | Method::Update | Method::Bye)
+    }
+}
+
+/// Homestead/Homer HTTP requests [src sprout: hssconnection.cpp, xdmconnection.cpp].
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HttpOp {
+    /// `GET /impi/<impi>/registration-status` (the Cx UAR), from the I-CSCF.
+    Uar,
+    /// `GET /impi/<impi>/av` (the Cx MAR): an authentication vector for the challenge.
+    Mar,
+    /// `PUT /impu/<impu>/reg-data` with reqtype=reg (the Cx SAR) at registration.
+    Sar,
+    /// `PUT /impu/<impu>/reg-data` with reqtype=dereg-timeout when a binding expires.
+    SarDereg,
+    /// `PUT /impu/<impu>/reg-data` with reqtype=call: served from Homestead's cache.
+    RegDataCall,
+    /// `GET /impu/<impu>/reg-data`: Sprout re-reads the registration data when a binding
+    /// timer pops [src sprout: handlers.cpp, AoRTimeoutTask].
+    RegDataGet,
+    /// `GET /impu/<impu>/location` (the Cx LIR), from the I-CSCF for a terminating call.
+    Lir,
+    /// Homer: `GET /org.etsi.ngn.simservs/users/<impu>/simservs.xml` (MMTEL settings).
+    Simservs,
+}
+
+impl HttpOp {
+    pub fn is_homer(self) -> bool {
+        self == HttpOp::Simservs
+    }
+}
+
+/// memcached operations [src cpp-common: memcachedstore.cpp].
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum McOp {
+    Get,
+    Set,
+    Add,
+    Cas,
+    Delete,
+}
+
+impl McOp {
+    pub fn is_write(self) -> bool {
+        !matches!(self, McOp::Get)
+    }
+}
+
+/// Which record a memcached operation touches.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum McKey {
+    /// The authentication vector stored for the digest challenge (the IMPI's AV store).
+    Av,
+    /// The originating subscriber's registration bindings (AoR).
+    Bindings,
+    /// The called subscriber's bindings (terminating S-CSCF lookup).
+    CalleeBindings,
+}
+
+/// Chronos timer operations (HTTP to the local Chronos, TCP/7253).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ChronosOp {
+    /// POST a new timer.
+    Post,
+    /// PUT (replace) an existing timer.
+    Put,
+    Delete,
+}
+
+/// Sprout's one-shot timers: the 30 s authentication-challenge timer and the registration
+/// binding timer due at binding expiry.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TimerKind {
+    Challenge,
+    Binding,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    Http(HttpOp),
+    Mc(McOp, McKey),
+    Chronos(ChronosOp, TimerKind),
+}
+
+use ChronosOp as C;
+use HttpOp as H;
+use McKey as K;
+use McOp as M;
+use Step::{Chronos as Ch, Http as Ht, Mc};
+
+/// First REGISTER (no credentials): I-CSCF UAR; S-CSCF MAR; store the AV (get + set);
+/// start the 30 s challenge timer; answer 401.
+pub const REGISTER_CHALLENGE: &[Step] =
+    &[Ht(H::Uar), Ht(H::Mar), Mc(M::Get, K::Av), Mc(M::Set, K::Av), Ch(C::Post, TimerKind::Challenge)];
+
+/// Second REGISTER (with credentials) of an initial registration: I-CSCF UAR; fetch and
+/// consume the AV; delete the challenge timer; SAR; bindings get then add; binding timer.
+pub const REGISTER_AUTH_INITIAL: &[Step] = &[
+    Ht(H::Uar),
+    Mc(M::Get, K::Av),
+    Ch(C::Delete, TimerKind::Challenge),
+    Mc(M::Set, K::Av),
+    Ht(H::Sar),
+    Mc(M::Get, K::Bindings),
+    Mc(M::Add, K::Bindings),
+    Ch(C::Post, TimerKind::Binding),
+];
+
+/// Second REGISTER of a re-registration: as above, but the bindings are updated with a
+/// get + compare-and-set instead of an add, and the binding timer is replaced.
+pub const REGISTER_AUTH_REFRESH: &[Step] = &[
+    Ht(H::Uar),
+    Mc(M::Get, K::Av),
+    Ch(C::Delete, TimerKind::Challenge),
+    Mc(M::Set, K::Av),
+    Ht(H::Sar),
+    Mc(M::Get, K::Bindings),
+    Mc(M::Get, K::Bindings),
+    Mc(M::Cas, K::Bindings),
+    Ch(C::Put, TimerKind::Binding),
+];
+
+/// A re-REGISTER accepted without a challenge (older Bono-fronted deployments, over the
+/// UE's integrity-protected connection): UAR + SAR + bindings get/CAS + binding timer.
+pub const REGISTER_UNCHALLENGED_REFRESH: &[Step] =
+    &[Ht(H::Uar), Ht(H::Sar), Mc(M::Get, K::Bindings), Mc(M::Cas, K::Bindings), Ch(C::Put, TimerKind::Binding)];
+
+/// Initial INVITE between on-net subscribers: originating S-CSCF (reg-data from cache, Homer
+/// simservs for MMTEL), I-CSCF LIR, terminating S-CSCF (reg-data, callee's bindings).
+pub const INVITE_WITH_HOMER: &[Step] =
+    &[Ht(H::RegDataCall), Ht(H::Simservs), Ht(H::Lir), Ht(H::RegDataCall), Mc(M::Get, K::CalleeBindings)];
+
+/// The same without a Homer tier (no MMTEL settings to fetch).
+pub const INVITE_WITHOUT_HOMER: &[Step] =
+    &[Ht(H::RegDataCall), Ht(H::Lir), Ht(H::RegDataCall), Mc(M::Get, K::CalleeBindings)];
+
+/// Chronos pops a binding timer [src sprout: handlers.cpp, AoRTimeoutTask]: Sprout re-reads
+/// the registration data, reads the bindings, writes them back without the expired binding
+/// (compare-and-set), deletes the timer (no binding left) and tells the HSS (SAR,
+/// dereg-timeout).
+pub const BINDING_EXPIRY: &[Step] = &[
+    Ht(H::RegDataGet),
+    Mc(M::Get, K::Bindings),
+    Mc(M::Cas, K::Bindings),
+    Ch(C::Delete, TimerKind::Binding),
+    Ht(H::SarDereg),
+];
+
+/// A Sprout worker's program for one message.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Program {
+    /// Relaying (responses, in-dialog requests): no blocking operation.
+    Relay,
+    RegisterChallenge,
+    RegisterAuthInitial,
+    RegisterAuthRefresh,
+    RegisterUnchallengedRefresh,
+    InviteWithHomer,
+    InviteWithoutHomer,
+    BindingExpiry,
+}
+
+impl Program {
+    pub fn steps(self) -> &'static [Step] {
+        match self {
+            Program::Relay => &[],
+            Program::RegisterChallenge => REGISTER_CHALLENGE,
+            Program::RegisterAuthInitial => REGISTER_AUTH_INITIAL,
+            Program::RegisterAuthRefresh => REGISTER_AUTH_REFRESH,
+            Program::RegisterUnchallengedRefresh => REGISTER_UNCHALLENGED_REFRESH,
+            Program::InviteWithHomer => INVITE_WITH_HOMER,
+            Program::InviteWithoutHomer => INVITE_WITHOUT_HOMER,
+            Program::BindingExpiry => BINDING_EXPIRY,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(steps: &[Step], f: impl Fn(&Step) -> bool) -> usize {
+        steps.iter().filter(|s| f(s)).count()
+    }
+
+    #[test]
+    fn registration_programs_match_the_documented_counts() {
+        // CLEARWATER_FACTS.md: an initial registration makes 4 Homestead requests, 6 memcached
+        // operations and 3 Chronos operations; a re-registration 7 memcached operations.
+        let http = |s: &Step| matches!(s, Step::Http(_));
+        let mc = |s: &Step| matches!(s, Step::Mc(..));
+        let ch = |s: &Step| matches!(s, Step::Chronos(..));
+        for (second, mc_ops) in [(REGISTER_AUTH_INITIAL, 6), (REGISTER_AUTH_REFRESH, 7)] {
+            assert_eq!(count(REGISTER_CHALLENGE, http) + count(second, http), 4);
+            assert_eq!(count(REGISTER_CHALLENGE, mc) + count(second, mc), mc_ops);
+            assert_eq!(count(REGISTER_CHALLENGE, ch) + count(second, ch), 3);
+        }
+    }
+}

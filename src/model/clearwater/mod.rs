@@ -1,0 +1,123 @@
+//! The Clearwater deployment model: Bono, Sprout (with memcached and Chronos), Homestead,
+//! Homer, DNS and connection pools, driven by Clearwater's own load profiles.
+//!
+//! Module map: `state` (events, messages, transactions, subscribers), `world` (construction
+//! and dispatch), `sip` (routing through Bono and Sprout), `sprout` (worker programs and the
+//! servers of their blocking operations, Chronos), `ue` (transactions, calls), `load`
+//! (profiles), `bono` (connection pool recycler), `flows` (the programs as data), `stats`.
+
+pub mod bono;
+pub mod flows;
+pub mod load;
+pub mod node;
+pub mod params;
+pub mod sip;
+pub mod sprout;
+pub mod state;
+pub mod stats;
+pub mod ue;
+pub mod world;
+
+use crate::engine::{Fingerprint, RunControl, RunEnd, SimDuration, Simulation};
+use crate::metrics::LatencyHistogram;
+use crate::scenario::{Scenario, Tier};
+use stats::{NodeRow, OpCounts, ReqCounts, ReqStats};
+use world::World;
+
+/// A node as reported: where it is and how busy it was after warm-up.
+#[derive(Clone, Debug)]
+pub struct NodeSummary {
+    pub label: String,
+    pub site: String,
+    pub tier: Tier,
+    pub cores: u32,
+    /// Mean busy fraction of its cores after warm-up.
+    pub cpu: f64,
+}
+
+/// Everything one replication measured.
+#[derive(Clone, Debug)]
+pub struct ClearwaterResult {
+    pub replication: u32,
+    pub fingerprint: Fingerprint,
+    pub events: u64,
+    pub interrupted: bool,
+    pub measured: SimDuration,
+    pub subscribers: u64,
+    pub req: [ReqStats; 6],
+    pub req_total: [ReqCounts; 6],
+    /// Transactions still open at the end, by request type.
+    pub in_flight: [u64; 6],
+    pub ops: OpCounts,
+    pub sprout_requests: u64,
+    pub mc_replica_writes: u64,
+    pub timer_pops: u64,
+    pub bindings_expired: u64,
+    pub queue_timeouts: u64,
+    pub calls_refused_by_limit: u64,
+    pub dns_queries: u64,
+    pub sprout_latency: LatencyHistogram,
+    pub nodes: Vec<NodeSummary>,
+    pub rows: Vec<NodeRow>,
+    /// The stateful statistic at the end (timers ÷ replication factor).
+    pub registrations_end: f64,
+    /// Subscribers with a valid binding at the end.
+    pub bound_end: u64,
+    /// Bytes of subscriber state (the `Ue` array) — for the memory budget.
+    pub subscriber_bytes: u64,
+}
+
+/// Runs one replication of a Clearwater scenario.
+pub fn run(s: &Scenario, replication: u32, control: &RunControl) -> ClearwaterResult {
+    let mut sim = Simulation::build(|q| World::new(s, replication, q));
+    let end = sim.run_until(s.simulation.end(), control);
+    let now = sim.now();
+    let w = &sim.model;
+    let measured = now.since(s.simulation.warmup_end().min(now));
+    let mut in_flight = [0u64; 6];
+    for t in w.txns.iter() {
+        in_flight[t.req_type() as usize] += 1;
+    }
+    let nodes = w
+        .nodes
+        .iter()
+        .map(|n| NodeSummary {
+            label: n.label(),
+            site: s.sites[n.site as usize].name.clone(),
+            tier: n.tier,
+            cores: n.cores,
+            cpu: if measured.is_zero() {
+                0.0
+            } else {
+                n.cpu.stats().busy.integral(now) as f64 / (measured.as_ns() as f64 * n.cores as f64)
+            },
+        })
+        .collect();
+    let now_s = node::whole_seconds(now);
+    ClearwaterResult {
+        replication,
+        fingerprint: sim.fingerprint(),
+        events: sim.events_processed(),
+        interrupted: end == RunEnd::Interrupted,
+        measured,
+        subscribers: w.ues.len() as u64,
+        req: w.stats.req.clone(),
+        req_total: w.stats.req_total.clone(),
+        in_flight,
+        ops: w.stats.ops.clone(),
+        sprout_requests: w.stats.sprout_requests,
+        mc_replica_writes: w.stats.mc_replica_writes,
+        timer_pops: w.stats.timer_pops,
+        bindings_expired: w.stats.bindings_expired,
+        queue_timeouts: w.stats.queue_timeouts,
+        calls_refused_by_limit: w.stats.calls_refused_by_limit,
+        dns_queries: w.dns.queries,
+        sprout_latency: w.stats.sprout_latency.clone(),
+        nodes,
+        rows: w.stats.rows.clone(),
+        registrations_end: w.registrations_statistic(),
+        bound_end: w.ues.iter().filter(|u| now_s < u.binding_expires_s).count() as u64,
+        subscriber_bytes: (w.ues.capacity() * std::mem::size_of::<state::Ue>()
+            + w.pairs.capacity() * std::mem::size_of::<state::Pair>()) as u64,
+    }
+}

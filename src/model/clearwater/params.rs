@@ -1,0 +1,67 @@
+//! Run parameters of the Clearwater world, derived once from the validated scenario.
+
+use crate::engine::{Dist, SimDuration, SimTime};
+use crate::scenario::{Costs, Dns, Load, Network, Pool, Scenario, Sip};
+
+/// Contacts ask for 3600 s; Sprout grants at most `reg_max_expires` [src sip-stress.xml,
+/// doc 8.21].
+pub const REQUESTED_EXPIRES_S: u32 = 3600;
+/// Chronos's backup replica fires this long after the primary's due time if it did not hear
+/// of the pop [src chronos: timer.cpp].
+pub const CHRONOS_BACKUP_DELAY: SimDuration = SimDuration::from_secs(2);
+/// `hss_reregistration_time` = max(4800 s, reg_max_expires / 2) [doc 8.21].
+pub const HSS_REREGISTRATION_MIN: SimDuration = SimDuration::from_secs(4800);
+/// Bono's recycler looks at its connections every second [src sip_connection_pool.cpp].
+pub const POOL_RECYCLE_EVERY: SimDuration = SimDuration::from_secs(1);
+/// Timer C: how long a proxy waits for a final response after a provisional one.
+pub const TIMER_C: SimDuration = SimDuration::from_secs(180);
+
+#[derive(Clone, Debug)]
+pub struct Params {
+    pub costs: Costs,
+    /// Sprout CPU not timed by the LoadMonitor, per unit of timed worker CPU.
+    pub sprout_untimed: f64,
+    pub net: Network,
+    pub sip: Sip,
+    pub pool: Pool,
+    pub dns: Dns,
+    pub load: Load,
+    pub granted_expires_s: u32,
+    pub hss_reregistration: SimDuration,
+    pub has_homer: bool,
+    pub warmup_end: SimTime,
+    pub end: SimTime,
+    pub sample_interval: SimDuration,
+    pub seed: u64,
+    /// Stateless 503 cost at Sprout (a request that waited past the queue timeout).
+    pub reject_cost: SimDuration,
+}
+
+impl Params {
+    pub fn new(s: &Scenario) -> Self {
+        let granted_expires_s = (s.sip.reg_max_expires.as_ns() / 1_000_000_000).min(REQUESTED_EXPIRES_S as u64) as u32;
+        let hss_reregistration = HSS_REREGISTRATION_MIN.max(SimDuration::from_ns(s.sip.reg_max_expires.as_ns() / 2));
+        let has_homer = s.sites.iter().any(|site| site.tier(crate::scenario::Tier::Homer).nodes > 0);
+        Params {
+            costs: s.costs.clone(),
+            sprout_untimed: s.costs.sprout_untimed_factor,
+            net: s.network.clone(),
+            sip: s.sip.clone(),
+            pool: s.pool.clone(),
+            dns: s.dns.clone(),
+            load: s.load.clone(),
+            granted_expires_s: granted_expires_s.max(1),
+            hss_reregistration,
+            has_homer,
+            warmup_end: s.simulation.warmup_end(),
+            end: s.simulation.end(),
+            sample_interval: s.simulation.sample_interval,
+            seed: s.simulation.seed,
+            reject_cost: s.costs.sprout_response.mean(),
+        }
+    }
+
+    pub fn sample(d: &Dist, rng: &mut crate::engine::Rng) -> SimDuration {
+        d.sample(rng)
+    }
+}

@@ -1,0 +1,205 @@
+//! What the Clearwater world measures: per request type at the UE (counts, failures by
+//! cause, latency histograms), operation counts at the servers, and per-node samples every
+//! `sample_interval`.
+
+use super::flows::{ChronosOp, HttpOp, McOp, Step};
+use super::state::*;
+use super::world::World;
+use crate::engine::{EventQueue, SimDuration, SimTime};
+use crate::metrics::LatencyHistogram;
+use crate::scenario::Tier;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReqCounts {
+    pub started: u64,
+    pub ok: u64,
+    /// Indexed by `FailCause as usize`.
+    pub failed: [u64; 4],
+}
+
+impl ReqCounts {
+    pub fn ended(&self) -> u64 {
+        self.ok + self.failed.iter().sum::<u64>()
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ReqStats {
+    pub counts: ReqCounts,
+    pub latency: LatencyHistogram,
+}
+
+/// Operations served, by kind (after warm-up).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OpCounts {
+    /// Indexed by `HttpOp as usize`.
+    pub http: [u64; 8],
+    /// Indexed by `McOp as usize`.
+    pub memcached: [u64; 5],
+    /// Indexed by `ChronosOp as usize`.
+    pub chronos: [u64; 3],
+}
+
+impl OpCounts {
+    pub fn http_op(&self, op: HttpOp) -> u64 {
+        self.http[op as usize]
+    }
+    pub fn mc_op(&self, op: McOp) -> u64 {
+        self.memcached[op as usize]
+    }
+    pub fn chronos_op(&self, op: ChronosOp) -> u64 {
+        self.chronos[op as usize]
+    }
+    pub fn homestead_total(&self) -> u64 {
+        self.http.iter().sum::<u64>() - self.http_op(HttpOp::Simservs)
+    }
+    pub fn memcached_total(&self) -> u64 {
+        self.memcached.iter().sum()
+    }
+    pub fn chronos_total(&self) -> u64 {
+        self.chronos.iter().sum()
+    }
+}
+
+/// One row of `timeseries.csv`: a node over one sample interval.
+#[derive(Clone, Debug)]
+pub struct NodeRow {
+    pub time: SimTime,
+    pub node: NodeId,
+    /// Busy fraction of the node's cores over the interval.
+    pub cpu: f64,
+    pub queue: u32,
+    /// Mean latency (queue wait + timed CPU) of messages completed in the interval, ms.
+    pub latency_ms: Option<f64>,
+    pub requests: u64,
+    pub rejected: u64,
+    /// Sprout: binding timers held ÷ replication factor (Clearwater's stateful statistic).
+    pub registrations: f64,
+    /// Sprout: Chronos timers held (binding and challenge).
+    pub chronos_timers: u64,
+    /// Bono: upstream connections per Sprout.
+    pub connections: Vec<(NodeId, u32)>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub measuring: bool,
+    /// After warm-up, indexed by `ReqType as usize`.
+    pub req: [ReqStats; 6],
+    /// The whole run (for conservation checks).
+    pub req_total: [ReqCounts; 6],
+    pub ops: OpCounts,
+    pub sprout_requests: u64,
+    pub mc_replica_writes: u64,
+    pub timer_pops: u64,
+    pub bindings_expired: u64,
+    pub queue_timeouts: u64,
+    pub calls_refused_by_limit: u64,
+    /// LoadMonitor latency of every message Sprout finished (after warm-up).
+    pub sprout_latency: LatencyHistogram,
+    pub rows: Vec<NodeRow>,
+}
+
+impl Stats {
+    pub fn started(&mut self, t: ReqType) {
+        self.req[t as usize].counts.started += 1;
+        self.req_total[t as usize].started += 1;
+    }
+
+    pub fn succeeded(&mut self, t: ReqType, latency: SimDuration) {
+        let r = &mut self.req[t as usize];
+        r.counts.ok += 1;
+        r.latency.record(latency);
+        self.req_total[t as usize].ok += 1;
+    }
+
+    pub fn failed(&mut self, t: ReqType, cause: FailCause) {
+        self.req[t as usize].counts.failed[cause as usize] += 1;
+        self.req_total[t as usize].failed[cause as usize] += 1;
+    }
+
+    pub fn count_op(&mut self, step: Step) {
+        match step {
+            Step::Http(op) => self.ops.http[op as usize] += 1,
+            Step::Mc(op, _) => self.ops.memcached[op as usize] += 1,
+            Step::Chronos(op, _) => self.ops.chronos[op as usize] += 1,
+        }
+    }
+
+    pub fn count_sprout_request(&mut self) {
+        self.sprout_requests += 1;
+    }
+
+    /// Forgets everything measured during warm-up (the whole-run totals stay).
+    fn restart(&mut self) {
+        self.measuring = true;
+        self.req = Default::default();
+        self.ops = OpCounts::default();
+        self.sprout_requests = 0;
+        self.mc_replica_writes = 0;
+        self.timer_pops = 0;
+        self.bindings_expired = 0;
+        self.queue_timeouts = 0;
+        self.calls_refused_by_limit = 0;
+        self.sprout_latency = LatencyHistogram::new();
+    }
+}
+
+impl World {
+    /// Chronos replication factor in a site: 2, or 1 with a single Sprout.
+    pub fn replication(&self, site: u8) -> u64 {
+        self.sprouts_of(site).len().min(2) as u64
+    }
+
+    pub fn sample(&mut self, q: &mut EventQueue<Ev>) {
+        let now = q.now();
+        q.schedule_in(self.p.sample_interval, Ev::Sample);
+        let span_ns = self.p.sample_interval.as_ns() as f64;
+        for id in 0..self.nodes.len() {
+            let replication = self.replication(self.nodes[id].site).max(1);
+            let n = &mut self.nodes[id];
+            let busy = n.cpu.stats().busy.integral(now);
+            let cpu = (busy - n.window.busy_at_start.min(busy) + n.window.busy_carry) as f64 / (span_ns * n.cores as f64);
+            let w = std::mem::take(&mut n.window);
+            n.window.busy_at_start = busy;
+            let connections = match &n.pool {
+                Some(pool) => self.topo.nodes(n.site, Tier::Sprout).iter().map(|&s| (s, pool.count_to(s))).collect(),
+                None => Vec::new(),
+            };
+            self.stats.rows.push(NodeRow {
+                time: now,
+                node: id as NodeId,
+                cpu,
+                queue: n.cpu.queue_len() as u32,
+                latency_ms: (w.latency_n > 0).then(|| w.latency_sum_ns as f64 / w.latency_n as f64 / 1e6),
+                requests: w.requests,
+                rejected: w.rejected,
+                registrations: n.binding_timers as f64 / replication as f64,
+                chronos_timers: n.binding_timers + n.challenge_timers,
+                connections,
+            });
+        }
+    }
+
+    pub fn warmup_end(&mut self, q: &mut EventQueue<Ev>) {
+        let now = q.now();
+        self.stats.restart();
+        for n in &mut self.nodes {
+            let busy = n.cpu.stats().busy.integral(now);
+            n.window.busy_carry += busy - n.window.busy_at_start.min(busy);
+            n.window.busy_at_start = 0;
+            n.cpu.reset_stats(now);
+        }
+    }
+
+    /// Registrations as Clearwater's stateful statistic reports them: binding timers held
+    /// by all Chronos replicas divided by the replication factor.
+    pub fn registrations_statistic(&self) -> f64 {
+        let mut total = 0.0;
+        for site in 0..self.topo.ids.len() as u8 {
+            let timers: u64 = self.sprouts_of(site).iter().map(|&s| self.nodes[s as usize].binding_timers).sum();
+            total += timers as f64 / self.replication(site).max(1) as f64;
+        }
+        total
+    }
+}

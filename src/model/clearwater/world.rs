@@ -1,0 +1,281 @@
+//! The Clearwater world: construction from a scenario and event dispatch.
+
+use rand::Rng as _;
+
+use super::node::{Node, Topology, Window};
+use super::params::{Params, POOL_RECYCLE_EVERY};
+use super::state::*;
+use super::stats::Stats;
+use crate::engine::{Dist, EventQueue, Model, Rng, RngFactory, SimDuration, SimTime, StreamId};
+use crate::model::service_centre::ServiceCentre;
+use crate::model::slab::{Key, Slab};
+use crate::network::blacklist::Blacklist;
+use crate::network::dns::{Answer, DnsServer, ResolverCache};
+use crate::network::pool::ConnPool;
+use crate::scenario::{Scenario, Tier};
+
+/// Random stream classes of this model (see `engine::rng`).
+pub const STREAM_NODE: u16 = 10;
+pub const STREAM_UE: u16 = 11;
+pub const STREAM_LOAD: u16 = 12;
+
+/// How a job queues for a node's CPU.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// New work (a message arriving, a server request): FIFO.
+    New,
+    /// A new SIP request at Sprout: FIFO, and answered 503 if it waited past the queue
+    /// timeout (4 s).
+    NewRequest,
+    /// Work resuming a thread that is already running — a Sprout worker woken by its I/O
+    /// reply, or memcached/Chronos on the Sprout node serving that worker: the OS scheduler
+    /// runs such woken threads ahead of queued new work, so they go first.
+    Resumed,
+}
+
+pub struct World {
+    pub p: Params,
+    pub topo: Topology,
+    pub nodes: Vec<Node>,
+    pub dns: DnsServer,
+    pub ues: Vec<Ue>,
+    pub pairs: Vec<Pair>,
+    pub txns: Slab<Txn>,
+    pub msgs: Slab<Msg>,
+    pub calls: Slab<Call>,
+    pub rngs: RngFactory,
+    /// The load generator's stream (core-only and rate call arrivals).
+    pub load_rng: Rng,
+    /// Current call rate of the rate profile (calls/s) and calls started so far.
+    pub rate_now: f64,
+    pub calls_started: u64,
+    pub stats: Stats,
+}
+
+impl World {
+    /// Builds the deployment and its subscribers at time zero, scheduling the first events.
+    pub fn new(s: &Scenario, replication: u32, q: &mut EventQueue<Ev>) -> World {
+        let p = Params::new(s);
+        let rngs = RngFactory::new(s.simulation.seed, replication);
+        let mut topo = Topology::default();
+        let mut nodes = Vec::new();
+        for (site_idx, site) in s.sites.iter().enumerate() {
+            let mut ids: [Vec<NodeId>; 5] = Default::default();
+            for tier in Tier::ALL {
+                let size = site.tier(tier);
+                for index in 0..size.nodes {
+                    let id = nodes.len() as NodeId;
+                    let mut cpu = ServiceCentre::new(size.cores, SimTime::ZERO);
+                    if tier == Tier::Sprout {
+                        // Requests that waited more than 4 s get a stateless 503
+                        // [src sprout: thread_dispatcher.cpp].
+                        let reject = p.reject_cost.saturating_mul_f64(1.0 + p.sprout_untimed);
+                        cpu.set_queue_timeout(p.sip.queue_timeout, reject);
+                    }
+                    nodes.push(Node {
+                        site: site_idx as u8,
+                        tier,
+                        index: index as u16,
+                        cores: size.cores,
+                        cpu,
+                        rng: rngs.stream(StreamId::new(STREAM_NODE, id as u64)),
+                        up: true,
+                        resolver: ResolverCache::new(s.sites.len() * Tier::ALL.len(), p.dns.stale_extension),
+                        pool: (tier == Tier::Bono).then(|| ConnPool::new(p.pool.upstream_connections, p.pool.upstream_recycle)),
+                        blacklist: Blacklist::default(),
+                        binding_timers: 0,
+                        challenge_timers: 0,
+                        window: Window::default(),
+                    });
+                    ids[tier as usize].push(id);
+                }
+            }
+            topo.ids.push(ids);
+        }
+        let mut dns = DnsServer::new(topo.names(), p.dns.ttl, p.dns.negative_ttl);
+        for site in 0..topo.ids.len() as u8 {
+            for tier in Tier::ALL {
+                dns.set_records(Topology::name(site, tier), topo.nodes(site, tier).to_vec());
+            }
+        }
+        let n = p.load.subscribers() as usize;
+        let mut world = World {
+            load_rng: rngs.stream(StreamId::new(STREAM_LOAD, 0)),
+            p,
+            topo,
+            nodes,
+            dns,
+            ues: Vec::with_capacity(n),
+            pairs: Vec::new(),
+            txns: Slab::default(),
+            msgs: Slab::default(),
+            calls: Slab::default(),
+            rngs,
+            rate_now: 0.0,
+            calls_started: 0,
+            stats: Stats::default(),
+        };
+        world.warm_caches_and_pools(q);
+        world.create_subscribers(q);
+        world.start_load(q);
+        q.schedule_at(SimTime::ZERO + world.p.sample_interval, Ev::Sample);
+        if world.p.warmup_end > SimTime::ZERO {
+            q.schedule_at(world.p.warmup_end, Ev::WarmupEnd);
+        } else {
+            world.stats.measuring = true;
+        }
+        world
+    }
+
+    /// A deployment that has been running for a while: every resolver holds answers of
+    /// random age and every Bono a full pool of connections of random age, so refreshes and
+    /// recycles are spread in time from the start.
+    fn warm_caches_and_pools(&mut self, q: &mut EventQueue<Ev>) {
+        let sites = self.topo.ids.len() as u8;
+        for id in 0..self.nodes.len() {
+            let tier = self.nodes[id].tier;
+            if !matches!(tier, Tier::Bono | Tier::Sprout) {
+                continue;
+            }
+            for site in 0..sites {
+                for target in Tier::ALL {
+                    let name = Topology::name(site, target);
+                    let records = self.dns.records(name).to_vec();
+                    let node = &mut self.nodes[id];
+                    let age = node.rng.random::<f64>();
+                    let ttl = if records.is_empty() { self.p.dns.negative_ttl } else { self.p.dns.ttl };
+                    node.resolver.complete(SimTime::ZERO, name, Answer::Records(records, ttl.saturating_mul_f64(age)));
+                }
+            }
+            if tier == Tier::Bono {
+                let site = self.nodes[id].site;
+                let sprouts = self.topo.nodes(site, Tier::Sprout).to_vec();
+                let node = &mut self.nodes[id];
+                if let Some(pool) = node.pool.as_mut() {
+                    pool.start(SimTime::ZERO, &sprouts, &mut node.rng);
+                }
+                q.schedule_at(SimTime::ZERO + POOL_RECYCLE_EVERY, Ev::PoolRecycle { node: id as NodeId });
+            }
+        }
+    }
+
+    /// A fresh random stream position for one decision of UE `ue` (its own ChaCha stream, so
+    /// adding subscribers never changes another subscriber's draws).
+    pub fn ue_rng(&mut self, ue: UeId) -> Rng {
+        let mut rng = self.rngs.stream(StreamId::new(STREAM_UE, ue as u64));
+        let u = &mut self.ues[ue as usize];
+        rng.set_word_pos(u.draws as u128 * 16);
+        u.draws += 1;
+        rng
+    }
+
+    // --- CPU -------------------------------------------------------------------------
+
+    /// Queues `job` on `node`'s cores with the given demand and class.
+    #[inline]
+    pub fn submit(&mut self, q: &mut EventQueue<Ev>, node: NodeId, job: Job, demand: SimDuration, class: Class) {
+        let now = q.now();
+        let cpu = &mut self.nodes[node as usize].cpu;
+        let started = match class {
+            Class::New => cpu.arrive(now, job, demand),
+            Class::NewRequest => cpu.arrive_expirable(now, job, demand),
+            Class::Resumed => cpu.arrive_urgent(now, job, demand),
+        };
+        if let Some(s) = started {
+            q.schedule_at(s.done_at, Ev::CpuDone { node, slot: s.slot as u16, gen: s.gen });
+        }
+    }
+
+    /// Draws a CPU demand from `dist` with `node`'s stream.
+    #[inline]
+    pub fn demand(&mut self, node: NodeId, dist: fn(&Params) -> &Dist) -> SimDuration {
+        let d = dist(&self.p);
+        d.sample(&mut self.nodes[node as usize].rng)
+    }
+
+    fn on_cpu_done(&mut self, q: &mut EventQueue<Ev>, node: NodeId, slot: u16, gen: u32) {
+        let now = q.now();
+        // A stale completion: the job was preempted and will complete later.
+        let Some((done, next)) = self.nodes[node as usize].cpu.complete(now, slot as u32, gen) else { return };
+        if let Some(s) = next {
+            q.schedule_at(s.done_at, Ev::CpuDone { node, slot: s.slot as u16, gen: s.gen });
+        }
+        let wait = done.started.since(done.arrived);
+        if self.nodes[node as usize].tier != Tier::Sprout {
+            // Single-burst jobs: their latency is the whole time in the node.
+            let sojourn = now.since(done.arrived).as_ns();
+            self.nodes[node as usize].record_latency(sojourn);
+        }
+        match done.job {
+            Job::Msg(msg) => self.msg_cpu_done(q, node, msg, wait, done.expired),
+            Job::Op(msg) => self.op_served(q, node, msg),
+            Job::Side(side) => self.side_done(q, node, side),
+        }
+    }
+
+    // --- Network ---------------------------------------------------------------------
+
+    /// One-way delay between two nodes: none on the same node (loopback), intra-site or
+    /// inter-site otherwise. Drawn from the sender's stream.
+    #[inline]
+    pub fn node_delay(&mut self, from: NodeId, to: NodeId) -> SimDuration {
+        if from == to {
+            return SimDuration::ZERO;
+        }
+        let same_site = self.nodes[from as usize].site == self.nodes[to as usize].site;
+        let d = if same_site { &self.p.net.intra_site } else { &self.p.net.inter_site };
+        d.sample(&mut self.nodes[from as usize].rng)
+    }
+
+    /// One-way delay between a UE and the node it is connected to (drawn from the node's
+    /// stream).
+    #[inline]
+    pub fn access_delay(&mut self, edge: NodeId) -> SimDuration {
+        self.p.net.access.sample(&mut self.nodes[edge as usize].rng)
+    }
+
+    /// Round trip to the authoritative DNS server from `node`.
+    pub fn dns_round_trip(&mut self, node: NodeId) -> SimDuration {
+        let rng = &mut self.nodes[node as usize].rng;
+        if self.dns.up {
+            self.p.dns.server_latency.sample(rng) + self.p.dns.server_latency.sample(rng)
+        } else {
+            self.p.dns.query_timeout
+        }
+    }
+
+    pub fn sprouts_of(&self, site: u8) -> &[NodeId] {
+        self.topo.nodes(site, Tier::Sprout)
+    }
+}
+
+impl Model for World {
+    type Event = Ev;
+
+    fn handle(&mut self, event: Ev, q: &mut EventQueue<Ev>) {
+        match event {
+            Ev::CpuDone { node, slot, gen } => self.on_cpu_done(q, node, slot, gen),
+            Ev::Hop { msg } => self.on_hop(q, msg),
+            Ev::OpArrive { msg } => self.op_arrive(q, msg),
+            Ev::OpReply { msg } => self.op_reply(q, msg),
+            Ev::DnsDone { msg } => self.dns_done(q, msg),
+            Ev::SideArrive { node, side } => self.side_arrive(q, node, side),
+            Ev::TxnTimeout { txn, deadline } => self.txn_timeout(q, txn, deadline),
+            Ev::UeRegister { ue, gen } => self.ue_register_timer(q, ue, gen),
+            Ev::PairStep { pair, gen } => self.pair_step(q, pair, gen),
+            Ev::CallStep { call } => self.call_step(q, call),
+            Ev::CallArrival => self.call_arrival(q),
+            Ev::RampStep => self.ramp_step(q),
+            Ev::ChronosPop { ue, gen, replica } => self.chronos_pop(q, ue, gen, replica),
+            Ev::PoolRecycle { node } => self.pool_recycle(q, node),
+            Ev::PoolDnsDone { node } => self.pool_dns_done(q, node),
+            Ev::Sample => self.sample(q),
+            Ev::WarmupEnd => self.warmup_end(q),
+        }
+    }
+}
+
+/// Keys that never resolve (used where a message belongs to no transaction or call).
+pub fn none() -> Key {
+    NO_KEY
+}
