@@ -58,3 +58,18 @@ pub fn median(mut xs: Vec<f64>) -> f64 {
         (xs[n / 2 - 1] + xs[n / 2]) / 2.0
     }
 }
+
+/// Resident-set figures of this process from /proc (Linux); `None` elsewhere.
+pub fn memory_kib() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field =
+        |name: &str| status.lines().find(|l| l.starts_with(name))?.split_whitespace().nth(1)?.parse::<u64>().ok();
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// One timed run of replication 0 of a Clearwater scenario, single-threaded.
+pub fn scenario_once(s: &crate::scenario::Scenario) -> BenchRun {
+    let start = Instant::now();
+    let r = crate::model::clearwater::run(s, 0, &RunControl::default());
+    BenchRun { wall_s: start.elapsed().as_secs_f64(), customers: r.subscribers, events: r.events }
+}

@@ -52,8 +52,12 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
-    /// Measure engine speed on the M/M/10 model at ρ = 0.8 (median of several runs).
-    #[command(after_help = "Examples:\n  cwsim bench\n  cwsim bench --customers 1000000 --runs 3")]
+    /// Measure speed: the engine on M/M/10 at ρ = 0.8, or a Clearwater scenario end to end.
+    #[command(
+        after_help = "Examples:\n  cwsim bench                                   # engine: M/M/10, 10^7 customers\n  \
+                            cwsim bench scenarios/core-only-113k.toml     # full model, one simulated hour\n  \
+                            cwsim bench --customers 1000000 --runs 3"
+    )]
     Bench(BenchArgs),
 }
 
@@ -81,6 +85,10 @@ pub struct RunArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
+    /// A Clearwater scenario to time end to end (replication 0, one thread) instead of the
+    /// engine benchmark.
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: Option<PathBuf>,
     /// Customers per run.
     #[arg(long, default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(1_000..=1_000_000_000))]
     pub customers: u64,
@@ -223,6 +231,9 @@ fn progress_bar(total_ns: u64, done: &AtomicBool) {
 }
 
 fn cmd_bench(args: &BenchArgs) -> i32 {
+    if let Some(path) = &args.scenario {
+        return bench_scenario(path, args.runs);
+    }
     println!(
         "M/M/10, λ = 8/s, μ = 1/s (ρ = 0.8), {} customers per run, {} runs, single thread",
         args.customers, args.runs
@@ -245,5 +256,46 @@ fn cmd_bench(args: &BenchArgs) -> i32 {
         med(|r| r.customers_per_s()),
         med(|r| r.events_per_s())
     );
+    EXIT_OK
+}
+
+fn bench_scenario(path: &Path, runs: u32) -> i32 {
+    let s = match load(path) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if s.simulation.model != crate::scenario::ModelKind::Clearwater {
+        eprintln!("error: {}: cwsim bench SCENARIO times Clearwater scenarios", path.display());
+        return EXIT_BAD_INPUT;
+    }
+    let missing = crate::model::clearwater::unsupported_faults(&s);
+    if !missing.is_empty() {
+        eprintln!("error: {}: fault kinds not simulated by this build: {}", path.display(), missing.join(", "));
+        return EXIT_BAD_INPUT;
+    }
+    let base = bench::memory_kib().map(|m| m.0);
+    println!(
+        "{}: {} subscribers, {} simulated, replication 0, single thread, {runs} runs",
+        s.name,
+        s.load.subscribers(),
+        s.simulation.duration
+    );
+    let mut results = Vec::new();
+    for i in 1..=runs {
+        let r = bench::scenario_once(&s);
+        println!("  run {i}: {:.3} s  {} events  {:>12.0} events/s", r.wall_s, r.events, r.events_per_s());
+        results.push(r);
+    }
+    let med = |f: fn(&bench::BenchRun) -> f64| bench::median(results.iter().map(f).collect());
+    println!("median: {:.3} s wall, {:.0} events/s", med(|r| r.wall_s), med(|r| r.events_per_s()));
+    if let (Some(base), Some((_, peak))) = (base, bench::memory_kib()) {
+        let subs = s.load.subscribers().max(1);
+        println!(
+            "peak memory: {:.1} MiB ({:.1} MiB above start-up), {:.0} bytes per subscriber",
+            peak as f64 / 1024.0,
+            peak.saturating_sub(base) as f64 / 1024.0,
+            peak.saturating_sub(base) as f64 * 1024.0 / subs as f64
+        );
+    }
     EXIT_OK
 }

@@ -29,6 +29,13 @@ pub fn execute(scenario: &Scenario, threads: Option<usize>, control: &RunControl
             })
         }
         ModelKind::Clearwater => {
+            let missing = clearwater::unsupported_faults(scenario);
+            anyhow::ensure!(
+                missing.is_empty(),
+                "scenario {}: these fault kinds are not simulated by this build: {}",
+                scenario.name,
+                missing.join(", ")
+            );
             let results =
                 replicate(scenario.simulation.replications, threads, |rep| clearwater::run(scenario, rep, control))?;
             Ok(RunOutcome {

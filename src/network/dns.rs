@@ -22,8 +22,11 @@ pub struct DnsServer {
     pub up: bool,
     pub ttl: SimDuration,
     pub negative_ttl: SimDuration,
-    /// Queries answered (for tests and statistics).
+    /// Queries answered (for tests and statistics), in all and per name.
     pub queries: u64,
+    pub queries_by_name: Vec<u64>,
+    /// Queries that got no answer (server down), per name.
+    pub failed_by_name: Vec<u64>,
 }
 
 /// What a query returns.
@@ -36,7 +39,15 @@ pub enum Answer {
 
 impl DnsServer {
     pub fn new(names: usize, ttl: SimDuration, negative_ttl: SimDuration) -> Self {
-        DnsServer { records: vec![Vec::new(); names], up: true, ttl, negative_ttl, queries: 0 }
+        DnsServer {
+            records: vec![Vec::new(); names],
+            up: true,
+            ttl,
+            negative_ttl,
+            queries: 0,
+            queries_by_name: vec![0; names],
+            failed_by_name: vec![0; names],
+        }
     }
 
     pub fn set_records(&mut self, name: Name, records: Vec<u16>) {
@@ -49,9 +60,11 @@ impl DnsServer {
 
     pub fn query(&mut self, name: Name, ttl_override: Option<SimDuration>) -> Answer {
         if !self.up {
+            self.failed_by_name[name.0 as usize] += 1;
             return Answer::Failed;
         }
         self.queries += 1;
+        self.queries_by_name[name.0 as usize] += 1;
         let records = self.records[name.0 as usize].clone();
         let ttl = if records.is_empty() { self.negative_ttl } else { ttl_override.unwrap_or(self.ttl) };
         Answer::Records(records, ttl)

@@ -94,7 +94,10 @@ struct ScaleAdvice {
     recommended_nodes: u32,
 }
 
-fn latency_summary(results: &[ClearwaterResult], pick: impl Fn(&ClearwaterResult) -> &LatencyHistogram) -> LatencySummary {
+fn latency_summary(
+    results: &[ClearwaterResult],
+    pick: impl Fn(&ClearwaterResult) -> &LatencyHistogram,
+) -> LatencySummary {
     let mut pooled = LatencyHistogram::new();
     let mut means = Vec::new();
     for r in results {
@@ -167,7 +170,9 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
         let warm = s.simulation.warmup_end();
         let mut samples: Vec<f64> = results
             .iter()
-            .flat_map(|r| r.rows.iter().filter(|row| row.time > warm && ids.contains(&(row.node as usize))).map(|row| row.cpu))
+            .flat_map(|r| {
+                r.rows.iter().filter(|row| row.time > warm && ids.contains(&(row.node as usize))).map(|row| row.cpu)
+            })
             .collect();
         samples.sort_by(|a, b| a.total_cmp(b));
         let nodes = ids.len() as u32;
@@ -183,7 +188,12 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
             },
         );
         if e.mean >= SCALE_UP_CPU {
-            scale_up.push(ScaleAdvice { tier: tier.name(), nodes, cpu_mean: e.mean, recommended_nodes: recommended_nodes(nodes, e.mean) });
+            scale_up.push(ScaleAdvice {
+                tier: tier.name(),
+                nodes,
+                cpu_mean: e.mean,
+                recommended_nodes: recommended_nodes(nodes, e.mean),
+            });
         }
     }
 
@@ -308,7 +318,7 @@ fn report_text(s: &Summary) -> Vec<u8> {
             t.cpu_max * 100.0
         ));
     }
-    out.push_str("\nrequest            count      ok  failed   mean ms    p50     p95     p99     max\n");
+    out.push_str("\nrequest          started      ok  failed   mean ms    p50     p95     p99     max\n");
     for (name, l) in &s.latency_ms {
         let r = &s.requests[name];
         if r.started == 0 {

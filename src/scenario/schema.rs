@@ -381,12 +381,15 @@ fn refresh_check(root: &Table, load: &Load, sip: &Sip) {
         Load::Rate { reregister, .. } => ("reregister", *reregister),
         _ => return,
     };
-    if every >= sip.reg_max_expires {
+    // UEs ask for 3600 s; Sprout grants at most reg_max_expires.
+    let granted = sip.reg_max_expires.min(SimDuration::from_secs(3600));
+    if every >= granted {
         root.table("load").error(
             key,
             format!(
-                "subscribers would refresh every {every}, but registrations last at most sip.reg_max_expires = {}; \
-                 raise sip.reg_max_expires above {every} or refresh more often",
+                "subscribers would refresh every {every}, but a registration lasts {granted} (the 3600 s UEs ask \
+                 for, capped by sip.reg_max_expires = {}): bindings would lapse before each refresh; refresh more \
+                 often or raise sip.reg_max_expires",
                 sip.reg_max_expires
             ),
         );

@@ -273,9 +273,9 @@ impl Load {
     pub fn subscribers(&self) -> u64 {
         match self {
             Load::Poisson { .. } => 0,
-            Load::SipStress { subscribers, .. } | Load::CoreOnly { subscribers, .. } | Load::Rate { subscribers, .. } => {
-                *subscribers
-            }
+            Load::SipStress { subscribers, .. }
+            | Load::CoreOnly { subscribers, .. }
+            | Load::Rate { subscribers, .. } => *subscribers,
         }
     }
 

@@ -1,6 +1,8 @@
 //! Integration tests: one binary, one module per concern.
 
 mod bad_input;
+mod calibration;
+mod clearwater;
 mod cli;
 mod determinism;
 mod engine;

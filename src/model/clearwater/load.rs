@@ -76,12 +76,14 @@ impl World {
         let n = self.ues.len() as UeId;
         match self.p.load.clone() {
             Load::SipStress { preregistered, start_spread, reregister, .. } => {
-                self.pairs = vec![Pair { step: PairScript::Start, gen: 0, post_call: SimDuration::ZERO }; n as usize / 2];
+                self.pairs =
+                    vec![Pair { step: PairScript::Start, gen: 0, post_call: SimDuration::ZERO }; n as usize / 2];
                 for pair in 0..n / 2 {
                     let a = 2 * pair;
                     let mut rng = self.ue_rng(a);
                     let (spread, at) = if preregistered { (reregister, true) } else { (start_spread, false) };
-                    let start = SimTime::ZERO + SimDuration::from_ns((spread.as_ns() as f64 * rng.random::<f64>()) as u64);
+                    let start =
+                        SimTime::ZERO + SimDuration::from_ns((spread.as_ns() as f64 * rng.random::<f64>()) as u64);
                     if at {
                         for ue in [a, a + 1] {
                             self.preregister(q, ue, start, reregister);

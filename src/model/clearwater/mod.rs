@@ -7,6 +7,7 @@
 //! (profiles), `bono` (connection pool recycler), `flows` (the programs as data), `stats`.
 
 pub mod bono;
+pub mod faults;
 pub mod flows;
 pub mod load;
 pub mod node;
@@ -56,6 +57,8 @@ pub struct ClearwaterResult {
     pub queue_timeouts: u64,
     pub calls_refused_by_limit: u64,
     pub dns_queries: u64,
+    pub dns_queries_by_name: Vec<u64>,
+    pub dns_failed_by_name: Vec<u64>,
     pub sprout_latency: LatencyHistogram,
     pub nodes: Vec<NodeSummary>,
     pub rows: Vec<NodeRow>,
@@ -65,6 +68,11 @@ pub struct ClearwaterResult {
     pub bound_end: u64,
     /// Bytes of subscriber state (the `Ue` array) — for the memory budget.
     pub subscriber_bytes: u64,
+}
+
+/// Fault kinds the scenario uses that this build cannot simulate (the run is refused).
+pub fn unsupported_faults(s: &Scenario) -> Vec<String> {
+    s.faults.iter().filter(|f| !faults::supported(&f.kind)).map(|f| format!("{:?}", f.kind)).collect()
 }
 
 /// Runs one replication of a Clearwater scenario.
@@ -112,6 +120,8 @@ pub fn run(s: &Scenario, replication: u32, control: &RunControl) -> ClearwaterRe
         queue_timeouts: w.stats.queue_timeouts,
         calls_refused_by_limit: w.stats.calls_refused_by_limit,
         dns_queries: w.dns.queries,
+        dns_queries_by_name: w.dns.queries_by_name.clone(),
+        dns_failed_by_name: w.dns.failed_by_name.clone(),
         sprout_latency: w.stats.sprout_latency.clone(),
         nodes,
         rows: w.stats.rows.clone(),

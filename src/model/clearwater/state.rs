@@ -52,6 +52,8 @@ pub enum Ev {
     PoolRecycle { node: NodeId },
     /// Bono's recycler DNS query completes.
     PoolDnsDone { node: NodeId },
+    /// A `[[fault]]` starts or ends.
+    Fault { index: u16, start: bool },
     /// Periodic statistics.
     Sample,
     /// End of warm-up: statistics restart.
@@ -78,6 +80,7 @@ impl EventKind for Ev {
             Ev::PoolDnsDone { .. } => 14,
             Ev::Sample => 15,
             Ev::WarmupEnd => 16,
+            Ev::Fault { .. } => 17,
         }
     }
 
@@ -90,6 +93,7 @@ impl EventKind for Ev {
             Ev::UeRegister { ue, .. } | Ev::ChronosPop { ue, .. } => ue as u64,
             Ev::PairStep { pair, .. } => pair as u64,
             Ev::CallStep { call } => call.idx as u64,
+            Ev::Fault { index, .. } => index as u64,
             Ev::CallArrival | Ev::RampStep | Ev::Sample | Ev::WarmupEnd => 0,
         }
     }
@@ -203,7 +207,8 @@ pub enum FailCause {
 }
 
 impl FailCause {
-    pub const ALL: [FailCause; 4] = [FailCause::Timeout, FailCause::Rejected503, FailCause::Transport, FailCause::Other];
+    pub const ALL: [FailCause; 4] =
+        [FailCause::Timeout, FailCause::Rejected503, FailCause::Transport, FailCause::Other];
 
     pub fn name(self) -> &'static str {
         match self {

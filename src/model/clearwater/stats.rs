@@ -159,7 +159,8 @@ impl World {
             let replication = self.replication(self.nodes[id].site).max(1);
             let n = &mut self.nodes[id];
             let busy = n.cpu.stats().busy.integral(now);
-            let cpu = (busy - n.window.busy_at_start.min(busy) + n.window.busy_carry) as f64 / (span_ns * n.cores as f64);
+            let cpu =
+                (busy - n.window.busy_at_start.min(busy) + n.window.busy_carry) as f64 / (span_ns * n.cores as f64);
             let w = std::mem::take(&mut n.window);
             n.window.busy_at_start = busy;
             let connections = match &n.pool {

@@ -50,6 +50,8 @@ pub struct World {
     pub rate_now: f64,
     pub calls_started: u64,
     pub stats: Stats,
+    pub faults: Vec<crate::scenario::Fault>,
+    pub extra_latency: super::faults::ExtraLatency,
 }
 
 impl World {
@@ -81,7 +83,8 @@ impl World {
                         rng: rngs.stream(StreamId::new(STREAM_NODE, id as u64)),
                         up: true,
                         resolver: ResolverCache::new(s.sites.len() * Tier::ALL.len(), p.dns.stale_extension),
-                        pool: (tier == Tier::Bono).then(|| ConnPool::new(p.pool.upstream_connections, p.pool.upstream_recycle)),
+                        pool: (tier == Tier::Bono)
+                            .then(|| ConnPool::new(p.pool.upstream_connections, p.pool.upstream_recycle)),
                         blacklist: Blacklist::default(),
                         binding_timers: 0,
                         challenge_timers: 0,
@@ -114,10 +117,13 @@ impl World {
             rate_now: 0.0,
             calls_started: 0,
             stats: Stats::default(),
+            faults: Vec::new(),
+            extra_latency: Default::default(),
         };
         world.warm_caches_and_pools(q);
         world.create_subscribers(q);
         world.start_load(q);
+        world.schedule_faults(q, &s.faults);
         q.schedule_at(SimTime::ZERO + world.p.sample_interval, Ev::Sample);
         if world.p.warmup_end > SimTime::ZERO {
             q.schedule_at(world.p.warmup_end, Ev::WarmupEnd);
@@ -223,8 +229,12 @@ impl World {
             return SimDuration::ZERO;
         }
         let same_site = self.nodes[from as usize].site == self.nodes[to as usize].site;
-        let d = if same_site { &self.p.net.intra_site } else { &self.p.net.inter_site };
-        d.sample(&mut self.nodes[from as usize].rng)
+        let (d, extra) = if same_site {
+            (&self.p.net.intra_site, self.extra_latency.intra_site)
+        } else {
+            (&self.p.net.inter_site, self.extra_latency.inter_site)
+        };
+        d.sample(&mut self.nodes[from as usize].rng) + extra
     }
 
     /// One-way delay between a UE and the node it is connected to (drawn from the node's
@@ -269,6 +279,7 @@ impl Model for World {
             Ev::ChronosPop { ue, gen, replica } => self.chronos_pop(q, ue, gen, replica),
             Ev::PoolRecycle { node } => self.pool_recycle(q, node),
             Ev::PoolDnsDone { node } => self.pool_dns_done(q, node),
+            Ev::Fault { index, start } => self.fault(q, index, start),
             Ev::Sample => self.sample(q),
             Ev::WarmupEnd => self.warmup_end(q),
         }
