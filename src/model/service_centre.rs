@@ -115,6 +115,10 @@ pub struct ServiceCentre<J: Copy> {
     /// Expirable jobs that waited longer than this get the second value as demand instead
     /// of their own (Sprout answers requests older than 4 s with a stateless 503).
     queue_timeout: Option<(SimDuration, SimDuration)>,
+    /// Add a server whenever every one is busy (the "unlimited capacity" assumption);
+    /// `servers` stays the nominal count utilisation is measured against.
+    unlimited: bool,
+    nominal: u32,
     stats: CentreStats,
 }
 
@@ -132,16 +136,27 @@ impl<J: Copy> ServiceCentre<J> {
             urgent: VecDeque::with_capacity(64),
             slowdown: 1.0,
             queue_timeout: None,
+            unlimited: false,
+            nominal: servers,
             stats: CentreStats::new(now),
         }
     }
 
+    /// A centre that never queues: it grows a server whenever all are busy. `nominal` is the
+    /// core count utilisation is reported against (it may exceed 100%).
+    pub fn unlimited(nominal: u32, now: SimTime) -> Self {
+        let mut c = Self::new(nominal, now);
+        c.unlimited = true;
+        c
+    }
+
+    /// The nominal number of servers (cores).
     pub fn servers(&self) -> u32 {
-        self.slots.len() as u32
+        self.nominal
     }
 
     pub fn busy(&self) -> u32 {
-        self.servers() - self.free.len() as u32
+        self.slots.len() as u32 - self.free.len() as u32
     }
 
     /// Jobs waiting (both classes).
@@ -209,6 +224,11 @@ impl<J: Copy> ServiceCentre<J> {
     #[inline]
     fn arrive_job(&mut self, now: SimTime, w: Waiting<J>) -> Option<Started> {
         self.stats.arrivals += 1;
+        if self.unlimited && self.free.is_empty() {
+            self.slots.push(None);
+            self.gens.push(0);
+            self.free.push(self.slots.len() as u32 - 1);
+        }
         match self.free.pop() {
             Some(slot) => Some(self.start(now, slot, w)),
             None => {
@@ -262,7 +282,7 @@ impl<J: Copy> ServiceCentre<J> {
         if w.started.is_none() {
             self.stats.wait.record(wait);
         }
-        self.stats.busy.set(now, (self.servers() - self.free.len() as u32) as u64);
+        self.stats.busy.set(now, self.busy() as u64);
         let (demand, expired) = match self.queue_timeout {
             Some((max_wait, reject)) if w.expirable && wait > max_wait => (reject, true),
             _ => (w.demand, false),
@@ -296,11 +316,28 @@ impl<J: Copy> ServiceCentre<J> {
             }
             None => {
                 self.free.push(slot);
-                self.stats.busy.set(now, (self.servers() - self.free.len() as u32) as u64);
+                self.stats.busy.set(now, self.busy() as u64);
                 None
             }
         };
         Some((finished, next))
+    }
+
+    /// Removes every job (the node crashed): returns them, in service first, then waiting;
+    /// their pending completions go stale.
+    pub fn drain(&mut self, now: SimTime, out: &mut Vec<J>) {
+        for (i, slot) in self.slots.iter_mut().enumerate() {
+            if let Some(s) = slot.take() {
+                out.push(s.job);
+                self.gens[i] = self.gens[i].wrapping_add(1);
+                self.free.push(i as u32);
+            }
+        }
+        out.extend(self.urgent.drain(..).map(|w| w.job));
+        out.extend(self.queue.drain(..).map(|w| w.job));
+        self.free.sort_unstable_by(|a, b| b.cmp(a));
+        self.stats.busy.set(now, 0);
+        self.stats.queued.set(now, 0);
     }
 
     /// Starts a new measurement period (end of warm-up) without touching the jobs.
@@ -405,6 +442,31 @@ mod tests {
         let sc = next.unwrap();
         let (fc, _) = done(&mut c, sc.done_at, sc);
         assert!(!fc.expired);
+    }
+
+    #[test]
+    fn unlimited_centre_never_queues() {
+        let mut c = ServiceCentre::unlimited(2, t(0));
+        let d = SimDuration::from_ns(10);
+        for i in 0..5 {
+            assert_eq!(c.arrive(t(i), i, d).map(|s| s.done_at), Some(t(i + 10)));
+        }
+        // 5 busy servers on 2 nominal: utilisation measured against 2 exceeds 1.
+        assert_eq!(c.busy(), 5);
+        assert_eq!(c.servers(), 2);
+    }
+
+    #[test]
+    fn drain_empties_the_centre_and_stales_completions() {
+        let mut c = ServiceCentre::new(1, t(0));
+        let s = c.arrive(t(0), 'a', SimDuration::from_ns(10)).unwrap();
+        assert!(c.arrive(t(1), 'b', SimDuration::from_ns(10)).is_none());
+        let mut lost = Vec::new();
+        c.drain(t(2), &mut lost);
+        assert_eq!(lost, vec!['a', 'b']);
+        assert!(c.complete(t(10), s.slot, s.gen).is_none());
+        assert_eq!((c.busy(), c.queue_len()), (0, 0));
+        assert!(c.arrive(t(3), 'c', SimDuration::from_ns(1)).is_some());
     }
 
     #[test]

@@ -3,3 +3,4 @@
 pub mod blacklist;
 pub mod dns;
 pub mod pool;
+pub mod ports;

@@ -76,6 +76,10 @@ pub enum McKey {
     Bindings,
     /// The called subscriber's bindings (terminating S-CSCF lookup).
     CalleeBindings,
+    /// The originating subscriber's bindings in the *other* site's store: in a
+    /// geographically redundant deployment Sprout repeats every bindings write (and its
+    /// preceding get) there [doc 8.46.1].
+    RemoteBindings,
 }
 
 /// Chronos timer operations (HTTP to the local Chronos, TCP/7253).
@@ -141,6 +145,55 @@ pub const REGISTER_AUTH_REFRESH: &[Step] = &[
     Ch(C::Put, TimerKind::Binding),
 ];
 
+/// Geographic redundancy: the same programs with every bindings write (and the get before
+/// it) repeated against the remote site's memcached.
+pub const REGISTER_AUTH_INITIAL_GR: &[Step] = &[
+    Ht(H::Uar),
+    Mc(M::Get, K::Av),
+    Ch(C::Delete, TimerKind::Challenge),
+    Mc(M::Set, K::Av),
+    Ht(H::Sar),
+    Mc(M::Get, K::Bindings),
+    Mc(M::Add, K::Bindings),
+    Mc(M::Get, K::RemoteBindings),
+    Mc(M::Add, K::RemoteBindings),
+    Ch(C::Post, TimerKind::Binding),
+];
+
+pub const REGISTER_AUTH_REFRESH_GR: &[Step] = &[
+    Ht(H::Uar),
+    Mc(M::Get, K::Av),
+    Ch(C::Delete, TimerKind::Challenge),
+    Mc(M::Set, K::Av),
+    Ht(H::Sar),
+    Mc(M::Get, K::Bindings),
+    Mc(M::Get, K::Bindings),
+    Mc(M::Cas, K::Bindings),
+    Mc(M::Get, K::RemoteBindings),
+    Mc(M::Cas, K::RemoteBindings),
+    Ch(C::Put, TimerKind::Binding),
+];
+
+pub const REGISTER_UNCHALLENGED_REFRESH_GR: &[Step] = &[
+    Ht(H::Uar),
+    Ht(H::Sar),
+    Mc(M::Get, K::Bindings),
+    Mc(M::Cas, K::Bindings),
+    Mc(M::Get, K::RemoteBindings),
+    Mc(M::Cas, K::RemoteBindings),
+    Ch(C::Put, TimerKind::Binding),
+];
+
+pub const BINDING_EXPIRY_GR: &[Step] = &[
+    Ht(H::RegDataGet),
+    Mc(M::Get, K::Bindings),
+    Mc(M::Cas, K::Bindings),
+    Mc(M::Get, K::RemoteBindings),
+    Mc(M::Cas, K::RemoteBindings),
+    Ch(C::Delete, TimerKind::Binding),
+    Ht(H::SarDereg),
+];
+
 /// A re-REGISTER accepted without a challenge (older Bono-fronted deployments, over the
 /// UE's integrity-protected connection): UAR + SAR + bindings get/CAS + binding timer.
 pub const REGISTER_UNCHALLENGED_REFRESH: &[Step] =
@@ -179,6 +232,10 @@ pub enum Program {
     InviteWithHomer,
     InviteWithoutHomer,
     BindingExpiry,
+    RegisterAuthInitialGr,
+    RegisterAuthRefreshGr,
+    RegisterUnchallengedRefreshGr,
+    BindingExpiryGr,
 }
 
 impl Program {
@@ -192,7 +249,39 @@ impl Program {
             Program::InviteWithHomer => INVITE_WITH_HOMER,
             Program::InviteWithoutHomer => INVITE_WITHOUT_HOMER,
             Program::BindingExpiry => BINDING_EXPIRY,
+            Program::RegisterAuthInitialGr => REGISTER_AUTH_INITIAL_GR,
+            Program::RegisterAuthRefreshGr => REGISTER_AUTH_REFRESH_GR,
+            Program::RegisterUnchallengedRefreshGr => REGISTER_UNCHALLENGED_REFRESH_GR,
+            Program::BindingExpiryGr => BINDING_EXPIRY_GR,
         }
+    }
+
+    /// The geographically redundant variant (remote bindings writes), if any.
+    pub fn gr(self) -> Program {
+        match self {
+            Program::RegisterAuthInitial => Program::RegisterAuthInitialGr,
+            Program::RegisterAuthRefresh => Program::RegisterAuthRefreshGr,
+            Program::RegisterUnchallengedRefresh => Program::RegisterUnchallengedRefreshGr,
+            Program::BindingExpiry => Program::BindingExpiryGr,
+            other => other,
+        }
+    }
+
+    pub fn is_register(self) -> bool {
+        matches!(
+            self,
+            Program::RegisterChallenge
+                | Program::RegisterAuthInitial
+                | Program::RegisterAuthRefresh
+                | Program::RegisterUnchallengedRefresh
+                | Program::RegisterAuthInitialGr
+                | Program::RegisterAuthRefreshGr
+                | Program::RegisterUnchallengedRefreshGr
+        )
+    }
+
+    pub fn is_binding_expiry(self) -> bool {
+        matches!(self, Program::BindingExpiry | Program::BindingExpiryGr)
     }
 }
 
@@ -202,6 +291,24 @@ mod tests {
 
     fn count(steps: &[Step], f: impl Fn(&Step) -> bool) -> usize {
         steps.iter().filter(|s| f(s)).count()
+    }
+
+    #[test]
+    fn gr_programs_repeat_each_bindings_write_and_its_get_remotely() {
+        // CLEARWATER_FACTS.md: "In GR every bindings write (and its preceding get) is repeated
+        // against the remote site's memcached."
+        for (single, gr) in [
+            (REGISTER_AUTH_INITIAL, REGISTER_AUTH_INITIAL_GR),
+            (REGISTER_AUTH_REFRESH, REGISTER_AUTH_REFRESH_GR),
+            (REGISTER_UNCHALLENGED_REFRESH, REGISTER_UNCHALLENGED_REFRESH_GR),
+            (BINDING_EXPIRY, BINDING_EXPIRY_GR),
+        ] {
+            let writes = count(single, |s| matches!(s, Step::Mc(op, K::Bindings) if op.is_write()));
+            let remote = count(gr, |s| matches!(s, Step::Mc(_, K::RemoteBindings)));
+            assert_eq!(writes, 1);
+            assert_eq!(remote, 2, "one get and one write");
+            assert_eq!(gr.len(), single.len() + 2);
+        }
     }
 
     #[test]

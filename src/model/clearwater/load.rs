@@ -18,7 +18,7 @@ use super::node::{whole_seconds, Topology};
 use super::state::*;
 use super::world::World;
 use crate::engine::{EventQueue, SimDuration, SimTime};
-use crate::scenario::{Load, Tier};
+use crate::scenario::Load;
 
 /// The pair's call budget: the cycle minus the call itself (300 − 6 − 24 = 270 s).
 fn call_budget(reregister: SimDuration, answer_after: SimDuration, talk: SimDuration) -> SimDuration {
@@ -37,14 +37,22 @@ impl World {
                 site: 0,
                 registered: false,
                 registering: false,
-                binding_expires_s: 0,
+                binding_expires_s: [0; 2],
+                mc_held: [0; 2],
                 timer_due: SimTime::ZERO,
                 timer_gen: 0,
                 timer_replicas: [NO_NODE; 2],
                 timer_set: false,
+                timer_held: [false; 2],
                 hs_registered: false,
                 hs_fresh_until: SimTime::ZERO,
                 reg_gen: 0,
+                connected: false,
+                dns_site: 0,
+                dns_expires: SimTime::ZERO,
+                conn_gen: 0,
+                out_since: SimTime::MAX,
+                out_cause: OutageCause::EdgeFailure,
                 draws: 0,
             });
             let mut rng = self.ue_rng(ue);
@@ -58,13 +66,11 @@ impl World {
                     break;
                 }
             }
-            let mut edges = self.dns.records(Topology::name(site as u8, Tier::Bono));
-            if edges.is_empty() {
-                edges = self.dns.records(Topology::name(site as u8, Tier::Sprout));
-            }
+            let edges = self.dns.records(Topology::name(site as u8, self.edge_tier(site as u8)));
             let edge = edges[rng.random_range(0..edges.len())];
             let u = &mut self.ues[ue as usize];
             u.site = site as u8;
+            u.dns_site = site as u8;
             u.edge = edge;
         }
         let _ = q;
@@ -136,15 +142,27 @@ impl World {
         let expiry = SimTime::from_ns(expiry_ns);
         let mut rng = self.ue_rng(ue);
         let fresh = self.p.hss_reregistration.saturating_mul_f64(rng.random::<f64>());
+        let last = SimTime::from_ns(next.as_ns().saturating_sub(every.as_ns()));
+        let (bono_ttl, sites) = (self.p.dns.bono_ttl, self.topo.ids.len());
+        let site = self.ues[ue as usize].site;
+        let mut held = [0u8; 2];
+        for (s, h) in held.iter_mut().enumerate().take(sites) {
+            let r = self.bindings_replicas(ue, s as u8);
+            *h = (r[0] != NO_NODE) as u8 | (((r[1] != NO_NODE) as u8) << 1);
+        }
         let u = &mut self.ues[ue as usize];
         u.registered = true;
+        u.connected = true;
+        u.dns_expires = last + bono_ttl;
         u.hs_registered = true;
         u.hs_fresh_until = SimTime::ZERO + fresh;
-        u.binding_expires_s = whole_seconds(expiry);
-        let (site, expires_s) = (u.site, u.binding_expires_s);
+        let expires_s = whole_seconds(expiry);
+        // GR: Sprout wrote the bindings to both sites' stores.
+        u.binding_expires_s = [expires_s, if sites == 2 { expires_s } else { 0 }];
+        u.mc_held = held;
         let replicas = self.binding_timer_replicas(ue, site);
         let due = SimTime::ZERO + SimDuration::from_secs(expires_s as u64);
-        self.set_binding_timer(q, ue, due.max(q.now()), replicas);
+        self.set_binding_timer(q, ue, due.max(q.now()), replicas, None);
     }
 
     /// A registration procedure finished (`ok`: 200 OK received).

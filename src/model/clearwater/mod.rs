@@ -7,10 +7,12 @@
 //! (profiles), `bono` (connection pool recycler), `flows` (the programs as data), `stats`.
 
 pub mod bono;
+pub mod failure;
 pub mod faults;
 pub mod flows;
 pub mod load;
 pub mod node;
+pub mod outage;
 pub mod params;
 pub mod sip;
 pub mod sprout;
@@ -68,6 +70,21 @@ pub struct ClearwaterResult {
     pub bound_end: u64,
     /// Bytes of subscriber state (the `Ue` array) — for the memory budget.
     pub subscriber_bytes: u64,
+    pub counters: Counters,
+    /// Every outage (from the first fault on), in the order they ended.
+    pub outages: Vec<outage::Outage>,
+    /// UE-side request outcomes per sample interval.
+    pub request_rows: Vec<stats::RequestRow>,
+}
+
+/// Failure-handling counters.
+#[derive(Clone, Debug, Default)]
+pub struct Counters {
+    pub http_failures: u64,
+    pub memcached_failures: u64,
+    pub timers_lost: u64,
+    pub expiry_tasks_failed: u64,
+    pub connection_resets: u64,
 }
 
 /// Fault kinds the scenario uses that this build cannot simulate (the run is refused).
@@ -80,7 +97,9 @@ pub fn run(s: &Scenario, replication: u32, control: &RunControl) -> ClearwaterRe
     let mut sim = Simulation::build(|q| World::new(s, replication, q));
     let end = sim.run_until(s.simulation.end(), control);
     let now = sim.now();
-    let w = &sim.model;
+    let (fingerprint, events) = (sim.fingerprint(), sim.events_processed());
+    let mut w = sim.model;
+    w.close_outages(now);
     let measured = now.since(s.simulation.warmup_end().min(now));
     let mut in_flight = [0u64; 6];
     for t in w.txns.iter() {
@@ -101,11 +120,10 @@ pub fn run(s: &Scenario, replication: u32, control: &RunControl) -> ClearwaterRe
             },
         })
         .collect();
-    let now_s = node::whole_seconds(now);
     ClearwaterResult {
         replication,
-        fingerprint: sim.fingerprint(),
-        events: sim.events_processed(),
+        fingerprint,
+        events,
         interrupted: end == RunEnd::Interrupted,
         measured,
         subscribers: w.ues.len() as u64,
@@ -124,10 +142,19 @@ pub fn run(s: &Scenario, replication: u32, control: &RunControl) -> ClearwaterRe
         dns_failed_by_name: w.dns.failed_by_name.clone(),
         sprout_latency: w.stats.sprout_latency.clone(),
         nodes,
-        rows: w.stats.rows.clone(),
         registrations_end: w.registrations_statistic(),
-        bound_end: w.ues.iter().filter(|u| now_s < u.binding_expires_s).count() as u64,
+        bound_end: (0..w.ues.len() as u32).filter(|&u| w.bound_for(u, w.ues[u as usize].site, now)).count() as u64,
         subscriber_bytes: (w.ues.capacity() * std::mem::size_of::<state::Ue>()
             + w.pairs.capacity() * std::mem::size_of::<state::Pair>()) as u64,
+        counters: Counters {
+            http_failures: w.stats.http_failures,
+            memcached_failures: w.stats.memcached_failures,
+            timers_lost: w.stats.timers_lost,
+            expiry_tasks_failed: w.stats.expiry_tasks_failed,
+            connection_resets: w.stats.connection_resets,
+        },
+        outages: std::mem::take(&mut w.outages.records),
+        request_rows: std::mem::take(&mut w.stats.request_rows),
+        rows: std::mem::take(&mut w.stats.rows),
     }
 }

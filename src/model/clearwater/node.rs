@@ -33,6 +33,10 @@ pub struct Node {
     pub cpu: ServiceCentre<Job>,
     pub rng: Rng,
     pub up: bool,
+    /// When down: black-holed (silent) rather than refusing connections (loud).
+    pub silent: bool,
+    /// What Route 53-style health checks currently say about the node.
+    pub dns_healthy: bool,
     pub resolver: ResolverCache,
     /// Bono only: upstream connections to Sprout.
     pub pool: Option<ConnPool>,

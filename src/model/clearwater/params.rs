@@ -15,6 +15,10 @@ pub const HSS_REREGISTRATION_MIN: SimDuration = SimDuration::from_secs(4800);
 pub const POOL_RECYCLE_EVERY: SimDuration = SimDuration::from_secs(1);
 /// Timer C: how long a proxy waits for a final response after a provisional one.
 pub const TIMER_C: SimDuration = SimDuration::from_secs(180);
+/// memcached connect timeouts: 30 ms in the local site, 250 ms to the remote one
+/// [src cpp-common: memcachedstore].
+pub const MEMCACHED_CONNECT_LOCAL: SimDuration = SimDuration::from_ms(30);
+pub const MEMCACHED_CONNECT_REMOTE: SimDuration = SimDuration::from_ms(250);
 
 #[derive(Clone, Debug)]
 pub struct Params {

@@ -1,10 +1,17 @@
 //! Sprout: a worker runs a message's program (flows.rs), blocking on HTTP to Homestead and
 //! Homer, on memcached and on its local Chronos; between blocking operations it needs the
 //! CPU again. The servers of those operations (Homestead, Homer, memcached and Chronos on
-//! the Sprout nodes) are handled here too.
+//! the Sprout nodes) are handled here too, with their failure behaviour:
+//! - HTTP [src cpp-common: httpclient.cpp]: at most `http_attempts` (2) targets, shuffled;
+//!   a transport error blacklists the target; a timeout (1.2 s per attempt) moves on;
+//! - memcached [src cpp-common: memcachedstore.cpp]: up to 2 replicas per operation; in GR,
+//!   reads fall back to the remote site's store, writes are repeated there;
+//! - Chronos: the worker's local Chronos replicates to the timer's 2 replicas; a replica that
+//!   misses the replication (blocked port, crash) will not fire.
 
 use rand::Rng as _;
 
+use super::failure::Path;
 use super::flows::{ChronosOp, HttpOp, McKey, McOp, Method, Program, Step, TimerKind};
 use super::node::{rendezvous, whole_seconds, Topology};
 use super::params::Params;
@@ -12,7 +19,9 @@ use super::state::*;
 use super::world::{Class, World};
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::model::slab::Key;
+use crate::network::blacklist::Standing;
 use crate::network::dns::Lookup;
+use crate::network::ports::{self, Interface};
 use crate::scenario::Tier;
 
 /// Salts of the record keys hashed onto memcached and Chronos replicas.
@@ -30,6 +39,15 @@ fn current_step(m: &Msg) -> Step {
     m.program.steps()[m.pc as usize - 1]
 }
 
+fn interface(step: Step) -> &'static Interface {
+    match step {
+        Step::Http(op) if op.is_homer() => &ports::SPROUT_TO_HOMER,
+        Step::Http(_) => &ports::SPROUT_TO_HOMESTEAD,
+        Step::Mc(..) => &ports::MEMCACHED,
+        Step::Chronos(..) => &ports::CHRONOS,
+    }
+}
+
 impl World {
     /// A SIP message arrives at Sprout: choose its program and queue its first CPU burst.
     pub fn sprout_receive(&mut self, q: &mut EventQueue<Ev>, key: Key) {
@@ -43,7 +61,7 @@ impl World {
             self.nodes[node as usize].window.requests += 1;
             self.stats.count_sprout_request();
             match method {
-                Method::Register => (self.register_program(ue, stage, now), |p| &p.costs.sprout_request),
+                Method::Register => (self.register_program(ue, stage, node, now), |p| &p.costs.sprout_request),
                 Method::Invite if self.p.has_homer => (Program::InviteWithHomer, |p| &p.costs.sprout_request),
                 Method::Invite => (Program::InviteWithoutHomer, |p| &p.costs.sprout_request),
                 _ => (Program::Relay, |p| &p.costs.sprout_in_dialog),
@@ -59,15 +77,35 @@ impl World {
         self.submit(q, node, Job::Msg(key), total, if code == 0 { Class::NewRequest } else { Class::New });
     }
 
+    /// Whether a valid copy of `ue`'s bindings is in `site`'s store.
+    pub fn bound_in(&self, ue: UeId, site: u8, now: SimTime) -> bool {
+        let u = &self.ues[ue as usize];
+        u.mc_held[site as usize] != 0 && whole_seconds(now) < u.binding_expires_s[site as usize]
+    }
+
+    /// Whether Sprouts of `site` would find valid bindings (locally, else in GR remotely).
+    pub fn bound_for(&self, ue: UeId, site: u8, now: SimTime) -> bool {
+        self.bound_in(ue, site, now) || (self.gr() && self.bound_in(ue, 1 - site, now))
+    }
+
+    pub fn gr(&self) -> bool {
+        self.topo.ids.len() == 2
+    }
+
     /// Which registrar program a REGISTER runs: stage 0 is unauthenticated (challenge),
     /// stage 1 carries credentials; stage 2 is a refresh sent without a challenge.
-    fn register_program(&self, ue: UeId, stage: u8, now: SimTime) -> Program {
-        let bound = whole_seconds(now) < self.ues[ue as usize].binding_expires_s;
-        match (stage, bound) {
+    fn register_program(&self, ue: UeId, stage: u8, sprout: NodeId, now: SimTime) -> Program {
+        let bound = self.bound_for(ue, self.nodes[sprout as usize].site, now);
+        let p = match (stage, bound) {
             (0, _) | (2, false) => Program::RegisterChallenge,
             (2, true) => Program::RegisterUnchallengedRefresh,
             (_, true) => Program::RegisterAuthRefresh,
             (_, false) => Program::RegisterAuthInitial,
+        };
+        if self.gr() {
+            p.gr()
+        } else {
+            p
         }
     }
 
@@ -79,6 +117,10 @@ impl World {
             let step = steps[m.pc as usize];
             m.pc += 1;
             m.attempt = 0;
+            m.op_site = self.nodes[m.route[1] as usize].site;
+            if let Step::Mc(_, McKey::RemoteBindings) = step {
+                m.op_site = 1 - m.op_site;
+            }
             self.op_start(q, key, step);
         } else {
             self.sprout_finish(q, key);
@@ -105,9 +147,7 @@ impl World {
         match m.program {
             Program::Relay => self.forward(q, key, HOP_BONO_B),
             Program::RegisterChallenge => self.respond_from_sprout(q, key, 401),
-            Program::RegisterAuthInitial | Program::RegisterAuthRefresh | Program::RegisterUnchallengedRefresh => {
-                self.respond_from_sprout(q, key, 200)
-            }
+            p if p.is_register() => self.respond_from_sprout(q, key, 200),
             Program::InviteWithHomer | Program::InviteWithoutHomer => {
                 if m.found {
                     let (peer, call) = (m.peer, m.call);
@@ -124,9 +164,20 @@ impl World {
                     self.respond_from_sprout(q, key, 480)
                 }
             }
-            Program::BindingExpiry => {
+            _ => {
                 self.msgs.remove(key);
             }
+        }
+    }
+
+    /// The program cannot go on (its HTTP or local store operation failed for good).
+    fn sprout_abort(&mut self, q: &mut EventQueue<Ev>, key: Key, code: u16) {
+        let m = self.msgs.get(key).expect("live message");
+        if m.program.is_binding_expiry() {
+            self.stats.expiry_tasks_failed += 1;
+            self.msgs.remove(key);
+        } else {
+            self.respond_from_sprout(q, key, code);
         }
     }
 
@@ -135,15 +186,27 @@ impl World {
     fn op_start(&mut self, q: &mut EventQueue<Ev>, key: Key, step: Step) {
         let now = q.now();
         let m = self.msgs.get(key).expect("live message");
-        let (sprout, ue) = (m.route[1], m.ue);
+        let (sprout, ue, attempt, op_site) = (m.route[1], m.ue, m.attempt, m.op_site);
         let site = self.nodes[sprout as usize].site;
         let target = match step {
             Step::Http(op) => {
                 let tier = if op.is_homer() { Tier::Homer } else { Tier::Homestead };
                 let name = Topology::name(site, tier);
+                let tried = m.op_target;
                 let node = &mut self.nodes[sprout as usize];
                 match node.resolver.lookup(now, name) {
-                    Lookup::Fresh(r) | Lookup::Stale(r) if !r.is_empty() => r[node.rng.random_range(0..r.len())],
+                    Lookup::Fresh(r) | Lookup::Stale(r) if !r.is_empty() => {
+                        // Shuffled targets: a random usable one, another one on the retry (a
+                        // lone target is tried twice).
+                        let usable: Vec<NodeId> = r
+                            .iter()
+                            .copied()
+                            .filter(|&t| node.blacklist.standing(now, t) != Standing::Avoid)
+                            .filter(|&t| attempt == 0 || t != tried || r.len() == 1)
+                            .collect();
+                        let pool = if usable.is_empty() { r.to_vec() } else { usable };
+                        pool[node.rng.random_range(0..pool.len())]
+                    }
                     Lookup::Refresh(_) | Lookup::Miss => {
                         // Resolve first (the worker blocks), then run this step again.
                         let d = self.dns_round_trip(sprout);
@@ -151,19 +214,24 @@ impl World {
                         q.schedule_in(d, Ev::DnsDone { msg: key });
                         return;
                     }
-                    _ => return self.respond_from_sprout(q, key, 504),
+                    _ => return self.sprout_abort(q, key, 504),
                 }
             }
             Step::Mc(op, record) => {
                 let owner = if record == McKey::CalleeBindings { m.peer } else { ue };
                 let salt = if record == McKey::Av { SALT_AV } else { SALT_BINDINGS };
-                let replicas = rendezvous(record_key(salt, owner), self.sprouts_of(site));
-                if op.is_write() && replicas[1] != NO_NODE {
-                    // memcached writes go to both replicas; the worker waits for the first.
-                    let d = self.node_delay(sprout, replicas[1]);
-                    q.schedule_in(d, Ev::SideArrive { node: replicas[1], side: Side::McReplicaWrite });
+                let replicas = rendezvous(record_key(salt, owner), self.sprouts_of(op_site));
+                let first = if attempt == 0 { 0 } else { 1 };
+                if replicas[first] == NO_NODE {
+                    return self.op_failed(q, key);
                 }
-                replicas[0]
+                if op.is_write() && first == 0 && replicas[1] != NO_NODE {
+                    // memcached writes go to both replicas; the worker waits for the first.
+                    let bindings = record != McKey::Av;
+                    let side = Side::McReplicaWrite { ue: owner, site: op_site, bindings };
+                    self.send_side(q, sprout, replicas[1], &ports::MEMCACHED, side);
+                }
+                replicas[first]
             }
             // Sprout talks to the Chronos on its own node.
             Step::Chronos(..) => sprout,
@@ -171,15 +239,27 @@ impl World {
         let m = self.msgs.get_mut(key).expect("live message");
         m.op_target = target;
         m.attempt += 1;
+        m.op_sent = now;
         let d = self.node_delay(sprout, target);
         q.schedule_in(d, Ev::OpArrive { msg: key });
+    }
+
+    /// Fire-and-forget work from `from` to `to` (lost if the path is not open).
+    pub fn send_side(&mut self, q: &mut EventQueue<Ev>, from: NodeId, to: NodeId, iface: &Interface, side: Side) {
+        let d = self.node_delay(from, to);
+        if self.path(Some(from), to, Some(iface)) == Path::Open {
+            q.schedule_in(d, Ev::SideArrive { node: to, side });
+        }
     }
 
     /// The DNS query a worker blocked on returns; the step is retried with the new answer.
     pub fn dns_done(&mut self, q: &mut EventQueue<Ev>, key: Key) {
         let now = q.now();
-        let m = self.msgs.get(key).expect("live message");
+        let Some(m) = self.msgs.get(key) else { return };
         let sprout = m.route[1];
+        if !self.nodes[sprout as usize].up {
+            return self.worker_lost(q, key);
+        }
         let Step::Http(op) = m.program.steps()[m.pc as usize] else { unreachable!("only HTTP steps resolve") };
         let tier = if op.is_homer() { Tier::Homer } else { Tier::Homestead };
         let name = Topology::name(self.nodes[sprout as usize].site, tier);
@@ -191,8 +271,23 @@ impl World {
     /// A blocking operation's request reaches its server: queue the server's CPU work.
     pub fn op_arrive(&mut self, q: &mut EventQueue<Ev>, key: Key) {
         let now = q.now();
-        let m = self.msgs.get(key).expect("live message");
-        let (target, ue, step) = (m.op_target, m.ue, current_step(m));
+        let Some(m) = self.msgs.get(key) else { return };
+        let (sprout, target, ue, step, attempt, sent) =
+            (m.route[1], m.op_target, m.ue, current_step(m), m.attempt, m.op_sent);
+        match self.path(Some(sprout), target, Some(interface(step))) {
+            Path::Open => {}
+            Path::Refused => {
+                // Connection refused: the worker learns after a round trip.
+                let d = self.node_delay(target, sprout) + self.node_delay(sprout, target);
+                q.schedule_at(sent + d, Ev::OpTimeout { msg: key, attempt });
+                return;
+            }
+            Path::Dropped => {
+                let timeout = self.op_timeout(step, sprout, target);
+                q.schedule_at((sent + timeout).max(now), Ev::OpTimeout { msg: key, attempt });
+                return;
+            }
+        }
         let demand = match step {
             Step::Http(op) if op.is_homer() => {
                 self.nodes[target as usize].window.requests += 1;
@@ -217,6 +312,18 @@ impl World {
         self.submit(q, target, Job::Op(key), demand, class);
     }
 
+    /// How long a worker waits on an operation whose target does not answer: the HTTP
+    /// timeout per attempt, memcached's connect timeout (local or remote site).
+    fn op_timeout(&self, step: Step, from: NodeId, to: NodeId) -> SimDuration {
+        let remote = self.nodes[from as usize].site != self.nodes[to as usize].site;
+        match step {
+            Step::Http(_) => self.p.pool.http_timeout,
+            Step::Mc(..) if remote => crate::model::clearwater::params::MEMCACHED_CONNECT_REMOTE,
+            Step::Mc(..) => crate::model::clearwater::params::MEMCACHED_CONNECT_LOCAL,
+            Step::Chronos(..) => self.p.pool.http_timeout,
+        }
+    }
+
     /// Homestead's cache rule [doc 8.21, src homestead]: with an external HSS, UAR, MAR
     /// (impu_cache_ttl = 0), LIR and deregistrations always go to the HSS; a registration SAR
     /// only when the subscriber is not registered at Homestead or its record is older than
@@ -236,8 +343,10 @@ impl World {
     /// The server finished its CPU work: apply the operation's effect and answer.
     pub fn op_served(&mut self, q: &mut EventQueue<Ev>, server: NodeId, key: Key) {
         let now = q.now();
-        let m = self.msgs.get(key).expect("live message");
-        let (sprout, ue, peer, step, used_hss) = (m.route[1], m.ue, m.peer, current_step(m), m.hss);
+        let Some(m) = self.msgs.get(key) else { return };
+        let (sprout, ue, peer, step, used_hss, attempt, site) =
+            (m.route[1], m.ue, m.peer, current_step(m), m.hss, m.attempt, m.op_site);
+        let expiry_task = m.program.is_binding_expiry();
         self.stats.count_op(step);
         let mut delay = self.node_delay(server, sprout);
         match step {
@@ -260,83 +369,135 @@ impl World {
                 }
             }
             Step::Mc(op, record) => {
+                let replica = if attempt <= 1 { 0 } else { 1 };
                 let now_s = whole_seconds(now);
                 let granted = self.p.granted_expires_s;
-                let expiry_program = self.msgs.get(key).expect("live").program == Program::BindingExpiry;
                 match (op, record) {
-                    (McOp::Get, McKey::CalleeBindings) => {
-                        let found = now_s < self.ues[peer as usize].binding_expires_s;
-                        self.msgs.get_mut(key).expect("live").found = found;
-                    }
-                    (McOp::Add | McOp::Cas, McKey::Bindings) if !expiry_program => {
-                        self.ues[ue as usize].binding_expires_s = now_s + granted;
-                    }
-                    (McOp::Cas, McKey::Bindings) => {
-                        // The timer-pop task writes back the AoR without expired bindings.
-                        let u = &mut self.ues[ue as usize];
-                        if u.binding_expires_s != 0 && u.binding_expires_s <= now_s {
-                            u.binding_expires_s = 0;
-                            self.stats.bindings_expired += 1;
+                    (McOp::Get, McKey::CalleeBindings | McKey::Bindings) => {
+                        let owner = if record == McKey::CalleeBindings { peer } else { ue };
+                        let u = &self.ues[owner as usize];
+                        let found = u.mc_held[site as usize] & (1 << replica) != 0
+                            && now_s < u.binding_expires_s[site as usize];
+                        let home = self.nodes[sprout as usize].site;
+                        if !found && self.gr() && site == home {
+                            // GR: not in the local store, so read the remote site's.
+                            let m = self.msgs.get_mut(key).expect("live");
+                            m.op_site = 1 - home;
+                            m.attempt = 0;
+                            return self.op_start(q, key, step);
+                        }
+                        if record == McKey::CalleeBindings {
+                            self.msgs.get_mut(key).expect("live").found = found;
                         }
                     }
-                    (McOp::Delete, McKey::Bindings) => self.ues[ue as usize].binding_expires_s = 0,
+                    (McOp::Add | McOp::Cas, McKey::Bindings | McKey::RemoteBindings) if !expiry_task => {
+                        let u = &mut self.ues[ue as usize];
+                        u.binding_expires_s[site as usize] = now_s + granted;
+                        u.mc_held[site as usize] = 1 << replica;
+                    }
+                    (McOp::Cas, McKey::Bindings | McKey::RemoteBindings) => {
+                        // The timer-pop task writes back the AoR without expired bindings.
+                        let u = &mut self.ues[ue as usize];
+                        let e = &mut u.binding_expires_s[site as usize];
+                        if *e != 0 && *e <= now_s {
+                            *e = 0;
+                            u.mc_held[site as usize] = 0;
+                            if record == McKey::Bindings {
+                                self.stats.bindings_expired += 1;
+                                self.outage_begin(ue, now, OutageCause::BindingExpired);
+                            }
+                        }
+                    }
+                    (McOp::Delete, McKey::Bindings | McKey::RemoteBindings) => {
+                        let u = &mut self.ues[ue as usize];
+                        u.binding_expires_s[site as usize] = 0;
+                        u.mc_held[site as usize] = 0;
+                    }
                     _ => {}
                 }
             }
             Step::Chronos(op, timer) => self.chronos_apply(q, server, ue, op, timer),
         }
-        q.schedule_in(delay, Ev::OpReply { msg: key });
+        q.schedule_in(delay, Ev::OpReply { msg: key, attempt });
     }
 
     /// The worker's blocking operation returned: it needs the CPU again.
-    pub fn op_reply(&mut self, q: &mut EventQueue<Ev>, key: Key) {
-        if self.msgs.get(key).is_some() {
-            self.sprout_resume(q, key);
+    pub fn op_reply(&mut self, q: &mut EventQueue<Ev>, key: Key, attempt: u8) {
+        let Some(m) = self.msgs.get(key) else { return };
+        if m.attempt != attempt {
+            return;
+        }
+        let (sprout, target) = (m.route[1], m.op_target);
+        if !self.nodes[sprout as usize].up {
+            return self.worker_lost(q, key);
+        }
+        if self.partitioned && self.nodes[sprout as usize].site != self.nodes[target as usize].site {
+            return; // the answer is lost too; the timeout was scheduled when it was sent
+        }
+        self.nodes[sprout as usize].blacklist.success(target);
+        self.sprout_resume(q, key);
+    }
+
+    /// The operation failed (refused, or timed out): retry elsewhere or give up.
+    pub fn op_timeout_event(&mut self, q: &mut EventQueue<Ev>, key: Key, attempt: u8) {
+        let Some(m) = self.msgs.get(key) else { return };
+        if m.attempt != attempt {
+            return;
+        }
+        if !self.nodes[m.route[1] as usize].up {
+            return self.worker_lost(q, key);
+        }
+        self.op_failed(q, key);
+    }
+
+    fn op_failed(&mut self, q: &mut EventQueue<Ev>, key: Key) {
+        let now = q.now();
+        let m = self.msgs.get(key).expect("live message");
+        let (sprout, target, step, attempt, site) = (m.route[1], m.op_target, current_step(m), m.attempt, m.op_site);
+        let home = self.nodes[sprout as usize].site;
+        match step {
+            Step::Http(_) => {
+                let (black, gray) = (self.p.pool.http_blacklist, self.p.pool.graylist);
+                self.nodes[sprout as usize].blacklist.add(now, target, black, gray);
+                self.stats.http_failures += 1;
+                if (attempt as u32) < self.p.pool.http_attempts {
+                    self.op_start(q, key, step)
+                } else {
+                    self.sprout_abort(q, key, 504)
+                }
+            }
+            Step::Mc(op, record) => {
+                self.stats.memcached_failures += 1;
+                if attempt < 2 {
+                    return self.op_start(q, key, step); // the other replica
+                }
+                let gr = self.gr();
+                let m = self.msgs.get_mut(key).expect("live");
+                match (op, record) {
+                    // Local store unreachable: GR reads go to the remote store.
+                    (McOp::Get, McKey::Bindings | McKey::CalleeBindings) if gr && site == home => {
+                        m.op_site = 1 - home;
+                        m.attempt = 0;
+                        self.op_start(q, key, step)
+                    }
+                    (McOp::Get, _) => {
+                        m.found = false;
+                        self.sprout_resume(q, key)
+                    }
+                    // A failed write to the remote site's store does not fail the request.
+                    (_, McKey::RemoteBindings) => self.sprout_resume(q, key),
+                    _ => self.sprout_abort(q, key, 500),
+                }
+            }
+            Step::Chronos(..) => self.sprout_resume(q, key),
         }
     }
 
     // --- Chronos -------------------------------------------------------------------------
 
-    /// Chronos on `node` (the worker's own node) handles a timer operation: it stores the
-    /// timer on its replicas (rendezvous hashing over the site's Sprouts) and replicates the
-    /// operation to the replicas other than itself.
-    fn chronos_apply(&mut self, q: &mut EventQueue<Ev>, node: NodeId, ue: UeId, op: ChronosOp, timer: TimerKind) {
-        let now = q.now();
-        let site = self.nodes[node as usize].site;
-        let salt = if timer == TimerKind::Binding { SALT_TIMER_BINDING } else { SALT_TIMER_CHALLENGE };
-        let replicas = rendezvous(record_key(salt, ue), self.sprouts_of(site));
-        for r in replicas {
-            if r != NO_NODE && r != node {
-                let d = self.node_delay(node, r);
-                q.schedule_in(d, Ev::SideArrive { node: r, side: Side::ChronosReplica });
-            }
-        }
-        match (timer, op) {
-            (TimerKind::Challenge, ChronosOp::Delete) => {
-                for r in replicas.into_iter().filter(|&r| r != NO_NODE) {
-                    let c = &mut self.nodes[r as usize].challenge_timers;
-                    *c = c.saturating_sub(1);
-                }
-            }
-            (TimerKind::Challenge, _) => {
-                for r in replicas.into_iter().filter(|&r| r != NO_NODE) {
-                    self.nodes[r as usize].challenge_timers += 1;
-                }
-            }
-            (TimerKind::Binding, ChronosOp::Delete) => {
-                // The timer-pop task deletes the timer only when no binding is left.
-                let u = &self.ues[ue as usize];
-                if u.binding_expires_s <= whole_seconds(now) {
-                    self.clear_binding_timer(ue);
-                }
-            }
-            (TimerKind::Binding, _) => {
-                let u = &self.ues[ue as usize];
-                let interval_s = u.binding_expires_s.saturating_sub(whole_seconds(now)).max(1);
-                let due = now + SimDuration::from_secs(interval_s as u64);
-                self.set_binding_timer(q, ue, due, replicas);
-            }
-        }
+    /// The memcached replicas of `ue`'s bindings in `site`'s store.
+    pub fn bindings_replicas(&self, ue: UeId, site: u8) -> [NodeId; 2] {
+        rendezvous(record_key(SALT_BINDINGS, ue), self.sprouts_of(site))
     }
 
     /// Where a subscriber's binding timer lives: two Sprouts of its site, by rendezvous
@@ -345,18 +506,85 @@ impl World {
         rendezvous(record_key(SALT_TIMER_BINDING, ue), self.sprouts_of(site))
     }
 
-    /// Stores (or replaces) a subscriber's binding timer and schedules its pop.
-    pub fn set_binding_timer(&mut self, q: &mut EventQueue<Ev>, ue: UeId, due: SimTime, replicas: [NodeId; 2]) {
-        self.clear_binding_timer(ue);
-        for r in replicas.into_iter().filter(|&r| r != NO_NODE) {
-            self.nodes[r as usize].binding_timers += 1;
+    /// Chronos on `node` (the worker's own node) handles a timer operation: it stores the
+    /// timer on its replicas (rendezvous hashing over the site's Sprouts), replicating the
+    /// operation to the replicas other than itself.
+    fn chronos_apply(&mut self, q: &mut EventQueue<Ev>, node: NodeId, ue: UeId, op: ChronosOp, timer: TimerKind) {
+        let now = q.now();
+        let site = self.nodes[node as usize].site;
+        match (timer, op) {
+            (TimerKind::Challenge, _) => {
+                let replicas = rendezvous(record_key(SALT_TIMER_CHALLENGE, ue), self.sprouts_of(site));
+                for (which, r) in replicas.into_iter().enumerate().filter(|(_, r)| *r != NO_NODE) {
+                    if r != node {
+                        let side = Side::ChronosReplica { ue, which: which as u8, binding: false, gen: 0 };
+                        self.send_side(q, node, r, &ports::CHRONOS, side);
+                    }
+                    let c = &mut self.nodes[r as usize].challenge_timers;
+                    *c = if op == ChronosOp::Delete { c.saturating_sub(1) } else { *c + 1 };
+                }
+            }
+            (TimerKind::Binding, ChronosOp::Delete) => {
+                // The timer-pop task deletes the timer only when no binding is left.
+                if !self.bound_for(ue, site, now) {
+                    self.clear_binding_timer(ue);
+                }
+            }
+            (TimerKind::Binding, _) => {
+                let expires = self.ues[ue as usize].binding_expires_s[site as usize];
+                let interval_s = expires.saturating_sub(whole_seconds(now)).max(1);
+                let due = now + SimDuration::from_secs(interval_s as u64);
+                let replicas = self.binding_timer_replicas(ue, site);
+                self.set_binding_timer(q, ue, due, replicas, Some(node));
+            }
+        }
+    }
+
+    /// Stores (or replaces) a subscriber's binding timer and schedules its pop. `local`: the
+    /// Chronos that received it (it holds the timer at once if it is a replica; other
+    /// replicas get it by replication); `None` installs it on both replicas directly.
+    pub fn set_binding_timer(
+        &mut self,
+        q: &mut EventQueue<Ev>,
+        ue: UeId,
+        due: SimTime,
+        replicas: [NodeId; 2],
+        local: Option<NodeId>,
+    ) {
+        // Replacing a timer on the same replicas: each keeps its copy until the update
+        // reaches it (a replica the update never reaches keeps the old one).
+        let u = &self.ues[ue as usize];
+        if !(u.timer_set && u.timer_replicas == replicas) {
+            self.clear_binding_timer(ue);
         }
         let u = &mut self.ues[ue as usize];
         u.timer_gen = u.timer_gen.wrapping_add(1);
         u.timer_set = true;
         u.timer_due = due;
         u.timer_replicas = replicas;
-        q.schedule_at(due, Ev::ChronosPop { ue, gen: u.timer_gen, replica: 0 });
+        let gen = u.timer_gen;
+        for (which, r) in replicas.into_iter().enumerate() {
+            if r == NO_NODE {
+                continue;
+            }
+            match local {
+                Some(l) if l != r => {
+                    let side = Side::ChronosReplica { ue, which: which as u8, binding: true, gen };
+                    self.send_side(q, l, r, &ports::CHRONOS, side);
+                }
+                _ => self.hold_timer(ue, which as u8),
+            }
+        }
+        q.schedule_at(due, Ev::ChronosPop { ue, gen, replica: 0 });
+    }
+
+    fn hold_timer(&mut self, ue: UeId, which: u8) {
+        let u = &mut self.ues[ue as usize];
+        if !u.timer_held[which as usize] {
+            u.timer_held[which as usize] = true;
+            let r = u.timer_replicas[which as usize];
+            self.nodes[r as usize].binding_timers += 1;
+        }
     }
 
     fn clear_binding_timer(&mut self, ue: UeId) {
@@ -366,28 +594,30 @@ impl World {
         }
         u.timer_set = false;
         u.timer_gen = u.timer_gen.wrapping_add(1);
-        for r in u.timer_replicas {
-            if r != NO_NODE {
-                let c = &mut self.nodes[r as usize].binding_timers;
+        for which in 0..2 {
+            if u.timer_held[which] {
+                u.timer_held[which] = false;
+                let c = &mut self.nodes[u.timer_replicas[which] as usize].binding_timers;
                 *c = c.saturating_sub(1);
             }
         }
     }
 
     /// A binding timer is due on replica `replica`: the primary fires at the due time; a
-    /// backup 2 s later only if the primary could not [src chronos: timer.cpp].
+    /// backup 2 s later only if the primary could not [src chronos: timer.cpp]. A timer no
+    /// live replica holds is lost: the binding is never cleaned up.
     pub fn chronos_pop(&mut self, q: &mut EventQueue<Ev>, ue: UeId, gen: u32, replica: u8) {
         let u = &self.ues[ue as usize];
         if !u.timer_set || u.timer_gen != gen {
             return;
         }
         let node = u.timer_replicas[replica as usize];
-        if node == NO_NODE {
-            return;
-        }
-        if !self.nodes[node as usize].up {
-            if replica == 0 {
+        let fires = node != NO_NODE && u.timer_held[replica as usize] && self.nodes[node as usize].up;
+        if !fires {
+            if replica == 0 && u.timer_replicas[1] != NO_NODE {
                 q.schedule_in(super::params::CHRONOS_BACKUP_DELAY, Ev::ChronosPop { ue, gen, replica: 1 });
+            } else {
+                self.stats.timers_lost += 1;
             }
             return;
         }
@@ -396,8 +626,11 @@ impl World {
     }
 
     pub fn side_arrive(&mut self, q: &mut EventQueue<Ev>, node: NodeId, side: Side) {
+        if !self.nodes[node as usize].up {
+            return;
+        }
         let demand = match side {
-            Side::McReplicaWrite => self.demand(node, |p| &p.costs.memcached_op),
+            Side::McReplicaWrite { .. } => self.demand(node, |p| &p.costs.memcached_op),
             _ => self.demand(node, |p| &p.costs.chronos_op),
         };
         self.submit(q, node, Job::Side(side), demand, Class::Resumed);
@@ -405,8 +638,22 @@ impl World {
 
     pub fn side_done(&mut self, q: &mut EventQueue<Ev>, node: NodeId, side: Side) {
         match side {
-            Side::McReplicaWrite => self.stats.mc_replica_writes += 1,
-            Side::ChronosReplica | Side::ChronosSkip => {}
+            Side::McReplicaWrite { ue, site, bindings } => {
+                self.stats.mc_replica_writes += 1;
+                if bindings {
+                    let u = &mut self.ues[ue as usize];
+                    if u.binding_expires_s[site as usize] != 0 {
+                        u.mc_held[site as usize] |= 2;
+                    }
+                }
+            }
+            Side::ChronosReplica { ue, which, binding, gen } => {
+                let u = &self.ues[ue as usize];
+                if binding && u.timer_set && u.timer_gen == gen {
+                    self.hold_timer(ue, which);
+                }
+            }
+            Side::ChronosSkip => {}
             Side::ChronosPop { ue, gen } => {
                 let u = &self.ues[ue as usize];
                 if !u.timer_set || u.timer_gen != gen {
@@ -416,32 +663,15 @@ impl World {
                 // Tell the other replica so its backup does not fire too.
                 let other = if u.timer_replicas[0] == node { u.timer_replicas[1] } else { u.timer_replicas[0] };
                 if other != NO_NODE {
-                    let d = self.node_delay(node, other);
-                    q.schedule_in(d, Ev::SideArrive { node: other, side: Side::ChronosSkip });
+                    self.send_side(q, node, other, &ports::CHRONOS, Side::ChronosSkip);
                 }
-                // The pop is an HTTP callback into the Sprout on the same node.
-                let msg = self.msgs.insert(Msg {
-                    txn: NO_KEY,
-                    method: Method::Register,
-                    code: 0,
-                    ue,
-                    peer: ue,
-                    route: [NO_NODE, node, NO_NODE],
-                    hop: HOP_SPROUT,
-                    program: Program::BindingExpiry,
-                    pc: 0,
-                    stage: 0,
-                    op_target: NO_NODE,
-                    attempt: 0,
-                    found: false,
-                    hss: false,
-                    call: NO_KEY,
-                    lat_ns: 0,
-                    worker_ns: 0,
-                });
                 // The timer has fired: later pops of this generation are ignored.
                 let u = &mut self.ues[ue as usize];
                 u.timer_gen = u.timer_gen.wrapping_add(1);
+                // The pop is an HTTP callback into the Sprout on the same node.
+                let program = if self.gr() { Program::BindingExpiryGr } else { Program::BindingExpiry };
+                let msg = self.new_msg(NO_KEY, Method::Register, 0, ue, ue, [NO_NODE, node, NO_NODE], HOP_SPROUT, 0);
+                self.msgs.get_mut(msg).expect("just inserted").program = program;
                 let worker = self.demand(node, |p| &p.costs.sprout_request);
                 self.msgs.get_mut(msg).expect("just inserted").worker_ns = worker.as_ns();
                 let total = worker.saturating_mul_f64(1.0 + self.p.sprout_untimed);

@@ -19,6 +19,10 @@ pub const HOP_SPROUT: u8 = 2;
 pub const HOP_BONO_B: u8 = 3;
 pub const HOP_UE_B: u8 = 4;
 
+/// Not a SIP status: the message is a transport failure (connection refused or reset)
+/// travelling back to the sender that will see it.
+pub const TRANSPORT_ERROR: u16 = 1;
+
 /// The events of the Clearwater world.
 #[derive(Copy, Clone, Debug)]
 pub enum Ev {
@@ -29,7 +33,7 @@ pub enum Ev {
     /// A remote operation (HTTP, memcached, Chronos) reaches its server.
     OpArrive { msg: Key },
     /// A remote operation's answer reaches the Sprout worker waiting for it.
-    OpReply { msg: Key },
+    OpReply { msg: Key, attempt: u8 },
     /// A DNS query made by a Sprout worker for this message completes.
     DnsDone { msg: Key },
     /// Fire-and-forget work reaches a node (memcached replica write, Chronos replication).
@@ -54,6 +58,19 @@ pub enum Ev {
     PoolDnsDone { node: NodeId },
     /// A `[[fault]]` starts or ends.
     Fault { index: u16, start: bool },
+    /// A blocking operation got no answer in time (target black-holed).
+    OpTimeout { msg: Key, attempt: u8 },
+    /// A UE's DNS query for the Bono name completes.
+    UeDns { ue: UeId, gen: u32 },
+    /// A UE's TCP connection attempt completes (or fails).
+    UeConnect { ue: UeId, gen: u32 },
+    /// A UE's connection was reset (its Bono crashed loudly): it re-registers at once.
+    UeConnLost { ue: UeId },
+    /// A Bono gives up on a request it sent to a silent Sprout (its transaction timer) and
+    /// blacklists that Sprout.
+    BonoGaveUp { bono: NodeId, sprout: NodeId },
+    /// Route 53-style health checks change their verdict on a node.
+    DnsHealth { node: NodeId, healthy: bool },
     /// Periodic statistics.
     Sample,
     /// End of warm-up: statistics restart.
@@ -81,19 +98,29 @@ impl EventKind for Ev {
             Ev::Sample => 15,
             Ev::WarmupEnd => 16,
             Ev::Fault { .. } => 17,
+            Ev::OpTimeout { .. } => 18,
+            Ev::UeDns { .. } => 19,
+            Ev::UeConnect { .. } => 20,
+            Ev::UeConnLost { .. } => 21,
+            Ev::BonoGaveUp { .. } => 22,
+            Ev::DnsHealth { .. } => 23,
         }
     }
 
     fn target(&self) -> u64 {
         match *self {
             Ev::CpuDone { node, slot, .. } => ((node as u64) << 16) | slot as u64,
-            Ev::Hop { msg } | Ev::OpArrive { msg } | Ev::OpReply { msg } | Ev::DnsDone { msg } => msg.idx as u64,
+            Ev::Hop { msg } | Ev::OpArrive { msg } | Ev::OpReply { msg, .. } | Ev::DnsDone { msg } => msg.idx as u64,
             Ev::SideArrive { node, .. } | Ev::PoolRecycle { node } | Ev::PoolDnsDone { node } => node as u64,
             Ev::TxnTimeout { txn, .. } => txn.idx as u64,
             Ev::UeRegister { ue, .. } | Ev::ChronosPop { ue, .. } => ue as u64,
             Ev::PairStep { pair, .. } => pair as u64,
             Ev::CallStep { call } => call.idx as u64,
             Ev::Fault { index, .. } => index as u64,
+            Ev::OpTimeout { msg, .. } => msg.idx as u64,
+            Ev::UeDns { ue, .. } | Ev::UeConnect { ue, .. } | Ev::UeConnLost { ue } => ue as u64,
+            Ev::BonoGaveUp { bono, sprout } => ((bono as u64) << 16) | sprout as u64,
+            Ev::DnsHealth { node, .. } => node as u64,
             Ev::CallArrival | Ev::RampStep | Ev::Sample | Ev::WarmupEnd => 0,
         }
     }
@@ -113,10 +140,11 @@ pub enum Job {
 
 #[derive(Copy, Clone, Debug)]
 pub enum Side {
-    /// A memcached write to the second replica.
-    McReplicaWrite,
-    /// Chronos replicating a timer operation to another replica.
-    ChronosReplica,
+    /// A memcached write to the second replica of a record.
+    McReplicaWrite { ue: UeId, site: u8, bindings: bool },
+    /// Chronos replicating a timer operation to another replica (`which`: its replica slot;
+    /// `binding`: a binding timer, else a challenge timer).
+    ChronosReplica { ue: UeId, which: u8, binding: bool, gen: u32 },
     /// A Chronos replica firing a binding timer.
     ChronosPop { ue: UeId, gen: u32 },
     /// A Chronos replica told that another replica fired.
@@ -143,9 +171,14 @@ pub struct Msg {
     pub pc: u8,
     /// REGISTER: 0 without credentials, 1 with, 2 a refresh sent without a challenge.
     pub stage: u8,
-    /// Target of the remote operation in progress, and attempts made at it.
+    /// Target of the remote operation in progress, attempts made, and when it was sent.
     pub op_target: NodeId,
     pub attempt: u8,
+    pub op_sent: SimTime,
+    /// memcached: the site whose store the current operation addresses.
+    pub op_site: u8,
+    /// Bono: how many Sprouts this request was sent to (retries on transport errors).
+    pub tries: u8,
     /// The callee lookup found a valid binding (INVITE).
     pub found: bool,
     /// The Homestead request in progress involves the HSS.
@@ -204,6 +237,24 @@ pub enum FailCause {
     Transport,
     /// Any other final failure (e.g. 480: callee not registered).
     Other,
+}
+
+/// Why a subscriber could not place or receive calls.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OutageCause {
+    /// The node it was connected to failed.
+    EdgeFailure,
+    /// Its registration lapsed and was removed.
+    BindingExpired,
+}
+
+impl OutageCause {
+    pub fn name(self) -> &'static str {
+        match self {
+            OutageCause::EdgeFailure => "edge-failure",
+            OutageCause::BindingExpired => "binding-expired",
+        }
+    }
 }
 
 impl FailCause {
@@ -287,19 +338,34 @@ pub struct Ue {
     /// A registration procedure is in progress.
     pub registering: bool,
     /// Server side (memcached): binding expiry in whole seconds since the start; a binding is
-    /// valid while `now_s < binding_expires_s` [src sprout: registrarsproutlet.cpp].
-    pub binding_expires_s: u32,
+    /// valid while `now_s < binding_expires_s` [src sprout: registrarsproutlet.cpp]. One copy
+    /// per site's store (GR writes both); `mc_held[site]` has bit r set while replica r of
+    /// that store holds the record (a crash clears it).
+    pub binding_expires_s: [u32; 2],
+    pub mc_held: [u8; 2],
     /// The binding's Chronos timer: due time, generation, replicas, whether one exists.
     pub timer_due: SimTime,
     pub timer_gen: u32,
     pub timer_replicas: [NodeId; 2],
     pub timer_set: bool,
+    /// Which replicas actually hold the timer (replication can fail; a crash loses them).
+    pub timer_held: [bool; 2],
     /// Homestead's view: the subscriber is registered, and until when its cached record
     /// is fresh (after that a SAR goes to the HSS again) [doc 8.21 hss_reregistration_time].
     pub hs_registered: bool,
     pub hs_fresh_until: SimTime,
     /// Generation of the UE's own refresh timer.
     pub reg_gen: u32,
+    /// The UE's TCP connection to `edge` is up (as far as the UE knows).
+    pub connected: bool,
+    /// The UE's DNS cache for the Bono name: the site whose Bonos it returned, and expiry.
+    pub dns_site: u8,
+    pub dns_expires: SimTime,
+    /// Generation of the UE's DNS query / connection attempt in progress.
+    pub conn_gen: u32,
+    /// Outage accounting: since when the UE is unreachable (`SimTime::MAX`: reachable).
+    pub out_since: SimTime,
+    pub out_cause: OutageCause,
     /// Random draws made so far (the UE's stream position).
     pub draws: u32,
 }
@@ -334,7 +400,7 @@ mod tests {
     fn small_enough() {
         // Events travel through the heap by value; subscribers are counted in millions.
         assert!(std::mem::size_of::<Ev>() <= 16, "Ev is {} bytes", std::mem::size_of::<Ev>());
-        assert!(std::mem::size_of::<Ue>() <= 64, "Ue is {} bytes", std::mem::size_of::<Ue>());
+        assert!(std::mem::size_of::<Ue>() <= 128, "Ue is {} bytes", std::mem::size_of::<Ue>());
         assert!(std::mem::size_of::<Job>() <= 16);
     }
 }

@@ -81,6 +81,14 @@ pub struct NodeRow {
     pub connections: Vec<(NodeId, u32)>,
 }
 
+/// One row of `requests.csv`: what UEs saw of one request type over one sample interval.
+#[derive(Clone, Debug)]
+pub struct RequestRow {
+    pub time: SimTime,
+    pub kind: ReqType,
+    pub counts: ReqCounts,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
     pub measuring: bool,
@@ -95,9 +103,17 @@ pub struct Stats {
     pub bindings_expired: u64,
     pub queue_timeouts: u64,
     pub calls_refused_by_limit: u64,
+    pub http_failures: u64,
+    pub memcached_failures: u64,
+    pub timers_lost: u64,
+    pub expiry_tasks_failed: u64,
+    pub connection_resets: u64,
     /// LoadMonitor latency of every message Sprout finished (after warm-up).
     pub sprout_latency: LatencyHistogram,
     pub rows: Vec<NodeRow>,
+    pub request_rows: Vec<RequestRow>,
+    /// Whole-run counters at the previous sample (to difference per interval).
+    pub req_at_last_sample: [ReqCounts; 6],
 }
 
 impl Stats {
@@ -154,6 +170,17 @@ impl World {
     pub fn sample(&mut self, q: &mut EventQueue<Ev>) {
         let now = q.now();
         q.schedule_in(self.p.sample_interval, Ev::Sample);
+        for t in ReqType::ALL {
+            let (total, last) = (&self.stats.req_total[t as usize], &self.stats.req_at_last_sample[t as usize]);
+            let mut d = ReqCounts { started: total.started - last.started, ok: total.ok - last.ok, failed: [0; 4] };
+            for c in 0..4 {
+                d.failed[c] = total.failed[c] - last.failed[c];
+            }
+            if d.started + d.ended() > 0 {
+                self.stats.request_rows.push(RequestRow { time: now, kind: t, counts: d });
+            }
+        }
+        self.stats.req_at_last_sample = self.stats.req_total.clone();
         let span_ns = self.p.sample_interval.as_ns() as f64;
         for id in 0..self.nodes.len() {
             let replication = self.replication(self.nodes[id].site).max(1);

@@ -21,14 +21,139 @@ impl World {
         key
     }
 
-    /// Starts a registration procedure for `ue` unless one is already running.
+    /// Starts a registration procedure for `ue` unless one is already running: resolve the
+    /// Bono name (through the UE's DNS cache), connect if the answer points elsewhere, send
+    /// the REGISTER.
     pub fn start_register(&mut self, q: &mut EventQueue<Ev>, ue: UeId) {
+        let now = q.now();
         let u = &mut self.ues[ue as usize];
         if u.registering {
             return;
         }
         u.registering = true;
-        let refresh = u.registered;
+        if u.dns_expires > now {
+            return self.ue_pick_edge(q, ue);
+        }
+        u.conn_gen = u.conn_gen.wrapping_add(1);
+        let gen = u.conn_gen;
+        let d = if self.dns.up {
+            let mut rng = self.ue_rng(ue);
+            self.p.dns.server_latency.sample(&mut rng) + self.p.dns.server_latency.sample(&mut rng)
+        } else {
+            self.p.dns.query_timeout
+        };
+        q.schedule_in(d, Ev::UeDns { ue, gen });
+    }
+
+    /// The UE's DNS query for the Bono name returns (or times out).
+    pub fn ue_dns(&mut self, q: &mut EventQueue<Ev>, ue: UeId, gen: u32) {
+        let now = q.now();
+        if self.ues[ue as usize].conn_gen != gen {
+            return;
+        }
+        let site = self.dns_bono_site(ue);
+        let name = super::node::Topology::name(site, self.edge_tier(site));
+        let answered = !matches!(self.dns.query(name, Some(self.p.dns.bono_ttl)), crate::network::dns::Answer::Failed);
+        let u = &mut self.ues[ue as usize];
+        if answered {
+            u.dns_site = site;
+            u.dns_expires = now + self.p.dns.bono_ttl;
+        } else if u.dns_expires != crate::engine::SimTime::ZERO {
+            // No answer: keep the stale one 30 s more [src cpp-common: dnscachedresolver.cpp].
+            u.dns_expires = now + self.p.dns.stale_extension;
+        } else {
+            return self.register_failed_early(q, ue, FailCause::Other);
+        }
+        self.ue_pick_edge(q, ue);
+    }
+
+    /// The edge tier UEs connect to in a site: Bono, or Sprout where there is none.
+    pub fn edge_tier(&self, site: u8) -> crate::scenario::Tier {
+        if self.topo.nodes(site, crate::scenario::Tier::Bono).is_empty() {
+            crate::scenario::Tier::Sprout
+        } else {
+            crate::scenario::Tier::Bono
+        }
+    }
+
+    /// Which site's Bonos the DNS returns to `ue`: its own site's; with latency-based,
+    /// health-checked records, the other site's when health checks failed every Bono of its
+    /// own [doc 8.46.4].
+    pub fn dns_bono_site(&self, ue: UeId) -> u8 {
+        let home = self.ues[ue as usize].site;
+        if self.p.dns.mode != crate::scenario::DnsMode::LatencyBased || !self.gr() {
+            return home;
+        }
+        let healthy = |s: u8| self.topo.nodes(s, self.edge_tier(s)).iter().any(|&n| self.nodes[n as usize].dns_healthy);
+        if healthy(home) || !healthy(1 - home) {
+            home
+        } else {
+            1 - home
+        }
+    }
+
+    /// Connects to an edge of the cached answer (keeping the current one if it is in it) and
+    /// sends the REGISTER.
+    fn ue_pick_edge(&mut self, q: &mut EventQueue<Ev>, ue: UeId) {
+        let site = self.ues[ue as usize].dns_site;
+        let all = self.topo.nodes(site, self.edge_tier(site));
+        let latency_based = self.p.dns.mode == crate::scenario::DnsMode::LatencyBased;
+        let mut answer: Vec<NodeId> =
+            all.iter().copied().filter(|&n| !latency_based || self.nodes[n as usize].dns_healthy).collect();
+        if answer.is_empty() {
+            answer = all.to_vec();
+        }
+        let u = &self.ues[ue as usize];
+        if u.connected && answer.contains(&u.edge) {
+            return self.send_register(q, ue);
+        }
+        use rand::Rng as _;
+        let mut rng = self.ue_rng(ue);
+        let edge = answer[rng.random_range(0..answer.len())];
+        let d = match self.path(None, edge, None) {
+            super::failure::Path::Dropped => self.p.sip.tcp_connect_timeout,
+            _ => self.access_delay(edge) + self.access_delay(edge),
+        };
+        let u = &mut self.ues[ue as usize];
+        u.edge = edge;
+        u.connected = false;
+        u.conn_gen = u.conn_gen.wrapping_add(1);
+        q.schedule_in(d, Ev::UeConnect { ue, gen: u.conn_gen });
+    }
+
+    /// The TCP connection attempt completes: connected, or refused / timed out.
+    pub fn ue_connect(&mut self, q: &mut EventQueue<Ev>, ue: UeId, gen: u32) {
+        let u = &self.ues[ue as usize];
+        if u.conn_gen != gen {
+            return;
+        }
+        if self.path(None, u.edge, None) == super::failure::Path::Open {
+            self.ues[ue as usize].connected = true;
+            self.send_register(q, ue);
+        } else {
+            self.register_failed_early(q, ue, FailCause::Transport);
+        }
+    }
+
+    /// The UE's connection was reset (its edge crashed loudly): it re-registers at once.
+    pub fn ue_conn_lost(&mut self, q: &mut EventQueue<Ev>, ue: UeId) {
+        let u = &mut self.ues[ue as usize];
+        u.connected = false;
+        self.stats.connection_resets += 1;
+        self.start_register(q, ue);
+    }
+
+    /// The registration failed before a REGISTER could be sent (no DNS answer, no
+    /// connection): it counts as a failed registration.
+    fn register_failed_early(&mut self, q: &mut EventQueue<Ev>, ue: UeId, cause: FailCause) {
+        let kind = if self.ues[ue as usize].registered { ReqType::RegisterRefresh } else { ReqType::RegisterInitial };
+        self.stats.started(kind);
+        self.stats.failed(kind, cause);
+        self.register_done(q, ue, false);
+    }
+
+    fn send_register(&mut self, q: &mut EventQueue<Ev>, ue: UeId) {
+        let refresh = self.ues[ue as usize].registered;
         let stage = if refresh && !self.p.sip.challenge_reregister { 2 } else { 0 };
         let txn = self.new_txn(q, Method::Register, ue, NO_KEY, refresh);
         self.txns.get_mut(txn).expect("just created").stage = stage;
@@ -103,6 +228,7 @@ impl World {
                 self.send_request(q, m.txn, Method::Register, ue, ue, NO_KEY, route, 1);
             }
             (_, 200..=299) => self.end_txn(q, m.txn, None),
+            (_, TRANSPORT_ERROR) => self.end_txn(q, m.txn, Some(FailCause::Transport)),
             (_, 503) => self.end_txn(q, m.txn, Some(FailCause::Rejected503)),
             _ => self.end_txn(q, m.txn, Some(FailCause::Other)),
         }
@@ -128,7 +254,12 @@ impl World {
         }
         let ok = failure.is_none();
         match t.method {
-            Method::Register => self.register_done(q, t.ue, ok),
+            Method::Register => {
+                if ok {
+                    self.outage_end(t.ue, now);
+                }
+                self.register_done(q, t.ue, ok)
+            }
             Method::Invite if ok => self.call_answered(q, t.call),
             Method::Invite => self.call_over(q, t.call),
             Method::Update => self.schedule_hangup(q, t.call),
@@ -203,25 +334,8 @@ impl World {
         callee: UeId,
         route: [NodeId; 3],
     ) {
-        let msg = self.msgs.insert(Msg {
-            txn,
-            method: Method::Invite,
-            code: 200,
-            ue: caller,
-            peer: callee,
-            route,
-            hop: HOP_UE_B,
-            program: super::flows::Program::Relay,
-            pc: 0,
-            stage: 0,
-            op_target: NO_NODE,
-            attempt: 0,
-            found: false,
-            hss: false,
-            call,
-            lat_ns: 0,
-            worker_ns: 0,
-        });
+        let msg = self.new_msg(txn, Method::Invite, 200, caller, callee, route, HOP_UE_B, 0);
+        self.msgs.get_mut(msg).expect("just inserted").call = call;
         self.forward(q, msg, HOP_BONO_B);
     }
 

@@ -52,6 +52,11 @@ pub struct World {
     pub stats: Stats,
     pub faults: Vec<crate::scenario::Fault>,
     pub extra_latency: super::faults::ExtraLatency,
+    pub partitioned: bool,
+    pub blocks: Vec<super::failure::Block>,
+    pub outages: super::outage::Outages,
+    /// Reused buffer for the jobs of a crashed node.
+    pub scratch_jobs: Vec<Job>,
 }
 
 impl World {
@@ -82,6 +87,8 @@ impl World {
                         cpu,
                         rng: rngs.stream(StreamId::new(STREAM_NODE, id as u64)),
                         up: true,
+                        silent: false,
+                        dns_healthy: true,
                         resolver: ResolverCache::new(s.sites.len() * Tier::ALL.len(), p.dns.stale_extension),
                         pool: (tier == Tier::Bono)
                             .then(|| ConnPool::new(p.pool.upstream_connections, p.pool.upstream_recycle)),
@@ -119,6 +126,10 @@ impl World {
             stats: Stats::default(),
             faults: Vec::new(),
             extra_latency: Default::default(),
+            partitioned: false,
+            blocks: Vec::new(),
+            outages: Default::default(),
+            scratch_jobs: Vec::new(),
         };
         world.warm_caches_and_pools(q);
         world.create_subscribers(q);
@@ -267,7 +278,13 @@ impl Model for World {
             Ev::CpuDone { node, slot, gen } => self.on_cpu_done(q, node, slot, gen),
             Ev::Hop { msg } => self.on_hop(q, msg),
             Ev::OpArrive { msg } => self.op_arrive(q, msg),
-            Ev::OpReply { msg } => self.op_reply(q, msg),
+            Ev::OpReply { msg, attempt } => self.op_reply(q, msg, attempt),
+            Ev::OpTimeout { msg, attempt } => self.op_timeout_event(q, msg, attempt),
+            Ev::UeDns { ue, gen } => self.ue_dns(q, ue, gen),
+            Ev::UeConnect { ue, gen } => self.ue_connect(q, ue, gen),
+            Ev::UeConnLost { ue } => self.ue_conn_lost(q, ue),
+            Ev::BonoGaveUp { bono, sprout } => self.bono_gave_up(q, bono, sprout),
+            Ev::DnsHealth { node, healthy } => self.dns_health(node, healthy),
             Ev::DnsDone { msg } => self.dns_done(q, msg),
             Ev::SideArrive { node, side } => self.side_arrive(q, node, side),
             Ev::TxnTimeout { txn, deadline } => self.txn_timeout(q, txn, deadline),

@@ -1,0 +1,189 @@
+//! What failures do: which messages get through (node state, partition, blocked ports),
+//! what a crash destroys (queued work, memcached records, Chronos timers, connections), and
+//! how the nodes that depended on the failed one find out.
+
+use super::state::*;
+use super::world::World;
+use crate::engine::{EventQueue, SimTime};
+use crate::model::slab::Key;
+use crate::network::ports::Interface;
+use crate::scenario::Tier;
+
+/// The fate of a message sent to a node.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Path {
+    Open,
+    /// Connection refused or reset: the sender learns at once.
+    Refused,
+    /// Black-holed: the sender learns only by its own timers.
+    Dropped,
+}
+
+/// A `block-port` rule in force: messages on this interface are dropped, as by a firewall
+/// missing the rule.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    pub from: Tier,
+    pub to: Tier,
+    pub port: u16,
+    pub between_sites: bool,
+}
+
+impl World {
+    /// The fate of a message from `from` (`None`: a UE) to `to`, on `iface` (`None`: a
+    /// response on an established connection, not filtered by port).
+    pub fn path(&self, from: Option<NodeId>, to: NodeId, iface: Option<&Interface>) -> Path {
+        let t = &self.nodes[to as usize];
+        if !t.up {
+            return if t.silent { Path::Dropped } else { Path::Refused };
+        }
+        if let Some(f) = from {
+            let cross = self.nodes[f as usize].site != t.site;
+            if cross && self.partitioned {
+                return Path::Dropped;
+            }
+            if let Some(i) = iface {
+                if self
+                    .blocks
+                    .iter()
+                    .any(|b| b.from == i.from && b.to == i.to && b.port == i.port && b.between_sites == cross)
+                {
+                    return Path::Dropped;
+                }
+            }
+        }
+        Path::Open
+    }
+
+    /// A node fails. Everything it was doing is lost; its memcached records and Chronos
+    /// timers are gone; loud failures reset its connections.
+    pub fn crash(&mut self, q: &mut EventQueue<Ev>, node: NodeId, silent: bool) {
+        let now = q.now();
+        let n = &mut self.nodes[node as usize];
+        if !n.up {
+            return;
+        }
+        n.up = false;
+        n.silent = silent;
+        let (tier, site) = (n.tier, n.site);
+        let mut lost = std::mem::take(&mut self.scratch_jobs);
+        n.cpu.drain(now, &mut lost);
+        for job in lost.drain(..) {
+            match job {
+                Job::Msg(key) => self.lost_in_node(q, key, silent),
+                Job::Op(key) => self.op_lost(q, key, silent),
+                Job::Side(_) => {}
+            }
+        }
+        self.scratch_jobs = lost;
+        if tier == Tier::Sprout {
+            self.wipe_sprout_state(node, site);
+            if !silent {
+                // Bonos see their connections to it reset.
+                for bono in self.topo.ids.iter().flat_map(|s| s[Tier::Bono as usize].clone()).collect::<Vec<_>>() {
+                    if self.nodes[bono as usize].up {
+                        self.bono_lost_sprout(now, bono, node);
+                    }
+                }
+            }
+        }
+        // UEs connected to it: unreachable from now on; loudly reset ones re-register.
+        for ue in 0..self.ues.len() as UeId {
+            if self.ues[ue as usize].edge == node {
+                self.outage_begin(ue, now, OutageCause::EdgeFailure);
+                if !silent && self.ues[ue as usize].connected {
+                    let d = self.access_delay(node);
+                    q.schedule_in(d, Ev::UeConnLost { ue });
+                }
+            }
+        }
+        let delay = self.health_check_delay();
+        q.schedule_in(delay, Ev::DnsHealth { node, healthy: false });
+    }
+
+    /// The node is back, empty (its process restarted).
+    pub fn recover(&mut self, q: &mut EventQueue<Ev>, node: NodeId) {
+        let n = &mut self.nodes[node as usize];
+        if n.up {
+            return;
+        }
+        n.up = true;
+        n.silent = false;
+        let delay = self.health_check_delay();
+        q.schedule_in(delay, Ev::DnsHealth { node, healthy: true });
+    }
+
+    /// How long health checks take to change their verdict: interval × failure threshold.
+    fn health_check_delay(&self) -> crate::engine::SimDuration {
+        let d = &self.p.dns;
+        crate::engine::SimDuration::from_ns(d.health_check_interval.as_ns() * d.health_check_failures as u64)
+    }
+
+    /// memcached records and Chronos timers held by a crashed Sprout node are gone.
+    fn wipe_sprout_state(&mut self, node: NodeId, site: u8) {
+        self.nodes[node as usize].binding_timers = 0;
+        self.nodes[node as usize].challenge_timers = 0;
+        for ue in 0..self.ues.len() as UeId {
+            let replicas = self.bindings_replicas(ue, site);
+            let u = &mut self.ues[ue as usize];
+            for (r, &n) in replicas.iter().enumerate() {
+                if n == node {
+                    u.mc_held[site as usize] &= !(1 << r);
+                }
+            }
+            for r in 0..2 {
+                if u.timer_set && u.timer_replicas[r] == node {
+                    u.timer_held[r] = false;
+                }
+            }
+        }
+    }
+
+    /// A SIP message being processed by a node that crashed.
+    fn lost_in_node(&mut self, q: &mut EventQueue<Ev>, key: Key, silent: bool) {
+        let Some(m) = self.msgs.get(key) else { return };
+        if !silent && m.hop == HOP_SPROUT && m.code == 0 && !m.program.is_binding_expiry() {
+            // The Bono (or direct UE) sees the connection reset.
+            return self.refused_at(q, key);
+        }
+        self.dropped_at(q, key);
+    }
+
+    /// A worker whose Sprout crashed while it waited on I/O.
+    pub fn worker_lost(&mut self, q: &mut EventQueue<Ev>, key: Key) {
+        let silent = self.msgs.get(key).map_or(true, |m| self.nodes[m.route[1] as usize].silent);
+        self.lost_in_node(q, key, silent);
+    }
+
+    /// An operation queued or in service at a server that crashed.
+    fn op_lost(&mut self, q: &mut EventQueue<Ev>, key: Key, silent: bool) {
+        let now = q.now();
+        let Some(m) = self.msgs.get(key) else { return };
+        let attempt = m.attempt;
+        let at = if silent { (m.op_sent + self.p.pool.http_timeout).max(now) } else { now };
+        q.schedule_at(at, Ev::OpTimeout { msg: key, attempt });
+    }
+
+    /// A Bono found a Sprout unusable: drop its connections to it and blacklist it.
+    pub fn bono_lost_sprout(&mut self, now: SimTime, bono: NodeId, sprout: NodeId) {
+        let (black, gray) = (self.p.pool.sip_blacklist, self.p.pool.graylist);
+        let n = &mut self.nodes[bono as usize];
+        n.blacklist.add(now, sprout, black, gray);
+        if let Some(pool) = n.pool.as_mut() {
+            pool.disconnect(sprout);
+        }
+    }
+
+    pub fn bono_gave_up(&mut self, q: &mut EventQueue<Ev>, bono: NodeId, sprout: NodeId) {
+        if self.nodes[bono as usize].up {
+            self.bono_lost_sprout(q.now(), bono, sprout);
+        }
+    }
+
+    pub fn dns_health(&mut self, node: NodeId, healthy: bool) {
+        // A flip scheduled before a recovery (or crash) that has since been undone is stale.
+        if self.nodes[node as usize].up == healthy {
+            self.nodes[node as usize].dns_healthy = healthy;
+        }
+    }
+}
