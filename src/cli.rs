@@ -29,7 +29,8 @@ static CONTROL: RunControl = RunControl::new();
     long_about = "Discrete-event simulator of a Project Clearwater IMS deployment: replays call \
                   loads against a simulated deployment and predicts latency, capacity and outage \
                   impact. Same scenario + seed => byte-identical outputs.",
-    after_help = "Examples:\n  cwsim run scenarios/default.toml\n  cwsim validate scenarios/*.toml\n  cwsim bench"
+    after_help = "Examples:\n  cwsim run scenarios/default.toml\n  cwsim validate scenarios/*.toml\n  \
+                  cwsim ports scenarios/gr-site-failure-realistic.toml\n  cwsim bench"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -59,6 +60,13 @@ pub enum Command {
                             cwsim bench --customers 1000000 --runs 3"
     )]
     Bench(BenchArgs),
+    /// Print the firewall rules a scenario's deployment needs (from Clearwater's port table).
+    #[command(after_help = "Examples:\n  cwsim ports scenarios/gr-site-failure-realistic.toml")]
+    Ports {
+        /// Scenario file (TOML).
+        #[arg(value_name = "SCENARIO")]
+        scenario: PathBuf,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -110,6 +118,17 @@ pub fn main() -> i32 {
         Command::Run(args) => cmd_run(&args),
         Command::Validate { files } => cmd_validate(&files),
         Command::Bench(args) => cmd_bench(&args),
+        Command::Ports { scenario } => match load(&scenario) {
+            Ok(s) if s.simulation.model == crate::scenario::ModelKind::Clearwater => {
+                print!("{}", crate::report::ports::render(&s));
+                EXIT_OK
+            }
+            Ok(_) => {
+                eprintln!("error: {}: the queue model has no deployment", scenario.display());
+                EXIT_BAD_INPUT
+            }
+            Err(code) => code,
+        },
     }
 }
 

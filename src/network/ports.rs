@@ -49,12 +49,14 @@ pub const SPROUT_TO_RALF: Interface = tcp(Tier::Sprout, Tier::Ralf, 10888, "bill
 pub const BONO_TO_RALF: Interface = tcp(Tier::Bono, Tier::Ralf, 10888, "billing REST", false);
 pub const HOMESTEAD_CASSANDRA: Interface = tcp(Tier::Homestead, Tier::Homestead, 7000, "Cassandra", true);
 pub const HOMER_CASSANDRA: Interface = tcp(Tier::Homer, Tier::Homer, 7000, "Cassandra", true);
+pub const HOMESTEAD_THRIFT: Interface = tcp(Tier::Homestead, Tier::Homestead, 9160, "Cassandra (Thrift)", true);
+pub const HOMER_THRIFT: Interface = tcp(Tier::Homer, Tier::Homer, 9160, "Cassandra (Thrift)", true);
 pub const RALF_CHRONOS: Interface = tcp(Tier::Ralf, Tier::Ralf, 7253, "Chronos", false);
 pub const RALF_MEMCACHED: Interface = tcp(Tier::Ralf, Tier::Ralf, 11211, "memcached", false);
 
 /// Every inter-node interface of the port table (management ports — etcd, SNMP, SSH — and
 /// the UE-facing ports are listed separately by `cwsim ports`).
-pub const INTERFACES: [Interface; 14] = [
+pub const INTERFACES: [Interface; 16] = [
     BONO_TO_SCSCF,
     BONO_TO_ICSCF,
     SPROUT_TO_BONO,
@@ -67,6 +69,8 @@ pub const INTERFACES: [Interface; 14] = [
     BONO_TO_RALF,
     HOMESTEAD_CASSANDRA,
     HOMER_CASSANDRA,
+    HOMESTEAD_THRIFT,
+    HOMER_THRIFT,
     RALF_CHRONOS,
     RALF_MEMCACHED,
 ];
@@ -92,6 +96,11 @@ pub const MANAGEMENT: [(Protocol, &str, &str); 4] = [
 /// Whether `(from, to, port)` names an interface of the table (validation of `block-port`).
 pub fn known(from: Tier, to: Tier, port: u16) -> bool {
     INTERFACES.iter().any(|i| i.from == from && i.to == to && i.port == port)
+}
+
+/// The ports of the table from one role to another.
+pub fn ports_between(from: Tier, to: Tier) -> Vec<u16> {
+    INTERFACES.iter().filter(|i| i.from == from && i.to == to).map(|i| i.port).collect()
 }
 
 #[cfg(test)]

@@ -33,6 +33,182 @@ struct Summary {
     registrations: Registrations,
     counters: BTreeMap<&'static str, u64>,
     scale_up: Vec<ScaleAdvice>,
+    faults: Vec<FaultInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outage: Option<OutageSummary>,
+}
+
+#[derive(Serialize)]
+struct FaultInfo {
+    at_s: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until_s: Option<f64>,
+    kind: String,
+}
+
+/// Per-subscriber outage time (the sum of its outages), from the first fault on.
+#[derive(Serialize)]
+struct OutageSummary {
+    subscribers: u64,
+    /// Fraction of subscribers with any outage.
+    fraction_affected: Estimate,
+    /// Mean outage per subscriber, over all subscribers.
+    mean_s: Estimate,
+    /// Fraction of subscribers whose outage lasted at least this many seconds.
+    fraction_at_least_s: BTreeMap<&'static str, Estimate>,
+    affected: AffectedSummary,
+    /// Outages still going at the end of the run (their end is the end of the run).
+    open_at_end: u64,
+    /// The documentation's estimate for the same parameters [doc 8.46.3], which assumes
+    /// unlimited capacity and DNS that drops a dead site at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    analytic_estimate: Option<Analytic>,
+    /// What happened after the first fault: registration failures, and the busiest moment
+    /// of the nodes that stayed up.
+    after_fault: AfterFault,
+}
+
+#[derive(Serialize)]
+struct AfterFault {
+    register_rejected_503: u64,
+    register_timeouts: u64,
+    register_transport_errors: u64,
+    /// Highest 5 s CPU sample and queue length among the Sprouts that stayed up.
+    surviving_sprout_cpu_max: f64,
+    surviving_sprout_queue_max: u32,
+}
+
+fn after_fault(s: &Scenario, results: &[ClearwaterResult]) -> AfterFault {
+    let from =
+        s.faults.iter().map(|f| crate::engine::SimTime::ZERO + f.at).min().unwrap_or(crate::engine::SimTime::ZERO);
+    let mut a = AfterFault {
+        register_rejected_503: 0,
+        register_timeouts: 0,
+        register_transport_errors: 0,
+        surviving_sprout_cpu_max: 0.0,
+        surviving_sprout_queue_max: 0,
+    };
+    for r in results {
+        for row in r.request_rows.iter().filter(|row| row.time > from) {
+            if matches!(row.kind, ReqType::RegisterInitial | ReqType::RegisterRefresh) {
+                a.register_timeouts += row.counts.failed[FailCause::Timeout as usize];
+                a.register_rejected_503 += row.counts.failed[FailCause::Rejected503 as usize];
+                a.register_transport_errors += row.counts.failed[FailCause::Transport as usize];
+            }
+        }
+        for row in r.rows.iter().filter(|row| row.time > from && r.nodes[row.node as usize].tier == Tier::Sprout) {
+            // A node that failed samples as idle; the busiest samples are the survivors'.
+            a.surviving_sprout_cpu_max = a.surviving_sprout_cpu_max.max(row.cpu);
+            a.surviving_sprout_queue_max = a.surviving_sprout_queue_max.max(row.queue);
+        }
+    }
+    a
+}
+
+#[derive(Serialize)]
+pub struct Analytic {
+    pub mean_s: f64,
+    pub fraction_affected: f64,
+    pub affected_mean_s: f64,
+    /// Fraction of subscribers with a long outage (the retry back-off, loud failures; the
+    /// wait for the next re-registration, silent ones).
+    pub fraction_long: f64,
+}
+
+/// The documentation's GR outage estimate [doc 8.46.3] for this scenario's parameters:
+/// a site holding a fraction `f` of the subscribers fails; registrations every `T`; Bono
+/// record TTL `L`; failed re-registrations retried after `R`.
+/// - loud: the fraction `f · L/T` whose DNS answer is younger than the TTL retries the dead
+///   site and waits `R`: mean `f · (L/T) · R`; the rest recover at once;
+/// - silent: the site's subscribers notice at their next re-registration, uniform in
+///   `[0, T)`: mean `f · T/2`, `T/2` for those affected.
+pub fn analytic_estimate(s: &Scenario) -> Option<Analytic> {
+    let (site, mode) = s.faults.iter().find_map(|f| match f.kind {
+        crate::scenario::FaultKind::SiteFailure { site, mode } => Some((site, mode)),
+        _ => None,
+    })?;
+    let cycle = match &s.load {
+        crate::scenario::Load::CoreOnly { reregisters_per_hour, .. } if *reregisters_per_hour > 0.0 => {
+            3600.0 / reregisters_per_hour
+        }
+        crate::scenario::Load::SipStress { reregister, .. } | crate::scenario::Load::Rate { reregister, .. } => {
+            reregister.as_secs_f64()
+        }
+        _ => return None,
+    };
+    let f = *s.dns.site_split.get(site)?;
+    let ttl = s.dns.bono_ttl.as_secs_f64();
+    let retry = s.sip.register_retry.as_secs_f64();
+    Some(match mode {
+        crate::scenario::FailureMode::Loud => {
+            let long = f * (ttl / cycle).min(1.0);
+            Analytic {
+                mean_s: long * retry,
+                fraction_affected: f,
+                affected_mean_s: long * retry / f,
+                fraction_long: long,
+            }
+        }
+        crate::scenario::FailureMode::Silent => {
+            Analytic { mean_s: f * cycle / 2.0, fraction_affected: f, affected_mean_s: cycle / 2.0, fraction_long: f }
+        }
+    })
+}
+
+#[derive(Serialize)]
+struct AffectedSummary {
+    mean_s: Estimate,
+    p50_s: f64,
+    p95_s: f64,
+    max_s: f64,
+}
+
+/// Thresholds of `outage.fraction_at_least_s`.
+const OUTAGE_THRESHOLDS_S: [(&str, f64); 5] = [("1", 1.0), ("10", 10.0), ("60", 60.0), ("250", 250.0), ("600", 600.0)];
+
+/// Total outage seconds per affected subscriber of one replication, in subscriber order.
+fn outage_totals(r: &ClearwaterResult) -> Vec<f64> {
+    let mut per: BTreeMap<u32, f64> = BTreeMap::new();
+    for o in &r.outages {
+        *per.entry(o.ue).or_default() += o.end.since(o.start).as_secs_f64();
+    }
+    per.into_values().collect()
+}
+
+fn outage_summary(s: &Scenario, results: &[ClearwaterResult]) -> Option<OutageSummary> {
+    if s.faults.is_empty() {
+        return None;
+    }
+    let n = results.first().map_or(1, |r| r.subscribers.max(1)) as f64;
+    let totals: Vec<Vec<f64>> = results.iter().map(outage_totals).collect();
+    let per_rep = |f: &dyn Fn(&[f64]) -> f64| estimate(&totals.iter().map(|t| f(t)).collect::<Vec<_>>());
+    let mut pooled: Vec<f64> = totals.iter().flatten().copied().collect();
+    pooled.sort_by(|a, b| a.total_cmp(b));
+    let mut fraction_at_least_s = BTreeMap::new();
+    for (name, threshold) in OUTAGE_THRESHOLDS_S {
+        fraction_at_least_s.insert(name, per_rep(&|t| t.iter().filter(|&&x| x >= threshold).count() as f64 / n));
+    }
+    Some(OutageSummary {
+        subscribers: n as u64,
+        fraction_affected: per_rep(&|t| t.len() as f64 / n),
+        mean_s: per_rep(&|t| t.iter().sum::<f64>() / n),
+        fraction_at_least_s,
+        affected: AffectedSummary {
+            mean_s: estimate(
+                &totals
+                    .iter()
+                    .filter(|t| !t.is_empty())
+                    .map(|t| t.iter().sum::<f64>() / t.len() as f64)
+                    .collect::<Vec<_>>(),
+            ),
+            p50_s: percentile(&pooled, 0.5),
+            p95_s: percentile(&pooled, 0.95),
+            max_s: pooled.last().copied().unwrap_or(0.0),
+        },
+        open_at_end: results.iter().map(|r| r.outages.iter().filter(|o| o.open).count() as u64).sum(),
+        analytic_estimate: analytic_estimate(s),
+        after_fault: after_fault(s, results),
+    })
 }
 
 #[derive(Serialize)]
@@ -213,6 +389,12 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
     counters.insert("queue_timeouts", total(|r| r.queue_timeouts));
     counters.insert("dns_queries", total(|r| r.dns_queries));
     counters.insert("calls_refused_by_limit", total(|r| r.calls_refused_by_limit));
+    counters.insert("http_failures", total(|r| r.counters.http_failures));
+    counters.insert("memcached_failures", total(|r| r.counters.memcached_failures));
+    counters.insert("timers_lost", total(|r| r.counters.timers_lost));
+    counters.insert("expiry_tasks_failed", total(|r| r.counters.expiry_tasks_failed));
+    counters.insert("connection_resets", total(|r| r.counters.connection_resets));
+    counters.insert("timers_orphaned_at_end", total(|r| r.counters.timers_orphaned));
 
     let subscribers = results.first().map_or(0, |r| r.subscribers);
     let summary = Summary {
@@ -238,6 +420,16 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
         },
         counters,
         scale_up,
+        faults: s
+            .faults
+            .iter()
+            .map(|f| FaultInfo {
+                at_s: f.at.as_secs_f64(),
+                until_s: f.until.map(|u| u.as_secs_f64()),
+                kind: f.kind.describe(s),
+            })
+            .collect(),
+        outage: outage_summary(s, results),
     };
 
     let mut files = OutputFiles::default();
@@ -259,6 +451,12 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
         })))
         .collect();
     files.add("latency.csv", latency_csv(pooled.iter().map(|(n, h)| (*n, h))));
+    if s.output.timeseries {
+        files.add("requests.csv", requests_csv(results));
+    }
+    if !s.faults.is_empty() {
+        files.add("outages.csv", outages_csv(s, results));
+    }
     files.add("report.txt", report_text(&summary));
     files
 }
@@ -289,6 +487,56 @@ fn timeseries_csv(results: &[ClearwaterResult]) -> Vec<u8> {
                 row.registrations,
                 row.chronos_timers,
                 connections.join(";")
+            ));
+        }
+    }
+    out.into_bytes()
+}
+
+pub const REQUESTS_COLUMNS: &str = "replication,time_s,request,started,ok,timeout,rejected_503,transport,other";
+
+fn requests_csv(results: &[ClearwaterResult]) -> Vec<u8> {
+    let mut out = String::from(REQUESTS_COLUMNS);
+    out.push('\n');
+    for r in results {
+        for row in &r.request_rows {
+            let c = &row.counts;
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{}\n",
+                r.replication,
+                row.time.as_secs_f64(),
+                row.kind.name(),
+                c.started,
+                c.ok,
+                c.failed[0],
+                c.failed[1],
+                c.failed[2],
+                c.failed[3]
+            ));
+        }
+    }
+    out.into_bytes()
+}
+
+pub const OUTAGES_COLUMNS: &str = "replication,subscriber,site,start_s,end_s,duration_s,cause,open";
+
+fn outages_csv(s: &Scenario, results: &[ClearwaterResult]) -> Vec<u8> {
+    let mut out = String::from(OUTAGES_COLUMNS);
+    out.push('\n');
+    for r in results {
+        let mut rows: Vec<_> = r.outages.iter().collect();
+        rows.sort_by_key(|o| (o.ue, o.start));
+        for o in rows {
+            out.push_str(&format!(
+                "{},{},{},{},{},{:.6},{},{}\n",
+                r.replication,
+                o.ue,
+                s.sites[r.ue_sites[o.ue as usize] as usize].name,
+                o.start.as_secs_f64(),
+                o.end.as_secs_f64(),
+                o.end.since(o.start).as_secs_f64(),
+                o.cause.name(),
+                o.open
             ));
         }
     }
@@ -345,6 +593,42 @@ fn report_text(s: &Summary) -> Vec<u8> {
             }
         }
         out.push('\n');
+    }
+    if let Some(o) = &s.outage {
+        let ci = |e: &Estimate| e.ci95.map(|h| format!(" ± {h:.3}")).unwrap_or_default();
+        out.push_str(&format!(
+            "\noutage per subscriber (from the first fault): mean {:.2} s{}; affected {:.2}%{}; \
+             ≥ 250 s: {:.2}%\n  affected subscribers: mean {:.1} s, p50 {:.1} s, p95 {:.1} s, max {:.1} s{}\n",
+            o.mean_s.mean,
+            ci(&o.mean_s),
+            o.fraction_affected.mean * 100.0,
+            o.fraction_affected.ci95.map(|h| format!(" ± {:.2}", h * 100.0)).unwrap_or_default(),
+            o.fraction_at_least_s["250"].mean * 100.0,
+            o.affected.mean_s.mean,
+            o.affected.p50_s,
+            o.affected.p95_s,
+            o.affected.max_s,
+            if o.open_at_end > 0 { format!(" ({} still open at the end)", o.open_at_end) } else { String::new() }
+        ));
+        if let Some(a) = &o.analytic_estimate {
+            out.push_str(&format!(
+                "  the documentation's estimate for these parameters (unlimited capacity, DNS drops a dead site at \
+                 once): mean {:.2} s, {:.1}% affected, {:.1}% with a long outage\n",
+                a.mean_s,
+                a.fraction_affected * 100.0,
+                a.fraction_long * 100.0
+            ));
+        }
+        let f = &o.after_fault;
+        out.push_str(&format!(
+            "  after the fault: {} registrations rejected (503), {} timed out, {} refused; busiest surviving Sprout: \
+             {:.0}% CPU, {} queued\n",
+            f.register_rejected_503,
+            f.register_timeouts,
+            f.register_transport_errors,
+            f.surviving_sprout_cpu_max * 100.0,
+            f.surviving_sprout_queue_max
+        ));
     }
     out.push_str(&format!(
         "registrations (stateful statistic) at end: {:.0} of {} subscribers\n",

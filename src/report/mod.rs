@@ -3,6 +3,7 @@
 pub mod clearwater;
 pub mod common;
 pub mod files;
+pub mod ports;
 pub mod queue;
 
 pub use files::OutputFiles;

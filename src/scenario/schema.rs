@@ -468,12 +468,33 @@ fn fault(t: Table, sites: &[Site], sim: &Simulation) -> Fault {
             }
             FaultKind::Partition
         }
-        "block-port" => FaultKind::BlockPort {
-            from: tier_of(t.req("from", &one_of(&TIER_NAMES)).unwrap_or("bono")),
-            to: tier_of(t.req("to", &one_of(&TIER_NAMES)).unwrap_or("bono")),
-            port: t.req("port", &u32_in(1, 65_535)).unwrap_or(1) as u16,
-            between_sites: t.or("between_sites", false, &boolean),
-        },
+        "block-port" => {
+            let from = t.req("from", &one_of(&TIER_NAMES)).map(tier_of);
+            let to = t.req("to", &one_of(&TIER_NAMES)).map(tier_of);
+            let port = t.req("port", &u32_in(1, 65_535)).map(|p| p as u16);
+            if let (Some(from), Some(to), Some(port)) = (from, to, port) {
+                if !crate::network::ports::known(from, to, port) {
+                    let valid = crate::network::ports::ports_between(from, to);
+                    let list = if valid.is_empty() {
+                        format!("{} does not open connections to {}", from.name(), to.name())
+                    } else {
+                        format!(
+                            "{} → {} uses TCP {}",
+                            from.name(),
+                            to.name(),
+                            valid.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
+                        )
+                    };
+                    t.error("port", format!("no interface of Clearwater's port table matches; {list}"));
+                }
+            }
+            FaultKind::BlockPort {
+                from: from.unwrap_or(Tier::Bono),
+                to: to.unwrap_or(Tier::Bono),
+                port: port.unwrap_or(1),
+                between_sites: t.or("between_sites", false, &boolean),
+            }
+        }
         "latency" => FaultKind::Latency {
             extra: t.req("extra", &positive_duration()).unwrap_or(NS1),
             between_sites: t.or("between_sites", true, &boolean),

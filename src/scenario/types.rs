@@ -309,6 +309,37 @@ pub enum FaultKind {
     Scale { site: usize, tier: Tier, nodes: u32 },
 }
 
+impl FaultKind {
+    /// A readable one-line description (for summaries and reports).
+    pub fn describe(&self, s: &Scenario) -> String {
+        let site = |i: usize| s.sites.get(i).map_or("?", |x| x.name.as_str()).to_string();
+        let mode = |m: &FailureMode| if *m == FailureMode::Silent { "silent" } else { "loud" };
+        match self {
+            FaultKind::NodeCrash { site: si, tier, index, mode: m } => {
+                format!("node-crash {} {}-{index} ({})", site(*si), tier.name(), mode(m))
+            }
+            FaultKind::SiteFailure { site: si, mode: m } => format!("site-failure {} ({})", site(*si), mode(m)),
+            FaultKind::DnsFailure => "dns-failure".into(),
+            FaultKind::Partition => "partition between the sites".into(),
+            FaultKind::BlockPort { from, to, port, between_sites } => format!(
+                "block-port TCP/{port} {} → {} {}",
+                from.name(),
+                to.name(),
+                if *between_sites { "between sites" } else { "within a site" }
+            ),
+            FaultKind::Latency { extra, between_sites } => {
+                format!("latency +{extra} {}", if *between_sites { "between sites" } else { "within sites" })
+            }
+            FaultKind::CpuSlowdown { site: si, tier, index, factor } => {
+                format!("cpu-slowdown {} {}-{index} ×{factor}", site(*si), tier.name())
+            }
+            FaultKind::Scale { site: si, tier, nodes } => {
+                format!("scale {} {} to {nodes} nodes", site(*si), tier.name())
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Fault {
     pub at: SimDuration,

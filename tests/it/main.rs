@@ -6,5 +6,8 @@ mod clearwater;
 mod cli;
 mod determinism;
 mod engine;
+mod faults;
+mod gr;
+mod ports;
 mod queueing;
 mod support;

@@ -37,7 +37,9 @@ impl World {
         if !t.up {
             return if t.silent { Path::Dropped } else { Path::Refused };
         }
-        if let Some(f) = from {
+        if let Some(f) = from.filter(|&f| f != to) {
+            // (Loopback traffic — a Sprout and its own memcached or Chronos — crosses no
+            // network, so no partition or firewall rule applies to it.)
             let cross = self.nodes[f as usize].site != t.site;
             if cross && self.partitioned {
                 return Path::Dropped;
@@ -151,7 +153,7 @@ impl World {
 
     /// A worker whose Sprout crashed while it waited on I/O.
     pub fn worker_lost(&mut self, q: &mut EventQueue<Ev>, key: Key) {
-        let silent = self.msgs.get(key).map_or(true, |m| self.nodes[m.route[1] as usize].silent);
+        let silent = self.msgs.get(key).is_none_or(|m| self.nodes[m.route[1] as usize].silent);
         self.lost_in_node(q, key, silent);
     }
 

@@ -51,6 +51,7 @@ impl World {
                 dns_site: 0,
                 dns_expires: SimTime::ZERO,
                 conn_gen: 0,
+                reg_txn: NO_KEY,
                 out_since: SimTime::MAX,
                 out_cause: OutageCause::EdgeFailure,
                 draws: 0,

@@ -75,6 +75,8 @@ pub struct ClearwaterResult {
     pub outages: Vec<outage::Outage>,
     /// UE-side request outcomes per sample interval.
     pub request_rows: Vec<stats::RequestRow>,
+    /// Each subscriber's home site (for `outages.csv`).
+    pub ue_sites: Vec<u8>,
 }
 
 /// Failure-handling counters.
@@ -85,6 +87,9 @@ pub struct Counters {
     pub timers_lost: u64,
     pub expiry_tasks_failed: u64,
     pub connection_resets: u64,
+    /// Binding timers that exist but that no live Chronos replica holds (at the end): they
+    /// will never fire.
+    pub timers_orphaned: u64,
 }
 
 /// Fault kinds the scenario uses that this build cannot simulate (the run is refused).
@@ -152,8 +157,14 @@ pub fn run(s: &Scenario, replication: u32, control: &RunControl) -> ClearwaterRe
             timers_lost: w.stats.timers_lost,
             expiry_tasks_failed: w.stats.expiry_tasks_failed,
             connection_resets: w.stats.connection_resets,
+            timers_orphaned: w
+                .ues
+                .iter()
+                .filter(|u| u.timer_set && !(0..2).any(|r| u.timer_held[r] && w.nodes[u.timer_replicas[r] as usize].up))
+                .count() as u64,
         },
         outages: std::mem::take(&mut w.outages.records),
+        ue_sites: w.ues.iter().map(|u| u.site).collect(),
         request_rows: std::mem::take(&mut w.stats.request_rows),
         rows: std::mem::take(&mut w.stats.rows),
     }

@@ -152,6 +152,10 @@ impl World {
             // The UE's own edge refused it.
             (HOP_BONO_A, true) => self.transport_error_to_ue(q, key),
             (HOP_SPROUT, true) if m.route[0] == NO_NODE => self.transport_error_to_ue(q, key),
+            // The Bono that sent it is gone too (a whole site failed): nobody is left to retry.
+            (HOP_SPROUT, true) if !self.nodes[m.route[0] as usize].up => {
+                self.msgs.remove(key);
+            }
             // Bono's connection to that Sprout failed: blacklist it and try another.
             (HOP_SPROUT, true) => {
                 let (bono, sprout) = (m.route[0], m.route[1]);

@@ -205,7 +205,12 @@ impl World {
                             .filter(|&t| attempt == 0 || t != tried || r.len() == 1)
                             .collect();
                         let pool = if usable.is_empty() { r.to_vec() } else { usable };
-                        pool[node.rng.random_range(0..pool.len())]
+                        let pick = pool[node.rng.random_range(0..pool.len())];
+                        // A graylisted target takes one probing request at a time.
+                        if node.blacklist.standing(now, pick) == Standing::Probe {
+                            node.blacklist.start_probe(pick);
+                        }
+                        pick
                     }
                     Lookup::Refresh(_) | Lookup::Miss => {
                         // Resolve first (the worker blocks), then run this step again.
@@ -223,12 +228,14 @@ impl World {
                 let replicas = rendezvous(record_key(salt, owner), self.sprouts_of(op_site));
                 let first = if attempt == 0 { 0 } else { 1 };
                 if replicas[first] == NO_NODE {
+                    // No (further) replica to try: this attempt fails at once.
+                    self.msgs.get_mut(key).expect("live").attempt = 2;
                     return self.op_failed(q, key);
                 }
                 if op.is_write() && first == 0 && replicas[1] != NO_NODE {
                     // memcached writes go to both replicas; the worker waits for the first.
                     let bindings = record != McKey::Av;
-                    let side = Side::McReplicaWrite { ue: owner, site: op_site, bindings };
+                    let side = Side::McReplicaWrite { ue: owner, site: op_site, bindings, delete: op == McOp::Delete };
                     self.send_side(q, sprout, replicas[1], &ports::MEMCACHED, side);
                 }
                 replicas[first]
@@ -277,9 +284,9 @@ impl World {
         match self.path(Some(sprout), target, Some(interface(step))) {
             Path::Open => {}
             Path::Refused => {
-                // Connection refused: the worker learns after a round trip.
-                let d = self.node_delay(target, sprout) + self.node_delay(sprout, target);
-                q.schedule_at(sent + d, Ev::OpTimeout { msg: key, attempt });
+                // Connection refused: the worker learns when the reset gets back.
+                let d = self.node_delay(target, sprout);
+                q.schedule_in(d, Ev::OpTimeout { msg: key, attempt });
                 return;
             }
             Path::Dropped => {
@@ -393,7 +400,7 @@ impl World {
                     (McOp::Add | McOp::Cas, McKey::Bindings | McKey::RemoteBindings) if !expiry_task => {
                         let u = &mut self.ues[ue as usize];
                         u.binding_expires_s[site as usize] = now_s + granted;
-                        u.mc_held[site as usize] = 1 << replica;
+                        u.mc_held[site as usize] |= 1 << replica;
                     }
                     (McOp::Cas, McKey::Bindings | McKey::RemoteBindings) => {
                         // The timer-pop task writes back the AoR without expired bindings.
@@ -411,7 +418,7 @@ impl World {
                     (McOp::Delete, McKey::Bindings | McKey::RemoteBindings) => {
                         let u = &mut self.ues[ue as usize];
                         u.binding_expires_s[site as usize] = 0;
-                        u.mc_held[site as usize] = 0;
+                        u.mc_held[site as usize] &= !(1 << replica);
                     }
                     _ => {}
                 }
@@ -638,12 +645,15 @@ impl World {
 
     pub fn side_done(&mut self, q: &mut EventQueue<Ev>, node: NodeId, side: Side) {
         match side {
-            Side::McReplicaWrite { ue, site, bindings } => {
+            Side::McReplicaWrite { ue, site, bindings, delete } => {
                 self.stats.mc_replica_writes += 1;
                 if bindings {
-                    let u = &mut self.ues[ue as usize];
-                    if u.binding_expires_s[site as usize] != 0 {
-                        u.mc_held[site as usize] |= 2;
+                    // Whichever replica's write lands first, each records its own copy.
+                    let held = &mut self.ues[ue as usize].mc_held[site as usize];
+                    if delete {
+                        *held &= !2;
+                    } else {
+                        *held |= 2;
                     }
                 }
             }

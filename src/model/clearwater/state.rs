@@ -140,8 +140,8 @@ pub enum Job {
 
 #[derive(Copy, Clone, Debug)]
 pub enum Side {
-    /// A memcached write to the second replica of a record.
-    McReplicaWrite { ue: UeId, site: u8, bindings: bool },
+    /// A memcached write to the second replica of a record (`delete`: it removes it).
+    McReplicaWrite { ue: UeId, site: u8, bindings: bool, delete: bool },
     /// Chronos replicating a timer operation to another replica (`which`: its replica slot;
     /// `binding`: a binding timer, else a challenge timer).
     ChronosReplica { ue: UeId, which: u8, binding: bool, gen: u32 },
@@ -363,6 +363,8 @@ pub struct Ue {
     pub dns_expires: SimTime,
     /// Generation of the UE's DNS query / connection attempt in progress.
     pub conn_gen: u32,
+    /// The REGISTER transaction in progress, if any.
+    pub reg_txn: Key,
     /// Outage accounting: since when the UE is unreachable (`SimTime::MAX`: reachable).
     pub out_since: SimTime,
     pub out_cause: OutageCause,

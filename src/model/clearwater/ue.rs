@@ -135,11 +135,23 @@ impl World {
         }
     }
 
-    /// The UE's connection was reset (its edge crashed loudly): it re-registers at once.
+    /// The UE's connection was reset (its edge crashed loudly): a REGISTER in flight fails
+    /// with a transport error, and the UE re-registers at once.
     pub fn ue_conn_lost(&mut self, q: &mut EventQueue<Ev>, ue: UeId) {
         let u = &mut self.ues[ue as usize];
         u.connected = false;
         self.stats.connection_resets += 1;
+        if u.registering {
+            let txn = u.reg_txn;
+            if self.txns.get(txn).is_some() {
+                self.end_txn(q, txn, Some(FailCause::Transport));
+            } else {
+                // Still resolving or connecting: abandon that attempt.
+                let u = &mut self.ues[ue as usize];
+                u.conn_gen = u.conn_gen.wrapping_add(1);
+                u.registering = false;
+            }
+        }
         self.start_register(q, ue);
     }
 
@@ -157,6 +169,7 @@ impl World {
         let stage = if refresh && !self.p.sip.challenge_reregister { 2 } else { 0 };
         let txn = self.new_txn(q, Method::Register, ue, NO_KEY, refresh);
         self.txns.get_mut(txn).expect("just created").stage = stage;
+        self.ues[ue as usize].reg_txn = txn;
         let route = self.first_route(ue);
         self.send_request(q, txn, Method::Register, ue, ue, NO_KEY, route, stage);
     }

@@ -72,7 +72,11 @@ impl World {
                 let size = site.tier(tier);
                 for index in 0..size.nodes {
                     let id = nodes.len() as NodeId;
-                    let mut cpu = ServiceCentre::new(size.cores, SimTime::ZERO);
+                    let mut cpu = if s.simulation.unlimited_cpu {
+                        ServiceCentre::unlimited(size.cores, SimTime::ZERO)
+                    } else {
+                        ServiceCentre::new(size.cores, SimTime::ZERO)
+                    };
                     if tier == Tier::Sprout {
                         // Requests that waited more than 4 s get a stateless 503
                         // [src sprout: thread_dispatcher.cpp].
