@@ -42,7 +42,8 @@ pub enum Command {
     /// Run a scenario and write summary.json, CSV files and a report.
     #[command(after_help = "Examples:\n  cwsim run scenarios/default.toml\n  \
                             cwsim run scenarios/mmc.toml --replications 20 --threads 2 --out /tmp/mmc\n  \
-                            cwsim run scenarios/mmc.toml --seed 7")]
+                            cwsim run scenarios/mmc.toml --seed 7\n  \
+                            cwsim run scenarios/default.toml --set load.subscribers=4000 --set 'site[0].sprout.cores=2'")]
     Run(RunArgs),
     /// Check scenario files; report every problem with file, line, key and rule.
     #[command(
@@ -89,6 +90,9 @@ pub struct RunArgs {
     /// No progress bar and no report on stdout (files are still written).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Override a scenario key, e.g. --set throttling.profile=later (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = crate::scenario::Override::parse)]
+    pub set: Vec<crate::scenario::Override>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -133,7 +137,11 @@ pub fn main() -> i32 {
 }
 
 fn load(path: &Path) -> Result<Scenario, i32> {
-    scenario::load(path).map_err(|errors| {
+    load_with(path, &[])
+}
+
+fn load_with(path: &Path, overrides: &[scenario::Override]) -> Result<Scenario, i32> {
+    scenario::load_with(path, overrides).map_err(|errors| {
         eprintln!("{errors}");
         EXIT_BAD_INPUT
     })
@@ -161,7 +169,7 @@ fn show_progress(quiet: bool) -> bool {
 }
 
 fn cmd_run(args: &RunArgs) -> i32 {
-    let mut scenario = match load(&args.scenario) {
+    let mut scenario = match load_with(&args.scenario, &args.set) {
         Ok(s) => s,
         Err(code) => return code,
     };

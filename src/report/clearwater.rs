@@ -36,6 +36,115 @@ struct Summary {
     faults: Vec<FaultInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     outage: Option<OutageSummary>,
+    goodput: Goodput,
+    throttling: BTreeMap<&'static str, TierThrottle>,
+}
+
+/// Offered and carried load at the UEs, per second of measured time.
+#[derive(Serialize)]
+struct Goodput {
+    /// Calls attempted (INVITEs sent) and answered (200 OK received).
+    offered_calls_per_s: Estimate,
+    call_setups_per_s: Estimate,
+    /// Registration procedures started and completed.
+    offered_registrations_per_s: Estimate,
+    registrations_per_s: Estimate,
+}
+
+/// What a tier's LoadMonitors did after warm-up.
+#[derive(Serialize)]
+struct TierThrottle {
+    profile: &'static str,
+    admitted: u64,
+    /// Refusals the LoadMonitor decided (all eras count them; only refusable messages are
+    /// actually answered 503 — see `rejected_by_method`).
+    refused_tokens: u64,
+    rejected_by_method: BTreeMap<&'static str, u64>,
+    penalties: u64,
+    /// Token rate over the 5 s samples after warm-up: mean and coefficient of variation.
+    token_rate_mean: f64,
+    token_rate_cv: f64,
+    smoothed_latency_ms_mean: f64,
+}
+
+/// Mean and coefficient of variation (0 for a constant or empty series).
+pub fn mean_cv(xs: &[f64]) -> (f64, f64) {
+    if xs.is_empty() {
+        return (0.0, 0.0);
+    }
+    let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / xs.len() as f64;
+    (mean, if mean > 0.0 { var.sqrt() / mean } else { 0.0 })
+}
+
+fn goodput(results: &[ClearwaterResult]) -> Goodput {
+    let rate = |f: &dyn Fn(&ClearwaterResult) -> u64| {
+        estimate(
+            &results
+                .iter()
+                .map(|r| if r.measured.is_zero() { 0.0 } else { f(r) as f64 / r.measured.as_secs_f64() })
+                .collect::<Vec<_>>(),
+        )
+    };
+    let reg = |r: &ClearwaterResult, ok: bool| {
+        [ReqType::RegisterInitial, ReqType::RegisterRefresh]
+            .iter()
+            .map(|&t| if ok { r.req[t as usize].counts.ok } else { r.req[t as usize].counts.started })
+            .sum::<u64>()
+    };
+    Goodput {
+        offered_calls_per_s: rate(&|r| r.req[ReqType::InviteSetup as usize].counts.started),
+        call_setups_per_s: rate(&|r| r.req[ReqType::InviteAnswer as usize].counts.ok),
+        offered_registrations_per_s: rate(&|r| reg(r, false)),
+        registrations_per_s: rate(&|r| reg(r, true)),
+    }
+}
+
+fn throttling(s: &Scenario, results: &[ClearwaterResult]) -> BTreeMap<&'static str, TierThrottle> {
+    let warm = s.simulation.warmup_end();
+    let profile = match s.throttling.profile {
+        crate::scenario::ThrottleProfile::Documented => "documented",
+        crate::scenario::ThrottleProfile::Later => "later",
+    };
+    let mut out = BTreeMap::new();
+    for &tier in &s.throttling.tiers {
+        let rows: Vec<&crate::model::clearwater::stats::ThrottleRow> = results
+            .iter()
+            .flat_map(|r| {
+                r.rows
+                    .iter()
+                    .filter(move |row| row.time > warm && r.nodes[row.node as usize].tier == tier)
+                    .filter_map(|row| row.throttle.as_ref())
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let (rate_mean, rate_cv) = mean_cv(&rows.iter().map(|t| t.token_rate).collect::<Vec<_>>());
+        let (lat_mean, _) = mean_cv(&rows.iter().map(|t| t.smoothed_latency_ms).collect::<Vec<_>>());
+        let mut by_method = BTreeMap::new();
+        if tier != Tier::Homestead {
+            for (i, name) in ["register", "invite", "ack", "update", "bye"].iter().enumerate() {
+                by_method.insert(*name, results.iter().map(|r| r.counters.throttle_rejections[tier as usize][i]).sum());
+            }
+        } else {
+            by_method.insert("http", results.iter().map(|r| r.counters.homestead_rejections).sum());
+        }
+        out.insert(
+            tier.name(),
+            TierThrottle {
+                profile,
+                admitted: rows.iter().map(|t| t.admitted).sum(),
+                refused_tokens: rows.iter().map(|t| t.rejected).sum(),
+                rejected_by_method: by_method,
+                penalties: rows.iter().map(|t| t.penalties).sum(),
+                token_rate_mean: rate_mean,
+                token_rate_cv: rate_cv,
+                smoothed_latency_ms_mean: lat_mean,
+            },
+        );
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -430,6 +539,8 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
             })
             .collect(),
         outage: outage_summary(s, results),
+        goodput: goodput(results),
+        throttling: throttling(s, results),
     };
 
     let mut files = OutputFiles::default();
@@ -461,8 +572,8 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
     files
 }
 
-pub const TIMESERIES_COLUMNS: &str =
-    "replication,time_s,site,tier,node,cpu,queue,latency_ms,requests,rejected,registrations,chronos_timers,connections";
+pub const TIMESERIES_COLUMNS: &str = "replication,time_s,site,tier,node,cpu,queue,latency_ms,requests,rejected,\
+registrations,chronos_timers,connections,token_rate,smoothed_latency_ms,admitted,penalties";
 
 fn timeseries_csv(results: &[ClearwaterResult]) -> Vec<u8> {
     let mut out = String::from(TIMESERIES_COLUMNS);
@@ -472,8 +583,17 @@ fn timeseries_csv(results: &[ClearwaterResult]) -> Vec<u8> {
             let n = &r.nodes[row.node as usize];
             let connections: Vec<String> =
                 row.connections.iter().map(|(s, c)| format!("{}:{c}", r.nodes[*s as usize].label)).collect();
+            let (rate, smoothed, admitted, penalties) = match &row.throttle {
+                Some(t) => (
+                    format!("{:.3}", t.token_rate),
+                    format!("{:.3}", t.smoothed_latency_ms),
+                    t.admitted.to_string(),
+                    t.penalties.to_string(),
+                ),
+                None => Default::default(),
+            };
             out.push_str(&format!(
-                "{},{},{},{},{},{:.6},{},{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{:.6},{},{},{},{},{},{},{},{rate},{smoothed},{admitted},{penalties}\n",
                 r.replication,
                 row.time.as_secs_f64(),
                 n.site,
@@ -582,6 +702,29 @@ fn report_text(s: &Summary) -> Vec<u8> {
         "\nSprout LoadMonitor latency per message (queue + timed CPU): mean {:.2} ms, p99 {:.2} ms\n",
         m.mean, m.p99
     ));
+    let g = &s.goodput;
+    out.push_str(&format!(
+        "goodput: {:.2} call setups/s of {:.2} offered; {:.2} registrations/s of {:.2} offered\n",
+        g.call_setups_per_s.mean,
+        g.offered_calls_per_s.mean,
+        g.registrations_per_s.mean,
+        g.offered_registrations_per_s.mean
+    ));
+    for (tier, t) in &s.throttling {
+        let rejected: u64 = t.rejected_by_method.values().sum();
+        if rejected > 0 || t.penalties > 0 {
+            let detail: Vec<String> =
+                t.rejected_by_method.iter().filter(|(_, n)| **n > 0).map(|(m, n)| format!("{m} {n}")).collect();
+            out.push_str(&format!(
+                "throttling ({}) at {tier}: {rejected} rejected ({}), {} penalties, token rate {:.0}/s mean (cv {:.2})\n",
+                t.profile,
+                detail.join(", "),
+                t.penalties,
+                t.token_rate_mean,
+                t.token_rate_cv
+            ));
+        }
+    }
     let failed: u64 = s.failures.values().flat_map(|f| f.values()).sum();
     if failed > 0 {
         out.push_str("failures by cause:");

@@ -19,19 +19,133 @@ pub use diag::{Diagnostic, Location, ScenarioErrors, Source};
 pub use types::*;
 pub use units::Rate;
 
+/// A `--set key=value` override of one scenario key (a dotted path; `site[1].sprout.nodes`
+/// reaches into an array of tables).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Override {
+    pub key: String,
+    pub value: String,
+}
+
+impl Override {
+    /// Parses `key=value`.
+    pub fn parse(text: &str) -> Result<Override, String> {
+        let (key, value) = text.split_once('=').ok_or_else(|| format!("expected key=value, got \"{text}\""))?;
+        let (key, value) = (key.trim(), value.trim());
+        if key.is_empty() || key.split('.').any(|k| k.is_empty()) {
+            return Err(format!("bad key \"{key}\" in \"{text}\""));
+        }
+        Ok(Override { key: key.to_string(), value: value.to_string() })
+    }
+
+    pub fn text(&self) -> String {
+        format!("{}={}", self.key, self.value)
+    }
+}
+
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
+    load_with(path, &[])
+}
+
+/// Reads a scenario file, applies `overrides`, validates the result.
+pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioErrors> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
         ScenarioErrors(vec![Source::new(name.clone(), "").whole_file(format!("cannot read the file: {e}"))])
     })?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
-    parse(&name, &stem, &bytes)
+    parse_with(&name, &stem, &bytes, overrides)
 }
 
 /// Validates scenario bytes; `file` names the source in messages, `default_name` is the
 /// scenario name when the file sets none.
 pub fn parse(file: &str, default_name: &str, bytes: &[u8]) -> Result<Scenario, ScenarioErrors> {
+    parse_with(file, default_name, bytes, &[])
+}
+
+/// One step of an override's key path.
+enum Segment<'a> {
+    Key(&'a str),
+    Item(&'a str, usize),
+}
+
+fn segments(key: &str) -> Result<Vec<Segment<'_>>, String> {
+    key.split('.')
+        .map(|part| match part.split_once('[') {
+            None => Ok(Segment::Key(part)),
+            Some((name, rest)) => {
+                let index = rest
+                    .strip_suffix(']')
+                    .and_then(|i| i.parse::<usize>().ok())
+                    .ok_or_else(|| format!("bad index in \"{part}\": write name[0]"))?;
+                Ok(Segment::Item(name, index))
+            }
+        })
+        .collect()
+}
+
+/// Sets `key` to `value` in the parsed document, creating tables on the way.
+fn apply_override<'i>(
+    doc: &mut DeTable<'i>,
+    key: &str,
+    value: toml::de::DeValue<'i>,
+    span: std::ops::Range<usize>,
+) -> Result<(), String> {
+    use toml::de::DeValue;
+    use toml::Spanned;
+    let path = segments(key)?;
+    let mut table = doc;
+    for (i, seg) in path.iter().enumerate() {
+        let last = i + 1 == path.len();
+        match seg {
+            Segment::Key(name) if last => {
+                table.insert(
+                    Spanned::new(span.clone(), std::borrow::Cow::Owned(name.to_string())),
+                    Spanned::new(span, value),
+                );
+                return Ok(());
+            }
+            Segment::Key(name) => {
+                if table.get_mut(*name).is_none() {
+                    table.insert(
+                        Spanned::new(span.clone(), std::borrow::Cow::Owned(name.to_string())),
+                        Spanned::new(span.clone(), DeValue::Table(DeTable::new())),
+                    );
+                }
+                match table.get_mut(*name).expect("just ensured").get_mut() {
+                    DeValue::Table(t) => table = t,
+                    _ => return Err(format!("\"{name}\" is not a table")),
+                }
+            }
+            Segment::Item(name, index) => {
+                let Some(v) = table.get_mut(*name) else {
+                    return Err(format!("the scenario has no [[{name}]] to index"));
+                };
+                let DeValue::Array(items) = v.get_mut() else {
+                    return Err(format!("\"{name}\" is not an array of tables"));
+                };
+                let n = items.len();
+                let Some(item) = items.get_mut(*index) else {
+                    return Err(format!("{name}[{index}] does not exist ({n} defined)"));
+                };
+                match item.get_mut() {
+                    DeValue::Table(t) if !last => table = t,
+                    _ => return Err(format!("{name}[{index}] cannot be replaced as a whole; set one of its keys")),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Validates scenario bytes with `--set` overrides applied.
+pub fn parse_with(
+    file: &str,
+    default_name: &str,
+    bytes: &[u8],
+    overrides: &[Override],
+) -> Result<Scenario, ScenarioErrors> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -45,7 +159,7 @@ pub fn parse(file: &str, default_name: &str, bytes: &[u8]) -> Result<Scenario, S
             )]));
         }
     };
-    let source = Source::new(file, text);
+    let mut source = Source::new(file, text);
     if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
         return Err(ScenarioErrors(vec![source.diagnostic(
             &(0..0),
@@ -53,7 +167,7 @@ pub fn parse(file: &str, default_name: &str, bytes: &[u8]) -> Result<Scenario, S
             "the file is empty; a scenario needs at least [simulation] with `duration`, [load] and (for Clearwater) one [[site]] — see README.md",
         )]));
     }
-    let (doc, syntax_errors) = DeTable::parse_recoverable(text);
+    let (mut doc, syntax_errors) = DeTable::parse_recoverable(text);
     if !syntax_errors.is_empty() {
         let diags = syntax_errors
             .iter()
@@ -64,7 +178,26 @@ pub fn parse(file: &str, default_name: &str, bytes: &[u8]) -> Result<Scenario, S
             .collect();
         return Err(ScenarioErrors(diags));
     }
-    let hash = format!("{:x}", Sha256::digest(bytes));
+    let mut hasher = Sha256::new();
+    hasher.update(bytes);
+    let mut override_errors = Vec::new();
+    for o in overrides {
+        hasher.update(format!("\n--set {}", o.text()).as_bytes());
+        let base = source.add_override(o.text());
+        // A TOML literal (number, boolean, quoted string) as written; anything else
+        // ("10ms", "later") is taken as a string.
+        let value = match toml::de::DeValue::parse(&o.value) {
+            Ok(v) if !matches!(v.get_ref(), toml::de::DeValue::Table(_)) => v.into_inner(),
+            _ => toml::de::DeValue::String(std::borrow::Cow::Borrowed(o.value.as_str())),
+        };
+        if let Err(e) = apply_override(doc.get_mut(), &o.key, value, base..base + 1) {
+            override_errors.push(source.diagnostic(&(base..base + 1), &o.key, e));
+        }
+    }
+    if !override_errors.is_empty() {
+        return Err(ScenarioErrors(override_errors));
+    }
+    let hash = format!("{:x}", hasher.finalize());
     let ctx = walk::Ctx::new(&source);
     let root = walk::Table::root(&ctx, &doc);
     let scenario = schema::scenario(&root, default_name, hash);

@@ -191,6 +191,7 @@ fn network(t: Table) -> Network {
         inter_site: c("inter_site", "lognormal(25ms, 0.1)"),
         cassandra: c("cassandra", "lognormal(1ms, 0.5)"),
         hss: t.opt("hss", &dist),
+        diameter_timeout: t.or("diameter_timeout", ms(200), &positive_duration()), // [doc 8.21]
     };
     t.finish();
     n
@@ -288,7 +289,7 @@ fn throttling(t: Table) -> Throttling {
         .collect();
     let target_latency = t.or("target_latency", target, &positive_duration());
     let max_tokens = t.or("max_tokens", 1000, &u32_in(1, 100_000_000));
-    let init_token_rate_per_core = t.or("init_token_rate", Rate::per_second(init), &rate_in(RATE_MAX_PER_S));
+    let init_token_rate = t.or("init_token_rate", Rate::per_second(init), &rate_in(RATE_MAX_PER_S));
     let min_token_rate = t.or("min_token_rate", Rate::per_second(10.0), &rate_in(RATE_MAX_PER_S));
     let max_token_rate = match t.opt("max_token_rate", &rate) {
         Some(r) if r.as_per_second() == 0.0 => None,
@@ -301,7 +302,7 @@ fn throttling(t: Table) -> Throttling {
         }
     }
     t.finish();
-    Throttling { profile, tiers, target_latency, max_tokens, init_token_rate_per_core, min_token_rate, max_token_rate }
+    Throttling { profile, tiers, target_latency, max_tokens, init_token_rate, min_token_rate, max_token_rate }
 }
 
 fn subscribers(t: &Table) -> u64 {

@@ -147,6 +147,9 @@ pub struct Network {
     pub cassandra: Dist,
     /// Round trip to an external HSS (Diameter); `None` = Homestead is the master store.
     pub hss: Option<Dist>,
+    /// Homestead gives up on the HSS after this (`diameter_timeout_ms`, 200 ms [doc 8.21]):
+    /// the request fails with 504 and Homestead's LoadMonitor records a penalty.
+    pub diameter_timeout: SimDuration,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -221,8 +224,9 @@ pub struct Throttling {
     pub tiers: Vec<Tier>,
     pub target_latency: SimDuration,
     pub max_tokens: u32,
-    /// Initial token rate per core.
-    pub init_token_rate_per_core: Rate,
+    /// Initial token rate: per core with the documented profile (250/s × cores), per node
+    /// with the later one (2000/s).
+    pub init_token_rate: Rate,
     pub min_token_rate: Rate,
     /// `None` = no upper limit.
     pub max_token_rate: Option<Rate>,

@@ -236,7 +236,7 @@ fn loud_bono_crash_sends_its_subscribers_elsewhere_at_once() {
     // the dead Bono again (1 in 2), which costs the 300 s back-off.
     // Unlimited CPU: 2000 simultaneous re-registrations would otherwise queue for seconds.
     let r = run1(
-        "[simulation]\nduration = \"600s\"\nunlimited_cpu = true\n[sip]\nreg_max_expires = \"1h\"\n[dns]\nbono_ttl = \"1s\"\n\
+        "[simulation]\nduration = \"600s\"\nunlimited_cpu = true\n[throttling]\ntiers = []\n[sip]\nreg_max_expires = \"1h\"\n[dns]\nbono_ttl = \"1s\"\n\
          [[site]]\nname = \"a\"\nbono = { nodes = 2 }\nsprout = { nodes = 1, cores = 2 }\n\
          [load]\nprofile = \"core-only\"\nsubscribers = 4000\nbhca = 0\n\
          [[fault]]\nat = \"100s\"\nkind = \"node-crash\"\nsite = \"a\"\ntier = \"bono\"\nindex = 0\nmode = \"loud\"\n",

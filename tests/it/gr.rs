@@ -46,6 +46,8 @@ mode = "latency-based"
 bono_ttl = "{ttl}s"
 health_check_failures = 0
 site_split = [{a}, {b}]
+[throttling]
+tiers = []
 [sip]
 reg_max_expires = "{expires}s"
 register_retry = "{retry}s"

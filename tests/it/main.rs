@@ -8,6 +8,7 @@ mod determinism;
 mod engine;
 mod faults;
 mod gr;
+mod load_monitor;
 mod ports;
 mod queueing;
 mod support;

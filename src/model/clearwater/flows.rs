@@ -225,6 +225,8 @@ pub const BINDING_EXPIRY: &[Step] = &[
 pub enum Program {
     /// Relaying (responses, in-dialog requests): no blocking operation.
     Relay,
+    /// Refused by the LoadMonitor: a stateless 503 and nothing else.
+    Reject,
     RegisterChallenge,
     RegisterAuthInitial,
     RegisterAuthRefresh,
@@ -241,7 +243,7 @@ pub enum Program {
 impl Program {
     pub fn steps(self) -> &'static [Step] {
         match self {
-            Program::Relay => &[],
+            Program::Relay | Program::Reject => &[],
             Program::RegisterChallenge => REGISTER_CHALLENGE,
             Program::RegisterAuthInitial => REGISTER_AUTH_INITIAL,
             Program::RegisterAuthRefresh => REGISTER_AUTH_REFRESH,

@@ -18,6 +18,7 @@ pub mod sip;
 pub mod sprout;
 pub mod state;
 pub mod stats;
+pub mod throttle;
 pub mod ue;
 pub mod world;
 
@@ -90,6 +91,10 @@ pub struct Counters {
     /// Binding timers that exist but that no live Chronos replica holds (at the end): they
     /// will never fire.
     pub timers_orphaned: u64,
+    /// LoadMonitor refusals at Bono and Sprout, by tier and SIP method.
+    pub throttle_rejections: [[u64; 5]; 5],
+    pub homestead_rejections: u64,
+    pub hss_timeouts: u64,
 }
 
 /// Fault kinds the scenario uses that this build cannot simulate (the run is refused).
@@ -157,6 +162,9 @@ pub fn run(s: &Scenario, replication: u32, control: &RunControl) -> ClearwaterRe
             timers_lost: w.stats.timers_lost,
             expiry_tasks_failed: w.stats.expiry_tasks_failed,
             connection_resets: w.stats.connection_resets,
+            throttle_rejections: w.stats.throttle_rejections,
+            homestead_rejections: w.stats.homestead_rejections,
+            hss_timeouts: w.stats.hss_timeouts,
             timers_orphaned: w
                 .ues
                 .iter()

@@ -41,6 +41,10 @@ pub struct Node {
     /// Bono only: upstream connections to Sprout.
     pub pool: Option<ConnPool>,
     pub blacklist: Blacklist,
+    /// Overload control, on the tiers `[throttling]` names.
+    pub throttle: Option<crate::model::load_monitor::LoadMonitor>,
+    /// The throttle's totals at the previous sample (to report per interval).
+    pub throttle_at_sample: crate::model::load_monitor::Totals,
     /// Chronos (Sprout nodes): binding timers held here.
     pub binding_timers: u64,
     /// Chronos (Sprout nodes): challenge timers held here.

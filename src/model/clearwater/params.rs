@@ -1,7 +1,7 @@
 //! Run parameters of the Clearwater world, derived once from the validated scenario.
 
 use crate::engine::{Dist, SimDuration, SimTime};
-use crate::scenario::{Costs, Dns, Load, Network, Pool, Scenario, Sip};
+use crate::scenario::{Costs, Dns, Load, Network, Pool, Scenario, Sip, Throttling};
 
 /// Contacts ask for 3600 s; Sprout grants at most `reg_max_expires` [src sip-stress.xml,
 /// doc 8.21].
@@ -30,6 +30,7 @@ pub struct Params {
     pub pool: Pool,
     pub dns: Dns,
     pub load: Load,
+    pub throttling: Throttling,
     pub granted_expires_s: u32,
     pub hss_reregistration: SimDuration,
     pub has_homer: bool,
@@ -54,6 +55,7 @@ impl Params {
             pool: s.pool.clone(),
             dns: s.dns.clone(),
             load: s.load.clone(),
+            throttling: s.throttling.clone(),
             granted_expires_s: granted_expires_s.max(1),
             hss_reregistration,
             has_homer,

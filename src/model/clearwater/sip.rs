@@ -41,6 +41,8 @@ impl World {
             attempt: 0,
             op_sent: crate::engine::SimTime::ZERO,
             op_site: 0,
+            op_code: 0,
+            http_503s: 0,
             tries: 0,
             found: false,
             hss: false,
@@ -139,6 +141,10 @@ impl World {
         }
         if m.code == 0 {
             self.nodes[node as usize].window.requests += 1;
+        }
+        if !self.sip_admit(node, key, q.now()) {
+            // Bono answers 503 itself: the work is relaying a response instead.
+            self.msgs.get_mut(key).expect("live").code = 503;
         }
         let demand = self.demand(node, |p| &p.costs.bono_message);
         self.submit(q, node, Job::Msg(key), demand, Class::New);

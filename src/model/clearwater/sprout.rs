@@ -67,6 +67,14 @@ impl World {
                 _ => (Program::Relay, |p| &p.costs.sprout_in_dialog),
             }
         };
+        if !self.sip_admit(node, key, now) {
+            // A stateless 503 from the transport thread: cheap, and not a worker's message.
+            let m = self.msgs.get_mut(key).expect("live message");
+            m.program = Program::Reject;
+            m.code = 503;
+            let cost = self.p.reject_cost.saturating_mul_f64(1.0 + self.p.sprout_untimed);
+            return self.submit(q, node, Job::Msg(key), cost, Class::New);
+        }
         let worker = self.demand(node, cost);
         let m = self.msgs.get_mut(key).expect("live message");
         m.program = program;
@@ -117,6 +125,7 @@ impl World {
             let step = steps[m.pc as usize];
             m.pc += 1;
             m.attempt = 0;
+            m.http_503s = 0;
             m.op_site = self.nodes[m.route[1] as usize].site;
             if let Step::Mc(_, McKey::RemoteBindings) = step {
                 m.op_site = 1 - m.op_site;
@@ -137,10 +146,18 @@ impl World {
     }
 
     fn sprout_finish(&mut self, q: &mut EventQueue<Ev>, key: Key) {
+        let now = q.now();
         let m = self.msgs.get(key).expect("live message");
-        let sprout = m.route[1];
-        self.nodes[sprout as usize].record_latency(m.lat_ns);
-        self.stats.sprout_latency.record(SimDuration::from_ns(m.lat_ns));
+        let (sprout, lat_ns, program) = (m.route[1], m.lat_ns, m.program);
+        if program == Program::Reject {
+            return self.forward(q, key, HOP_BONO_A);
+        }
+        self.nodes[sprout as usize].record_latency(lat_ns);
+        self.stats.sprout_latency.record(SimDuration::from_ns(lat_ns));
+        if !program.is_binding_expiry() {
+            self.throttle_complete(sprout, now, lat_ns);
+        }
+        let m = self.msgs.get(key).expect("live message");
         if m.code != 0 {
             return self.forward(q, key, HOP_BONO_A);
         }
@@ -302,6 +319,20 @@ impl World {
             }
             Step::Http(op) => {
                 self.nodes[target as usize].window.requests += 1;
+                let admitted = match self.nodes[target as usize].throttle.as_mut() {
+                    Some(lm) => lm.admit(now, false),
+                    None => true,
+                };
+                if !admitted {
+                    // Homestead's HTTP stack answers 503 at once (no Retry-After).
+                    self.nodes[target as usize].window.rejected += 1;
+                    self.stats.homestead_rejections += 1;
+                    let m = self.msgs.get_mut(key).expect("live");
+                    m.op_code = 503;
+                    let d = self.node_delay(target, sprout);
+                    q.schedule_in(d, Ev::OpReply { msg: key, attempt });
+                    return;
+                }
                 let hss = self.homestead_needs_hss(op, ue, now);
                 self.msgs.get_mut(key).expect("live").hss = hss;
                 let base = self.demand(target, |p| &p.costs.homestead_request);
@@ -359,10 +390,19 @@ impl World {
         match step {
             Step::Http(op) => {
                 let rng = &mut self.nodes[server as usize].rng;
-                delay += match (&self.p.net.hss, used_hss) {
+                let io = match (&self.p.net.hss, used_hss) {
                     (Some(hss), true) => hss.sample(rng),
                     _ => self.p.net.cassandra.sample(rng),
                 };
+                if used_hss && io > self.p.net.diameter_timeout {
+                    // The HSS did not answer in time: 504, and a penalty at Homestead.
+                    self.stats.hss_timeouts += 1;
+                    self.throttle_penalty(server);
+                    self.msgs.get_mut(key).expect("live").op_code = 504;
+                    q.schedule_in(delay + self.p.net.diameter_timeout, Ev::OpReply { msg: key, attempt });
+                    return;
+                }
+                delay += io;
                 let u = &mut self.ues[ue as usize];
                 match op {
                     HttpOp::Sar => {
@@ -441,8 +481,31 @@ impl World {
         if self.partitioned && self.nodes[sprout as usize].site != self.nodes[target as usize].site {
             return; // the answer is lost too; the timeout was scheduled when it was sent
         }
+        let code = self.msgs.get(key).expect("live").op_code;
+        if code != 0 {
+            return self.http_error(q, key, code);
+        }
         self.nodes[sprout as usize].blacklist.success(target);
         self.sprout_resume(q, key);
+    }
+
+    /// Homestead answered 503 (throttled) or 504 (HSS timeout): try the other target after a
+    /// 503, give up after two 503s or any 504, recording a penalty at Sprout.
+    fn http_error(&mut self, q: &mut EventQueue<Ev>, key: Key, code: u16) {
+        let m = self.msgs.get_mut(key).expect("live message");
+        m.op_code = 0;
+        let (sprout, step, attempt) = (m.route[1], current_step(m), m.attempt);
+        if code == 503 {
+            m.http_503s += 1;
+            if (attempt as u32) < self.p.pool.http_attempts {
+                return self.op_start(q, key, step);
+            }
+        }
+        let m = self.msgs.get(key).expect("live");
+        if code == 504 || m.http_503s >= 2 {
+            self.throttle_penalty(sprout);
+        }
+        self.sprout_abort(q, key, 504)
     }
 
     /// The operation failed (refused, or timed out): retry elsewhere or give up.

@@ -177,6 +177,10 @@ pub struct Msg {
     pub op_sent: SimTime,
     /// memcached: the site whose store the current operation addresses.
     pub op_site: u8,
+    /// HTTP: the status of the answer in flight (0 success, 503 throttled, 504 HSS timeout)
+    /// and how many attempts were answered 503.
+    pub op_code: u16,
+    pub http_503s: u8,
     /// Bono: how many Sprouts this request was sent to (retries on transport errors).
     pub tries: u8,
     /// The callee lookup found a valid binding (INVITE).

@@ -79,6 +79,19 @@ pub struct NodeRow {
     pub chronos_timers: u64,
     /// Bono: upstream connections per Sprout.
     pub connections: Vec<(NodeId, u32)>,
+    /// The node's LoadMonitor, if it has one.
+    pub throttle: Option<ThrottleRow>,
+}
+
+/// A LoadMonitor's state at a sample and its counts over the interval.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThrottleRow {
+    /// The permitted request rate (tokens/s).
+    pub token_rate: f64,
+    pub smoothed_latency_ms: f64,
+    pub admitted: u64,
+    pub rejected: u64,
+    pub penalties: u64,
 }
 
 /// One row of `requests.csv`: what UEs saw of one request type over one sample interval.
@@ -108,6 +121,11 @@ pub struct Stats {
     pub timers_lost: u64,
     pub expiry_tasks_failed: u64,
     pub connection_resets: u64,
+    /// LoadMonitor refusals by tier (`Tier as usize`) and SIP method (`Method as usize`).
+    pub throttle_rejections: [[u64; 5]; 5],
+    /// Homestead's LoadMonitor refusals (HTTP 503).
+    pub homestead_rejections: u64,
+    pub hss_timeouts: u64,
     /// LoadMonitor latency of every message Sprout finished (after warm-up).
     pub sprout_latency: LatencyHistogram,
     pub rows: Vec<NodeRow>,
@@ -157,6 +175,9 @@ impl Stats {
         self.bindings_expired = 0;
         self.queue_timeouts = 0;
         self.calls_refused_by_limit = 0;
+        self.throttle_rejections = [[0; 5]; 5];
+        self.homestead_rejections = 0;
+        self.hss_timeouts = 0;
         self.sprout_latency = LatencyHistogram::new();
     }
 }
@@ -190,6 +211,19 @@ impl World {
                 (busy - n.window.busy_at_start.min(busy) + n.window.busy_carry) as f64 / (span_ns * n.cores as f64);
             let w = std::mem::take(&mut n.window);
             n.window.busy_at_start = busy;
+            let throttle = n.throttle.as_ref().map(|lm| {
+                let (t, last) = (lm.totals(), n.throttle_at_sample);
+                ThrottleRow {
+                    token_rate: lm.rate() as f64,
+                    smoothed_latency_ms: lm.smoothed_latency_us() as f64 / 1e3,
+                    admitted: t.admitted - last.admitted,
+                    rejected: t.rejected - last.rejected,
+                    penalties: t.penalties - last.penalties,
+                }
+            });
+            if let Some(lm) = &n.throttle {
+                n.throttle_at_sample = lm.totals();
+            }
             let connections = match &n.pool {
                 Some(pool) => self.topo.nodes(n.site, Tier::Sprout).iter().map(|&s| (s, pool.count_to(s))).collect(),
                 None => Vec::new(),
@@ -205,6 +239,7 @@ impl World {
                 registrations: n.binding_timers as f64 / replication as f64,
                 chronos_timers: n.binding_timers + n.challenge_timers,
                 connections,
+                throttle,
             });
         }
     }

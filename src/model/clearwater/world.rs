@@ -97,6 +97,8 @@ impl World {
                         pool: (tier == Tier::Bono)
                             .then(|| ConnPool::new(p.pool.upstream_connections, p.pool.upstream_recycle)),
                         blacklist: Blacklist::default(),
+                        throttle: super::throttle::monitor_for(&s.throttling, tier, size.cores, SimTime::ZERO),
+                        throttle_at_sample: Default::default(),
                         binding_timers: 0,
                         challenge_timers: 0,
                         window: Window::default(),
@@ -222,10 +224,11 @@ impl World {
             q.schedule_at(s.done_at, Ev::CpuDone { node, slot: s.slot as u16, gen: s.gen });
         }
         let wait = done.started.since(done.arrived);
-        if self.nodes[node as usize].tier != Tier::Sprout {
+        if self.nodes[node as usize].tier != Tier::Sprout && !matches!(done.job, Job::Side(_)) {
             // Single-burst jobs: their latency is the whole time in the node.
             let sojourn = now.since(done.arrived).as_ns();
             self.nodes[node as usize].record_latency(sojourn);
+            self.throttle_complete(node, now, sojourn);
         }
         match done.job {
             Job::Msg(msg) => self.msg_cpu_done(q, node, msg, wait, done.expired),

@@ -1,0 +1,84 @@
+//! Overload control in the deployment: which nodes run a LoadMonitor, what they may reject
+//! in each era, and where admissions, completions and penalties happen.
+//!
+//! - Bono and Sprout ask the LoadMonitor for every SIP message they receive
+//!   [src sprout: common_sip_processing.cpp, thread_dispatcher.cpp]. Documented era: a
+//!   message that finds no token is rejected if it is a request other than ACK — REGISTER
+//!   and BYE included. Later era: responses, in-dialog requests, REGISTER (and SUBSCRIBE,
+//!   OPTIONS, priority and emergency requests, which the model does not send) are admitted
+//!   anyway, taking a token if there is one; only new dialogs can be refused. A refusal is a
+//!   stateless 503 `Retry-After: 0`. Every message a worker finishes reports its latency.
+//! - Homestead asks for every HTTP request and answers 503 when refused
+//!   [src cpp-common: httpstack.cpp]; an HSS timeout is a penalty.
+//! - Sprout's HTTP client records a penalty when a request ends with two 503 answers or a 504
+//!   [src cpp-common: httpconnection.cpp].
+
+use super::flows::Method;
+use super::state::*;
+use super::world::World;
+use crate::engine::SimTime;
+use crate::model::load_monitor::{LoadMonitor, LoadMonitorConfig, Variant};
+use crate::scenario::{ThrottleProfile, Throttling, Tier};
+
+/// The LoadMonitor a node of `tier` with `cores` cores runs, if its tier is throttled.
+pub fn monitor_for(t: &Throttling, tier: Tier, cores: u32, now: SimTime) -> Option<LoadMonitor> {
+    if !t.tiers.contains(&tier) {
+        return None;
+    }
+    let (variant, init) = match t.profile {
+        ThrottleProfile::Documented => (Variant::Documented, t.init_token_rate.as_per_second() * cores as f64),
+        ThrottleProfile::Later => (Variant::Later, t.init_token_rate.as_per_second()),
+    };
+    Some(LoadMonitor::new(
+        LoadMonitorConfig {
+            variant,
+            target_latency_us: t.target_latency.as_us().max(1),
+            max_tokens: t.max_tokens,
+            init_rate: init as f32,
+            min_rate: t.min_token_rate.as_per_second() as f32,
+            max_rate: t.max_token_rate.map_or(0.0, |r| r.as_per_second() as f32),
+        },
+        now,
+    ))
+}
+
+/// Whether the era's rules allow refusing this SIP message.
+fn refusable(variant: Variant, m: &Msg) -> bool {
+    let request = m.code == 0;
+    match variant {
+        Variant::Documented => request && m.method != Method::Ack,
+        Variant::Later => request && !m.method.in_dialog() && m.method != Method::Register,
+    }
+}
+
+impl World {
+    /// A SIP message reaches a throttled Bono or Sprout: `false` if it is refused.
+    #[inline]
+    pub fn sip_admit(&mut self, node: NodeId, key: crate::model::slab::Key, now: SimTime) -> bool {
+        let Some(lm) = self.nodes[node as usize].throttle.as_mut() else { return true };
+        let m = self.msgs.get(key).expect("live message");
+        let can_refuse = refusable(lm.config().variant, m);
+        let admitted = lm.admit(now, !can_refuse);
+        if !admitted && can_refuse {
+            self.nodes[node as usize].window.rejected += 1;
+            let tier = self.nodes[node as usize].tier;
+            self.stats.throttle_rejections[tier as usize][m.method as usize] += 1;
+            return false;
+        }
+        true
+    }
+
+    /// A throttled node finished a message or request after `latency_ns`.
+    #[inline]
+    pub fn throttle_complete(&mut self, node: NodeId, now: SimTime, latency_ns: u64) {
+        if let Some(lm) = self.nodes[node as usize].throttle.as_mut() {
+            lm.complete(now, latency_ns / 1_000);
+        }
+    }
+
+    pub fn throttle_penalty(&mut self, node: NodeId) {
+        if let Some(lm) = self.nodes[node as usize].throttle.as_mut() {
+            lm.penalty();
+        }
+    }
+}
