@@ -61,6 +61,15 @@ pub enum Command {
                             cwsim bench --customers 1000000 --runs 3"
     )]
     Bench(BenchArgs),
+    /// Run a scenario over the cartesian product of parameter values; write sweep.csv and
+    /// print a ranking by goodput.
+    #[command(after_help = "Examples:\n  \
+        cwsim sweep scenarios/throttle-tuning.toml \\\n    \
+        --set throttling.target_latency=10ms,50ms,100ms --set throttling.max_tokens=100,1000\n  \
+        cwsim sweep scenarios/overload-ramp.toml --set throttling.profile=documented,later --replications 2\n  \
+        cwsim sweep scenarios/throttle-tuning.toml --set throttling.max_tokens=50,100,200 --slo-p99 1s\n\n\
+        Values are TOML literals (numbers, true/false, [\"a\",\"b\"]) or plain words (10ms, later).")]
+    Sweep(SweepArgs),
     /// Print the firewall rules a scenario's deployment needs (from Clearwater's port table).
     #[command(after_help = "Examples:\n  cwsim ports scenarios/gr-site-failure-realistic.toml")]
     Ports {
@@ -96,6 +105,37 @@ pub struct RunArgs {
 }
 
 #[derive(clap::Args, Debug)]
+pub struct SweepArgs {
+    /// Scenario file (TOML).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+    /// A swept key and its comma-separated values (repeatable; all combinations run).
+    #[arg(long = "set", value_name = "KEY=V1,V2,...", value_parser = crate::sweep::grid::Axis::parse, required = true)]
+    pub axes: Vec<crate::sweep::grid::Axis>,
+    /// A key fixed for every point (repeatable).
+    #[arg(long = "fix", value_name = "KEY=VALUE", value_parser = crate::scenario::Override::parse)]
+    pub fixed: Vec<crate::scenario::Override>,
+    /// Replications per point [default: the scenario's].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub replications: Option<u32>,
+    /// Worker threads [default: one per core]. Never changes the results.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Output directory [default: outputs/<scenario name>-sweep/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Points shown in the ranking.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Rank first the points whose p99 call-setup latency is at most this (e.g. 500ms).
+    #[arg(long, value_name = "DURATION", value_parser = crate::scenario::units::parse_duration)]
+    pub slo_p99: Option<crate::engine::SimDuration>,
+    /// No ranking on stdout (files are still written).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
 pub struct BenchArgs {
     /// A Clearwater scenario to time end to end (replication 0, one thread) instead of the
     /// engine benchmark.
@@ -107,6 +147,9 @@ pub struct BenchArgs {
     /// Timed runs (the median is reported).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub runs: u32,
+    /// Override a scenario key (repeatable), e.g. --set 'throttling.tiers=[]'.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = crate::scenario::Override::parse)]
+    pub set: Vec<crate::scenario::Override>,
 }
 
 /// Parses the arguments and runs; returns the process exit code.
@@ -122,6 +165,7 @@ pub fn main() -> i32 {
         Command::Run(args) => cmd_run(&args),
         Command::Validate { files } => cmd_validate(&files),
         Command::Bench(args) => cmd_bench(&args),
+        Command::Sweep(args) => cmd_sweep(&args),
         Command::Ports { scenario } => match load(&scenario) {
             Ok(s) if s.simulation.model == crate::scenario::ModelKind::Clearwater => {
                 print!("{}", crate::report::ports::render(&s));
@@ -259,7 +303,7 @@ fn progress_bar(total_ns: u64, done: &AtomicBool) {
 
 fn cmd_bench(args: &BenchArgs) -> i32 {
     if let Some(path) = &args.scenario {
-        return bench_scenario(path, args.runs);
+        return bench_scenario(path, &args.set, args.runs);
     }
     println!(
         "M/M/10, λ = 8/s, μ = 1/s (ρ = 0.8), {} customers per run, {} runs, single thread",
@@ -286,8 +330,8 @@ fn cmd_bench(args: &BenchArgs) -> i32 {
     EXIT_OK
 }
 
-fn bench_scenario(path: &Path, runs: u32) -> i32 {
-    let s = match load(path) {
+fn bench_scenario(path: &Path, overrides: &[scenario::Override], runs: u32) -> i32 {
+    let s = match load_with(path, overrides) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -325,4 +369,60 @@ fn bench_scenario(path: &Path, runs: u32) -> i32 {
         );
     }
     EXIT_OK
+}
+
+fn cmd_sweep(args: &SweepArgs) -> i32 {
+    use crate::sweep::grid;
+    let _ = ctrlc::set_handler(|| {
+        if CONTROL.interrupt.swap(true, Ordering::SeqCst) {
+            std::process::exit(EXIT_INTERRUPTED);
+        }
+    });
+    let started = Instant::now();
+    let (base, rows) = match grid::run(
+        &args.scenario,
+        &args.axes,
+        &args.fixed,
+        args.replications,
+        args.threads.map(usize::from),
+        &CONTROL,
+    ) {
+        Ok(x) => x,
+        Err(grid::SweepError::Invalid { point, errors }) => {
+            eprintln!("{errors}\n(in the sweep point {point})");
+            return EXIT_BAD_INPUT;
+        }
+        Err(grid::SweepError::Other(e)) => {
+            eprintln!("error: {}: {e}", args.scenario.display());
+            return EXIT_BAD_INPUT;
+        }
+    };
+    if CONTROL.interrupt.load(Ordering::SeqCst) {
+        eprintln!("interrupted: no output files were written");
+        return EXIT_INTERRUPTED;
+    }
+    let dir = args.out.clone().unwrap_or_else(|| Path::new("outputs").join(format!("{}-sweep", base.name)));
+    let mut files = crate::report::OutputFiles::default();
+    files.add("sweep.csv", grid::csv(&args.axes, &rows));
+    let ranking = grid::ranking(&args.axes, &rows, args.top, args.slo_p99.map(|d| d.as_ms_f64()));
+    files.add("ranking.txt", ranking.clone());
+    match files.write_all(&dir) {
+        Ok(_) => {
+            if !args.quiet {
+                print!("{ranking}");
+                println!(
+                    "\n{} points × {} replication(s) in {:.1} s; wrote {}",
+                    rows.len(),
+                    rows.first().map_or(0, |r| r.replications),
+                    started.elapsed().as_secs_f64(),
+                    dir.join("sweep.csv").display()
+                );
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            EXIT_FAILURE
+        }
+    }
 }

@@ -219,7 +219,7 @@ impl LoadMonitor {
         let now_us = now.as_ns() / 1_000;
         let us_passed = now_us.saturating_sub(self.last_adjustment);
         // `REQUESTS_BEFORE_ADJUSTMENT * 1000000 / us_passed`: integer division.
-        let current_rate = if us_passed != 0 { (20_000_000 / us_passed) as f32 } else { 0.0 };
+        let current_rate = 20_000_000u64.checked_div(us_passed).map_or(0.0, |r| r as f32);
         self.smoothed_rate =
             (self.smoothed_rate * self.adjust_count as f32 + current_rate) / (self.adjust_count + 1) as f32;
         self.adjust_count += 1;

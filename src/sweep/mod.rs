@@ -1,5 +1,6 @@
-//! Replications (and, later, parameter sweeps and shards) across threads.
+//! Replications and parameter sweeps across threads.
 
+pub mod grid;
 pub mod replicate;
 
 pub use replicate::replicate;

@@ -12,3 +12,4 @@ mod load_monitor;
 mod ports;
 mod queueing;
 mod support;
+mod throttling;

@@ -1,0 +1,291 @@
+//! Parameter sweeps: the cartesian product of `--set key=v1,v2,…` values, run with their
+//! replications in parallel, summarised one row per point in `sweep.csv`.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::engine::RunControl;
+use crate::metrics::LatencyHistogram;
+use crate::model::clearwater::state::{FailCause, ReqType};
+use crate::model::clearwater::{self, ClearwaterResult};
+use crate::report::clearwater::mean_cv;
+use crate::scenario::{self, ModelKind, Override, Scenario, ScenarioErrors, Tier};
+
+/// One swept key and its values, from `key=v1,v2,…`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Axis {
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+impl Axis {
+    pub fn parse(text: &str) -> Result<Axis, String> {
+        let o = Override::parse(text)?;
+        let values: Vec<String> = o.value.split(',').map(|v| v.trim().to_string()).collect();
+        if values.iter().any(|v| v.is_empty()) {
+            return Err(format!("empty value in \"{text}\""));
+        }
+        Ok(Axis { key: o.key, values })
+    }
+}
+
+/// Every combination of the axes' values, the first axis varying slowest.
+pub fn points(axes: &[Axis]) -> Vec<Vec<Override>> {
+    let mut out: Vec<Vec<Override>> = vec![Vec::new()];
+    for axis in axes {
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                axis.values.iter().map(move |v| {
+                    let mut p = prefix.clone();
+                    p.push(Override { key: axis.key.clone(), value: v.clone() });
+                    p
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// What one replication of one point contributes.
+struct Measure {
+    measured_s: f64,
+    offered_calls: u64,
+    call_setups: u64,
+    offered_registrations: u64,
+    registrations: u64,
+    started: u64,
+    rejected_503: u64,
+    setup: LatencyHistogram,
+    token_rates: Vec<f64>,
+    sprout_cpu: f64,
+}
+
+fn measure(s: &Scenario, r: &ClearwaterResult) -> Measure {
+    let c = |t: ReqType| &r.req[t as usize].counts;
+    let regs = [ReqType::RegisterInitial, ReqType::RegisterRefresh];
+    let warm = s.simulation.warmup_end();
+    let sprouts: Vec<usize> = (0..r.nodes.len()).filter(|&i| r.nodes[i].tier == Tier::Sprout).collect();
+    Measure {
+        measured_s: r.measured.as_secs_f64(),
+        offered_calls: c(ReqType::InviteSetup).started,
+        call_setups: c(ReqType::InviteAnswer).ok,
+        offered_registrations: regs.iter().map(|&t| c(t).started).sum(),
+        registrations: regs.iter().map(|&t| c(t).ok).sum(),
+        started: ReqType::ALL.iter().map(|&t| c(t).started).sum(),
+        rejected_503: ReqType::ALL.iter().map(|&t| c(t).failed[FailCause::Rejected503 as usize]).sum(),
+        setup: r.req[ReqType::InviteSetup as usize].latency.clone(),
+        token_rates: r
+            .rows
+            .iter()
+            .filter(|row| row.time > warm && sprouts.contains(&(row.node as usize)))
+            .filter_map(|row| row.throttle.as_ref().map(|t| t.token_rate))
+            .collect(),
+        sprout_cpu: sprouts.iter().map(|&i| r.nodes[i].cpu).sum::<f64>() / sprouts.len().max(1) as f64,
+    }
+}
+
+/// One row of `sweep.csv`.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub values: Vec<String>,
+    pub replications: u32,
+    pub offered_calls_per_s: f64,
+    pub goodput_calls_per_s: f64,
+    pub offered_registrations_per_s: f64,
+    pub goodput_registrations_per_s: f64,
+    pub setup_p50_ms: f64,
+    pub setup_p99_ms: f64,
+    pub rejection_rate: f64,
+    pub token_rate_cv: f64,
+    pub sprout_cpu: f64,
+}
+
+fn summarise(values: Vec<String>, ms: &[Measure]) -> Row {
+    let secs: f64 = ms.iter().map(|m| m.measured_s).sum::<f64>().max(f64::MIN_POSITIVE);
+    let per_s = |f: fn(&Measure) -> u64| ms.iter().map(f).sum::<u64>() as f64 / secs;
+    let mut setup = LatencyHistogram::new();
+    ms.iter().for_each(|m| setup.merge(&m.setup));
+    let rates: Vec<f64> = ms.iter().flat_map(|m| m.token_rates.iter().copied()).collect();
+    let started: u64 = ms.iter().map(|m| m.started).sum();
+    Row {
+        values,
+        replications: ms.len() as u32,
+        offered_calls_per_s: per_s(|m| m.offered_calls),
+        goodput_calls_per_s: per_s(|m| m.call_setups),
+        offered_registrations_per_s: per_s(|m| m.offered_registrations),
+        goodput_registrations_per_s: per_s(|m| m.registrations),
+        setup_p50_ms: setup.quantile_us(0.5) as f64 / 1e3,
+        setup_p99_ms: setup.quantile_us(0.99) as f64 / 1e3,
+        rejection_rate: if started == 0 {
+            0.0
+        } else {
+            ms.iter().map(|m| m.rejected_503).sum::<u64>() as f64 / started as f64
+        },
+        token_rate_cv: mean_cv(&rates).1,
+        sprout_cpu: ms.iter().map(|m| m.sprout_cpu).sum::<f64>() / ms.len().max(1) as f64,
+    }
+}
+
+#[derive(Debug)]
+pub enum SweepError {
+    /// A point's scenario is invalid (its overrides named).
+    Invalid {
+        point: String,
+        errors: ScenarioErrors,
+    },
+    Other(String),
+}
+
+/// Validates every point first (so a bad value fails before anything runs), then runs all
+/// (point, replication) pairs in parallel and summarises them in point order.
+pub fn run(
+    path: &Path,
+    axes: &[Axis],
+    fixed: &[Override],
+    replications: Option<u32>,
+    threads: Option<usize>,
+    control: &RunControl,
+) -> Result<(Scenario, Vec<Row>), SweepError> {
+    let mut scenarios = Vec::new();
+    for point in points(axes) {
+        let all: Vec<Override> = fixed.iter().cloned().chain(point.iter().cloned()).collect();
+        let mut s = scenario::load_with(path, &all).map_err(|errors| SweepError::Invalid {
+            point: point.iter().map(|o| o.text()).collect::<Vec<_>>().join(" "),
+            errors,
+        })?;
+        if s.simulation.model != ModelKind::Clearwater {
+            return Err(SweepError::Other("cwsim sweep runs Clearwater scenarios".into()));
+        }
+        let missing = clearwater::unsupported_faults(&s);
+        if !missing.is_empty() {
+            return Err(SweepError::Other(format!("fault kinds not simulated by this build: {}", missing.join(", "))));
+        }
+        if let Some(r) = replications {
+            s.simulation.replications = r;
+        }
+        scenarios.push((point.into_iter().map(|o| o.value).collect::<Vec<_>>(), s));
+    }
+    let jobs: Vec<(usize, u32)> = scenarios
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, s))| (0..s.simulation.replications).map(move |rep| (i, rep)))
+        .collect();
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        builder = builder.num_threads(t);
+    }
+    let pool = builder.build().map_err(|e| SweepError::Other(e.to_string()))?;
+    let measures: Vec<(usize, Measure)> = pool.install(|| {
+        jobs.par_iter()
+            .map(|&(i, rep)| {
+                let s = &scenarios[i].1;
+                (i, measure(s, &clearwater::run(s, rep, control)))
+            })
+            .collect()
+    });
+    // Results come back in job order, which is point order: group them without copying.
+    let mut per_point: Vec<Vec<Measure>> = scenarios.iter().map(|_| Vec::new()).collect();
+    for (i, m) in measures {
+        per_point[i].push(m);
+    }
+    let base = scenarios[0].1.clone();
+    let rows = scenarios.into_iter().zip(per_point).map(|((values, _), ms)| summarise(values, &ms)).collect();
+    Ok((base, rows))
+}
+
+pub fn csv(axes: &[Axis], rows: &[Row]) -> Vec<u8> {
+    let mut out = String::from("point");
+    for a in axes {
+        out.push(',');
+        out.push_str(&a.key);
+    }
+    out.push_str(
+        ",replications,offered_calls_per_s,goodput_calls_per_s,offered_registrations_per_s,\
+         goodput_registrations_per_s,setup_p50_ms,setup_p99_ms,rejection_rate,token_rate_cv,sprout_cpu\n",
+    );
+    for (i, r) in rows.iter().enumerate() {
+        out.push_str(&i.to_string());
+        for v in &r.values {
+            out.push(',');
+            out.push_str(&csv_field(v));
+        }
+        out.push_str(&format!(
+            ",{},{:.4},{:.4},{:.4},{:.4},{},{},{:.6},{:.4},{:.4}\n",
+            r.replications,
+            r.offered_calls_per_s,
+            r.goodput_calls_per_s,
+            r.offered_registrations_per_s,
+            r.goodput_registrations_per_s,
+            r.setup_p50_ms,
+            r.setup_p99_ms,
+            r.rejection_rate,
+            r.token_rate_cv,
+            r.sprout_cpu
+        ));
+    }
+    out.into_bytes()
+}
+
+fn csv_field(v: &str) -> String {
+    if v.contains([',', '"', '\n']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v.to_string()
+    }
+}
+
+/// The points ranked by call goodput (highest first), ties broken by p99 setup latency;
+/// with `slo_p99_ms`, the points meeting it come first.
+pub fn ranking(axes: &[Axis], rows: &[Row], top: usize, slo_p99_ms: Option<f64>) -> String {
+    let meets = |r: &Row| slo_p99_ms.is_none_or(|slo| r.setup_p99_ms <= slo);
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|&a, &b| {
+        meets(&rows[b])
+            .cmp(&meets(&rows[a]))
+            .then(rows[b].goodput_calls_per_s.total_cmp(&rows[a].goodput_calls_per_s))
+            .then(rows[a].setup_p99_ms.total_cmp(&rows[b].setup_p99_ms))
+            .then(a.cmp(&b))
+    });
+    let mut out = String::new();
+    if let Some(slo) = slo_p99_ms {
+        let n = rows.iter().filter(|r| meets(r)).count();
+        out.push_str(&format!("{n} of {} points meet the p99 setup-latency SLO of {slo} ms (marked *)\n", rows.len()));
+    }
+    out.push_str("rank  point  goodput calls/s  setup p50 ms  setup p99 ms  rejected  token-rate cv  parameters\n");
+    for (rank, &i) in order.iter().take(top).enumerate() {
+        let r = &rows[i];
+        let params: Vec<String> = axes.iter().zip(&r.values).map(|(a, v)| format!("{}={v}", a.key)).collect();
+        out.push_str(&format!(
+            "{:>3}{} {:>5}  {:>15.2}  {:>12.1}  {:>12.1}  {:>7.2}%  {:>13.2}  {}\n",
+            rank + 1,
+            if slo_p99_ms.is_some() && meets(r) { "*" } else { " " },
+            i,
+            r.goodput_calls_per_s,
+            r.setup_p50_ms,
+            r.setup_p99_ms,
+            r.rejection_rate * 100.0,
+            r.token_rate_cv,
+            params.join(" ")
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cartesian_product_first_axis_slowest() {
+        let axes = [Axis::parse("a=1,2").unwrap(), Axis::parse("b=x,y,z").unwrap()];
+        let p = points(&axes);
+        assert_eq!(p.len(), 6);
+        let text: Vec<String> = p.iter().map(|o| o.iter().map(|x| x.text()).collect::<Vec<_>>().join(" ")).collect();
+        assert_eq!(text[0], "a=1 b=x");
+        assert_eq!(text[2], "a=1 b=z");
+        assert_eq!(text[3], "a=2 b=x");
+        assert!(Axis::parse("a=1,,2").is_err());
+    }
+}
