@@ -487,17 +487,17 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
     ops.insert("homestead", op(|r| r.ops.homestead_total()));
     ops.insert("homer", op(|r| r.ops.http_op(crate::model::clearwater::flows::HttpOp::Simservs)));
     ops.insert("memcached", op(|r| r.ops.memcached_total()));
-    ops.insert("memcached_replica_writes", op(|r| r.mc_replica_writes));
+    ops.insert("memcached_replica_writes", op(|r| r.counters.mc_replica_writes));
     ops.insert("chronos", op(|r| r.ops.chronos_total()));
-    ops.insert("sprout_sip_requests", op(|r| r.sprout_requests));
+    ops.insert("sprout_sip_requests", op(|r| r.counters.sprout_requests));
 
     let mut counters = BTreeMap::new();
     let total = |f: fn(&ClearwaterResult) -> u64| results.iter().map(f).sum::<u64>();
-    counters.insert("timer_pops", total(|r| r.timer_pops));
-    counters.insert("bindings_expired", total(|r| r.bindings_expired));
-    counters.insert("queue_timeouts", total(|r| r.queue_timeouts));
+    counters.insert("timer_pops", total(|r| r.counters.timer_pops));
+    counters.insert("bindings_expired", total(|r| r.counters.bindings_expired));
+    counters.insert("queue_timeouts", total(|r| r.counters.queue_timeouts));
     counters.insert("dns_queries", total(|r| r.dns_queries));
-    counters.insert("calls_refused_by_limit", total(|r| r.calls_refused_by_limit));
+    counters.insert("calls_refused_by_limit", total(|r| r.counters.calls_refused_by_limit));
     counters.insert("http_failures", total(|r| r.counters.http_failures));
     counters.insert("memcached_failures", total(|r| r.counters.memcached_failures));
     counters.insert("timers_lost", total(|r| r.counters.timers_lost));
@@ -513,7 +513,10 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
             subscribers,
             measured_s,
             sprout_requests_per_subscriber_per_s: estimate(
-                &results.iter().map(|r| per_s(r.sprout_requests) / subscribers.max(1) as f64).collect::<Vec<_>>(),
+                &results
+                    .iter()
+                    .map(|r| per_s(r.counters.sprout_requests) / subscribers.max(1) as f64)
+                    .collect::<Vec<_>>(),
             ),
         },
         latency_ms,

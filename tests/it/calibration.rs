@@ -75,7 +75,7 @@ fn stress_profile_sends_about_a_hundredth_of_a_request_per_subscriber_second() {
          [load]\nprofile = \"sip-stress\"\nsubscribers = 10000\n",
     );
     let r = run(&s, 0, &RunControl::default());
-    let per_sub = r.sprout_requests as f64 / r.measured.as_secs_f64() / 10_000.0;
+    let per_sub = r.counters.sprout_requests as f64 / r.measured.as_secs_f64() / 10_000.0;
     let exact = (4.0 + 4.0 * 0.167) / 600.0;
     // Calls are Bernoulli per cycle: 5000 pairs × 6 cycles × 0.167 ≈ 5000 calls, ±1.4%
     // (1σ) on the call part, which is 14% of requests: 3% covers > 10σ of the total.

@@ -168,7 +168,7 @@ fn stress_profile_registrations_track_the_brief_expiry_gaps() {
          [load]\nprofile = \"sip-stress\"\nsubscribers = 2000\ncall_probability = 0\n",
     );
     let refreshes = r.req[ReqType::RegisterRefresh as usize].counts.ok;
-    let expired = r.bindings_expired;
+    let expired = r.counters.bindings_expired;
     assert!(refreshes > 7000, "2000 subscribers × 19 min / 5 min ≈ 7600; got {refreshes}");
     assert!((expired as f64 - refreshes as f64).abs() < 0.01 * refreshes as f64, "{expired} vs {refreshes}");
     let warm = cwsim::engine::SimTime::ZERO + cwsim::engine::SimDuration::from_secs(660);
@@ -204,7 +204,7 @@ fn every_transaction_ends_exactly_once_even_under_overload() {
     let initial = &r.req_total[ReqType::RegisterInitial as usize];
     assert!(failures > 1000, "overload must cause failures, got {failures}");
     assert!(initial.failed[FailCause::Rejected503 as usize] > 0 && initial.failed[FailCause::Timeout as usize] > 0);
-    assert!(r.queue_timeouts > 0);
+    assert!(r.counters.queue_timeouts > 0);
 }
 
 #[test]

@@ -47,3 +47,27 @@ fn different_seed_different_fingerprint() {
     run_into(&b, &["--seed", "2"]);
     assert_ne!(fingerprint(&a), fingerprint(&b));
 }
+
+#[test]
+fn clearwater_runs_are_identical_whatever_the_thread_count() {
+    let (one, two) = (temp_dir("cw-t1"), temp_dir("cw-t2"));
+    for (dir, threads) in [(&one, "1"), (&two, "2")] {
+        let out = cwsim(&[
+            "run",
+            "scenarios/gr-site-failure-loud.toml",
+            "--quiet",
+            "--replications",
+            "3",
+            "--threads",
+            threads,
+            "--set",
+            "load.subscribers=2000",
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    for f in ["summary.json", "timeseries.csv", "latency.csv", "requests.csv", "outages.csv", "report.txt"] {
+        assert!(read(&one.join(f)) == read(&two.join(f)), "{f} differs between 1 and 2 threads");
+    }
+}

@@ -101,7 +101,7 @@ fn chronos_backup_replica_fires_when_the_primary_is_gone() {
          [load]\nprofile = \"sip-stress\"\nsubscribers = 3000\npreregistered = true\ncall_probability = 0\n\
          [[fault]]\nat = \"2m\"\nkind = \"node-crash\"\nsite = \"a\"\ntier = \"sprout\"\nindex = 0\nmode = \"silent\"\n",
     );
-    assert!(r.timer_pops > 5000, "{}", r.timer_pops);
+    assert!(r.counters.timer_pops > 5000, "{}", r.counters.timer_pops);
     assert_eq!(r.counters.timers_lost, 0);
 }
 

@@ -288,7 +288,7 @@ impl World {
                     let k = self.calls_started % pairs;
                     self.start_call(q, (2 * k) as UeId, (2 * k + 1) as UeId, u32::MAX);
                 } else {
-                    self.stats.calls_refused_by_limit += 1;
+                    self.stats.counters.calls_refused_by_limit += 1;
                 }
                 self.schedule_next_call(q);
             }

@@ -53,12 +53,6 @@ pub struct ClearwaterResult {
     /// Transactions still open at the end, by request type.
     pub in_flight: [u64; 6],
     pub ops: OpCounts,
-    pub sprout_requests: u64,
-    pub mc_replica_writes: u64,
-    pub timer_pops: u64,
-    pub bindings_expired: u64,
-    pub queue_timeouts: u64,
-    pub calls_refused_by_limit: u64,
     pub dns_queries: u64,
     pub dns_queries_by_name: Vec<u64>,
     pub dns_failed_by_name: Vec<u64>,
@@ -71,30 +65,13 @@ pub struct ClearwaterResult {
     pub bound_end: u64,
     /// Bytes of subscriber state (the `Ue` array) — for the memory budget.
     pub subscriber_bytes: u64,
-    pub counters: Counters,
+    pub counters: stats::Counters,
     /// Every outage (from the first fault on), in the order they ended.
     pub outages: Vec<outage::Outage>,
     /// UE-side request outcomes per sample interval.
     pub request_rows: Vec<stats::RequestRow>,
     /// Each subscriber's home site (for `outages.csv`).
     pub ue_sites: Vec<u8>,
-}
-
-/// Failure-handling counters.
-#[derive(Clone, Debug, Default)]
-pub struct Counters {
-    pub http_failures: u64,
-    pub memcached_failures: u64,
-    pub timers_lost: u64,
-    pub expiry_tasks_failed: u64,
-    pub connection_resets: u64,
-    /// Binding timers that exist but that no live Chronos replica holds (at the end): they
-    /// will never fire.
-    pub timers_orphaned: u64,
-    /// LoadMonitor refusals at Bono and Sprout, by tier and SIP method.
-    pub throttle_rejections: [[u64; 5]; 5],
-    pub homestead_rejections: u64,
-    pub hss_timeouts: u64,
 }
 
 /// Fault kinds the scenario uses that this build cannot simulate (the run is refused).
@@ -141,12 +118,6 @@ pub fn run(s: &Scenario, replication: u32, control: &RunControl) -> ClearwaterRe
         req_total: w.stats.req_total.clone(),
         in_flight,
         ops: w.stats.ops.clone(),
-        sprout_requests: w.stats.sprout_requests,
-        mc_replica_writes: w.stats.mc_replica_writes,
-        timer_pops: w.stats.timer_pops,
-        bindings_expired: w.stats.bindings_expired,
-        queue_timeouts: w.stats.queue_timeouts,
-        calls_refused_by_limit: w.stats.calls_refused_by_limit,
         dns_queries: w.dns.queries,
         dns_queries_by_name: w.dns.queries_by_name.clone(),
         dns_failed_by_name: w.dns.failed_by_name.clone(),
@@ -156,20 +127,13 @@ pub fn run(s: &Scenario, replication: u32, control: &RunControl) -> ClearwaterRe
         bound_end: (0..w.ues.len() as u32).filter(|&u| w.bound_for(u, w.ues[u as usize].site, now)).count() as u64,
         subscriber_bytes: (w.ues.capacity() * std::mem::size_of::<state::Ue>()
             + w.pairs.capacity() * std::mem::size_of::<state::Pair>()) as u64,
-        counters: Counters {
-            http_failures: w.stats.http_failures,
-            memcached_failures: w.stats.memcached_failures,
-            timers_lost: w.stats.timers_lost,
-            expiry_tasks_failed: w.stats.expiry_tasks_failed,
-            connection_resets: w.stats.connection_resets,
-            throttle_rejections: w.stats.throttle_rejections,
-            homestead_rejections: w.stats.homestead_rejections,
-            hss_timeouts: w.stats.hss_timeouts,
+        counters: stats::Counters {
             timers_orphaned: w
                 .ues
                 .iter()
                 .filter(|u| u.timer_set && !(0..2).any(|r| u.timer_held[r] && w.nodes[u.timer_replicas[r] as usize].up))
                 .count() as u64,
+            ..w.stats.counters.clone()
         },
         outages: std::mem::take(&mut w.outages.records),
         ue_sites: w.ues.iter().map(|u| u.site).collect(),

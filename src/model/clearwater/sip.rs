@@ -216,7 +216,7 @@ impl World {
             // Waited past the queue timeout: ACKs are dropped, other requests get a
             // stateless 503 [src sprout: thread_dispatcher.cpp].
             self.nodes[node as usize].window.rejected += 1;
-            self.stats.queue_timeouts += 1;
+            self.stats.counters.queue_timeouts += 1;
             if m.method == Method::Ack {
                 self.msgs.remove(key);
                 return;

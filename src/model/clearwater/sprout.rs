@@ -191,7 +191,7 @@ impl World {
     fn sprout_abort(&mut self, q: &mut EventQueue<Ev>, key: Key, code: u16) {
         let m = self.msgs.get(key).expect("live message");
         if m.program.is_binding_expiry() {
-            self.stats.expiry_tasks_failed += 1;
+            self.stats.counters.expiry_tasks_failed += 1;
             self.msgs.remove(key);
         } else {
             self.respond_from_sprout(q, key, code);
@@ -326,7 +326,7 @@ impl World {
                 if !admitted {
                     // Homestead's HTTP stack answers 503 at once (no Retry-After).
                     self.nodes[target as usize].window.rejected += 1;
-                    self.stats.homestead_rejections += 1;
+                    self.stats.counters.homestead_rejections += 1;
                     let m = self.msgs.get_mut(key).expect("live");
                     m.op_code = 503;
                     let d = self.node_delay(target, sprout);
@@ -396,7 +396,7 @@ impl World {
                 };
                 if used_hss && io > self.p.net.diameter_timeout {
                     // The HSS did not answer in time: 504, and a penalty at Homestead.
-                    self.stats.hss_timeouts += 1;
+                    self.stats.counters.hss_timeouts += 1;
                     self.throttle_penalty(server);
                     self.msgs.get_mut(key).expect("live").op_code = 504;
                     q.schedule_in(delay + self.p.net.diameter_timeout, Ev::OpReply { msg: key, attempt });
@@ -450,7 +450,7 @@ impl World {
                             *e = 0;
                             u.mc_held[site as usize] = 0;
                             if record == McKey::Bindings {
-                                self.stats.bindings_expired += 1;
+                                self.stats.counters.bindings_expired += 1;
                                 self.outage_begin(ue, now, OutageCause::BindingExpired);
                             }
                         }
@@ -529,7 +529,7 @@ impl World {
             Step::Http(_) => {
                 let (black, gray) = (self.p.pool.http_blacklist, self.p.pool.graylist);
                 self.nodes[sprout as usize].blacklist.add(now, target, black, gray);
-                self.stats.http_failures += 1;
+                self.stats.counters.http_failures += 1;
                 if (attempt as u32) < self.p.pool.http_attempts {
                     self.op_start(q, key, step)
                 } else {
@@ -537,7 +537,7 @@ impl World {
                 }
             }
             Step::Mc(op, record) => {
-                self.stats.memcached_failures += 1;
+                self.stats.counters.memcached_failures += 1;
                 if attempt < 2 {
                     return self.op_start(q, key, step); // the other replica
                 }
@@ -687,7 +687,7 @@ impl World {
             if replica == 0 && u.timer_replicas[1] != NO_NODE {
                 q.schedule_in(super::params::CHRONOS_BACKUP_DELAY, Ev::ChronosPop { ue, gen, replica: 1 });
             } else {
-                self.stats.timers_lost += 1;
+                self.stats.counters.timers_lost += 1;
             }
             return;
         }
@@ -709,7 +709,7 @@ impl World {
     pub fn side_done(&mut self, q: &mut EventQueue<Ev>, node: NodeId, side: Side) {
         match side {
             Side::McReplicaWrite { ue, site, bindings, delete } => {
-                self.stats.mc_replica_writes += 1;
+                self.stats.counters.mc_replica_writes += 1;
                 if bindings {
                     // Whichever replica's write lands first, each records its own copy.
                     let held = &mut self.ues[ue as usize].mc_held[site as usize];
@@ -732,7 +732,7 @@ impl World {
                 if !u.timer_set || u.timer_gen != gen {
                     return;
                 }
-                self.stats.timer_pops += 1;
+                self.stats.counters.timer_pops += 1;
                 // Tell the other replica so its backup does not fire too.
                 let other = if u.timer_replicas[0] == node { u.timer_replicas[1] } else { u.timer_replicas[0] };
                 if other != NO_NODE {

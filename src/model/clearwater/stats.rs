@@ -102,14 +102,10 @@ pub struct RequestRow {
     pub counts: ReqCounts,
 }
 
+/// What the model counts besides requests and operations (after warm-up).
 #[derive(Clone, Debug, Default)]
-pub struct Stats {
-    pub measuring: bool,
-    /// After warm-up, indexed by `ReqType as usize`.
-    pub req: [ReqStats; 6],
-    /// The whole run (for conservation checks).
-    pub req_total: [ReqCounts; 6],
-    pub ops: OpCounts,
+pub struct Counters {
+    /// SIP requests received by Sprouts.
     pub sprout_requests: u64,
     pub mc_replica_writes: u64,
     pub timer_pops: u64,
@@ -126,6 +122,21 @@ pub struct Stats {
     /// Homestead's LoadMonitor refusals (HTTP 503).
     pub homestead_rejections: u64,
     pub hss_timeouts: u64,
+    /// Binding timers that exist but that no live Chronos replica holds (set at the end of
+    /// the run): they will never fire.
+    pub timers_orphaned: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub measuring: bool,
+    /// After warm-up, indexed by `ReqType as usize`.
+    pub req: [ReqStats; 6],
+    /// The whole run (for conservation checks).
+    pub req_total: [ReqCounts; 6],
+    pub ops: OpCounts,
+    /// Event counters (after warm-up).
+    pub counters: Counters,
     /// LoadMonitor latency of every message Sprout finished (after warm-up).
     pub sprout_latency: LatencyHistogram,
     pub rows: Vec<NodeRow>,
@@ -161,7 +172,7 @@ impl Stats {
     }
 
     pub fn count_sprout_request(&mut self) {
-        self.sprout_requests += 1;
+        self.counters.sprout_requests += 1;
     }
 
     /// Forgets everything measured during warm-up (the whole-run totals stay).
@@ -169,15 +180,7 @@ impl Stats {
         self.measuring = true;
         self.req = Default::default();
         self.ops = OpCounts::default();
-        self.sprout_requests = 0;
-        self.mc_replica_writes = 0;
-        self.timer_pops = 0;
-        self.bindings_expired = 0;
-        self.queue_timeouts = 0;
-        self.calls_refused_by_limit = 0;
-        self.throttle_rejections = [[0; 5]; 5];
-        self.homestead_rejections = 0;
-        self.hss_timeouts = 0;
+        self.counters = Counters::default();
         self.sprout_latency = LatencyHistogram::new();
     }
 }

@@ -62,7 +62,7 @@ impl World {
         if !admitted && can_refuse {
             self.nodes[node as usize].window.rejected += 1;
             let tier = self.nodes[node as usize].tier;
-            self.stats.throttle_rejections[tier as usize][m.method as usize] += 1;
+            self.stats.counters.throttle_rejections[tier as usize][m.method as usize] += 1;
             return false;
         }
         true

@@ -140,7 +140,7 @@ impl World {
     pub fn ue_conn_lost(&mut self, q: &mut EventQueue<Ev>, ue: UeId) {
         let u = &mut self.ues[ue as usize];
         u.connected = false;
-        self.stats.connection_resets += 1;
+        self.stats.counters.connection_resets += 1;
         if u.registering {
             let txn = u.reg_txn;
             if self.txns.get(txn).is_some() {
