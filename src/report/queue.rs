@@ -126,7 +126,36 @@ pub fn render(s: &Scenario, results: &[QueueResult]) -> OutputFiles {
         files.add("timeseries.csv", timeseries_csv(results));
     }
     files.add("latency.csv", latency_csv([("wait", &wait), ("sojourn", &sojourn)]));
-    files.add("report.txt", report_text(&summary));
+    let mut notes = Vec::new();
+    if s.output.plots {
+        use super::plots::{add, Chart, Series};
+        if let Some(r) = results.first() {
+            let points = r.samples.iter().map(|x| (x.time.as_secs_f64(), x.in_system as f64)).collect();
+            let chart = Chart {
+                title: format!("{}: jobs in the system (replication 0)", s.name),
+                x_label: "time (s)".into(),
+                y_label: "jobs".into(),
+                series: vec![Series { name: "in system".into(), points }],
+            };
+            add(&mut files, "in_system", &chart, &mut notes);
+        }
+        let points = [50.0, 75.0, 90.0, 95.0, 99.0, 99.9]
+            .iter()
+            .map(|&p| (p, sojourn.quantile_us(p / 100.0) as f64 / 1e3))
+            .collect();
+        let chart = Chart {
+            title: format!("{}: sojourn time percentiles", s.name),
+            x_label: "percentile".into(),
+            y_label: "sojourn (ms)".into(),
+            series: vec![Series { name: "sojourn".into(), points }],
+        };
+        add(&mut files, "sojourn", &chart, &mut notes);
+    }
+    let mut report = report_text(&summary);
+    for n in notes {
+        report.extend_from_slice(format!("note: {n}\n").as_bytes());
+    }
+    files.add("report.txt", report);
     files
 }
 

@@ -4,7 +4,8 @@ use std::path::Path;
 
 use crate::support::{cwsim, read, stderr, temp_dir};
 
-const FILES: [&str; 4] = ["summary.json", "timeseries.csv", "latency.csv", "report.txt"];
+const FILES: [&str; 6] =
+    ["summary.json", "timeseries.csv", "latency.csv", "report.txt", "in_system.png", "sojourn.svg"];
 
 fn run_into(dir: &Path, extra: &[&str]) {
     let mut args = vec!["run", "scenarios/mmc.toml", "--quiet", "--out", dir.to_str().unwrap()];
@@ -67,7 +68,16 @@ fn clearwater_runs_are_identical_whatever_the_thread_count() {
         ]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     }
-    for f in ["summary.json", "timeseries.csv", "latency.csv", "requests.csv", "outages.csv", "report.txt"] {
+    for f in [
+        "summary.json",
+        "timeseries.csv",
+        "latency.csv",
+        "requests.csv",
+        "outages.csv",
+        "report.txt",
+        "cpu.png",
+        "outage_cdf.svg",
+    ] {
         assert!(read(&one.join(f)) == read(&two.join(f)), "{f} differs between 1 and 2 threads");
     }
 }
