@@ -247,7 +247,7 @@ pub fn analytic_estimate(s: &Scenario) -> Option<Analytic> {
     };
     let f = *s.dns.site_split.get(site)?;
     let ttl = s.dns.bono_ttl.as_secs_f64();
-    let retry = s.sip.register_retry.as_secs_f64();
+    let retry = s.sip.register_retry.mean_ns() / 1e9;
     Some(match mode {
         crate::scenario::FailureMode::Loud => {
             let long = f * (ttl / cycle).min(1.0);

@@ -249,7 +249,7 @@ fn sip(t: Table) -> Sip {
         queue_timeout: t.or("queue_timeout", ms(4000), &positive_duration()),      // [src thread_dispatcher]
         max_targets: t.or("max_targets", 5, &u32_in(1, 100)),                      // [src basicproxy]
         challenge_reregister: t.or("challenge_reregister", true, &boolean),
-        register_retry: t.or("register_retry", secs(300), &any_duration()), // [doc 8.46.3]
+        register_retry: t.or("register_retry", Dist::Const(secs(300)), &dist), // [doc 8.46.3]
     };
     t.finish();
     s

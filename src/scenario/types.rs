@@ -192,8 +192,9 @@ pub struct Sip {
     /// Every REGISTER challenged (true), or re-REGISTERs over the existing integrity-
     /// protected connection accepted without a challenge (false).
     pub challenge_reregister: bool,
-    /// Back-off after a failed REGISTER before the UE tries again.
-    pub register_retry: SimDuration,
+    /// Back-off after a failed REGISTER before the UE tries again: a duration, or a
+    /// distribution (real UEs randomise it, which breaks up retry storms).
+    pub register_retry: Dist,
 }
 
 #[derive(Clone, Debug)]

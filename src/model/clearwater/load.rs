@@ -204,13 +204,21 @@ impl World {
             }
             Load::CoreOnly { reregisters_per_hour, .. } => {
                 let every = SimDuration::from_secs_f64(3600.0 / reregisters_per_hour);
-                self.schedule_refresh(q, ue, if ok { every } else { self.p.sip.register_retry });
+                let after = if ok { every } else { self.retry_backoff(ue) };
+                self.schedule_refresh(q, ue, after);
             }
             Load::Rate { reregister, .. } => {
-                self.schedule_refresh(q, ue, if ok { reregister } else { self.p.sip.register_retry });
+                let after = if ok { reregister } else { self.retry_backoff(ue) };
+                self.schedule_refresh(q, ue, after);
             }
             Load::Poisson { .. } => {}
         }
+    }
+
+    /// How long `ue` waits before retrying a failed registration (drawn from its stream).
+    fn retry_backoff(&mut self, ue: UeId) -> SimDuration {
+        let mut rng = self.ue_rng(ue);
+        self.p.sip.register_retry.sample(&mut rng)
     }
 
     fn schedule_refresh(&mut self, q: &mut EventQueue<Ev>, ue: UeId, after: SimDuration) {
