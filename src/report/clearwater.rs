@@ -284,8 +284,19 @@ fn outage_totals(r: &ClearwaterResult) -> Vec<f64> {
     per.into_values().collect()
 }
 
+/// Whether any fault can cut subscribers off (scaling, slow-downs and added latency cannot).
+pub fn outage_faults(s: &Scenario) -> bool {
+    use crate::scenario::FaultKind as K;
+    s.faults.iter().any(|f| {
+        matches!(
+            f.kind,
+            K::NodeCrash { .. } | K::SiteFailure { .. } | K::DnsFailure | K::Partition | K::BlockPort { .. }
+        )
+    })
+}
+
 fn outage_summary(s: &Scenario, results: &[ClearwaterResult]) -> Option<OutageSummary> {
-    if s.faults.is_empty() {
+    if !outage_faults(s) {
         return None;
     }
     let n = results.first().map_or(1, |r| r.subscribers.max(1)) as f64;
@@ -504,6 +515,11 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
     counters.insert("expiry_tasks_failed", total(|r| r.counters.expiry_tasks_failed));
     counters.insert("connection_resets", total(|r| r.counters.connection_resets));
     counters.insert("timers_orphaned_at_end", total(|r| r.counters.timers_orphaned));
+    counters.insert("nodes_added", total(|r| r.counters.nodes_added));
+    counters.insert("nodes_removed", total(|r| r.counters.nodes_removed));
+    counters.insert("resync_timers", total(|r| r.counters.resync_timers));
+    counters.insert("resync_records", total(|r| r.counters.resync_records));
+    counters.insert("resync_pages", total(|r| r.counters.resync_pages));
 
     let subscribers = results.first().map_or(0, |r| r.subscribers);
     let summary = Summary {
@@ -568,7 +584,7 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
     if s.output.timeseries {
         files.add("requests.csv", requests_csv(results));
     }
-    if !s.faults.is_empty() {
+    if outage_faults(s) {
         files.add("outages.csv", outages_csv(s, results));
     }
     let mut notes = Vec::new();
@@ -697,7 +713,7 @@ fn charts(s: &Scenario, results: &[ClearwaterResult]) -> Vec<(&'static str, crat
         }
     }
     // Outage distribution among affected subscribers.
-    if !s.faults.is_empty() {
+    if outage_faults(s) {
         let mut totals: Vec<f64> = results.iter().flat_map(outage_totals).collect();
         totals.sort_by(|a, b| a.total_cmp(b));
         if !totals.is_empty() {
@@ -887,7 +903,7 @@ fn report_text(s: &Summary) -> Vec<u8> {
         out.push_str(&format!(
             "\noutage per subscriber (from the first fault): mean {:.2} s{}; affected {:.2}%{}; \
              ≥ 250 s: {:.2}%\n  affected subscribers: mean {:.1} s, p50 {:.1} s, p95 {:.1} s, max {:.1} s{}\n",
-            o.mean_s.mean,
+            o.mean_s.mean + 0.0,
             ci(&o.mean_s),
             o.fraction_affected.mean * 100.0,
             o.fraction_affected.ci95.map(|h| format!(" ± {:.2}", h * 100.0)).unwrap_or_default(),

@@ -508,7 +508,19 @@ fn fault(t: Table, sites: &[Site], sim: &Simulation) -> Fault {
         _ => {
             let site = site_index(&t, "site", sites);
             let tier = tier_of(t.req("tier", &one_of(&TIER_NAMES)).unwrap_or("sprout"));
-            FaultKind::Scale { site, tier, nodes: t.req("nodes", &u32_in(0, NODES_MAX)).unwrap_or(1) }
+            let nodes = t.req("nodes", &u32_in(0, NODES_MAX)).unwrap_or(1);
+            let had = sites.get(site).map_or(0, |s| s.tier(tier).nodes);
+            let rule = match tier {
+                Tier::Sprout | Tier::Homestead if nodes == 0 => Some("a site needs at least one node of this tier"),
+                Tier::Bono if (had == 0) != (nodes == 0) => {
+                    Some("subscribers connect to Bono or, without one, straight to Sprout: a site cannot gain or lose its Bono tier")
+                }
+                _ => None,
+            };
+            if let Some(rule) = rule {
+                t.error("nodes", format!("{rule}; got {nodes} (the site has {had})"));
+            }
+            FaultKind::Scale { site, tier, nodes }
         }
     };
     t.finish();

@@ -7,7 +7,7 @@ use cwsim::scenario::Tier;
 
 use crate::clearwater::scenario;
 
-fn run1(toml: &str) -> ClearwaterResult {
+pub fn run1(toml: &str) -> ClearwaterResult {
     run(&scenario(toml), 0, &RunControl::default())
 }
 

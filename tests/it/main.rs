@@ -11,5 +11,6 @@ mod gr;
 mod load_monitor;
 mod ports;
 mod queueing;
+mod scaling;
 mod support;
 mod throttling;

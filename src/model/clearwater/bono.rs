@@ -44,8 +44,12 @@ impl World {
     fn refill_pool(&mut self, q: &mut EventQueue<Ev>, node: NodeId, records: &[NodeId]) {
         let now = q.now();
         let n = &mut self.nodes[node as usize];
-        let candidates: Vec<NodeId> =
-            records.iter().copied().filter(|&r| n.blacklist.standing(now, r) != Standing::Avoid).collect();
+        let retired = &self.retired;
+        let candidates: Vec<NodeId> = records
+            .iter()
+            .copied()
+            .filter(|&r| n.blacklist.standing(now, r) != Standing::Avoid && !retired.contains(&r))
+            .collect();
         if let Some(pool) = n.pool.as_mut() {
             pool.recycle(now, &candidates, &mut n.rng);
         }

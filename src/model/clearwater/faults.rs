@@ -7,8 +7,8 @@ use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::scenario::{FailureMode, Fault, FaultKind, Tier};
 
 /// Fault kinds this build simulates; a scenario naming another is refused before it runs.
-pub fn supported(kind: &FaultKind) -> bool {
-    !matches!(kind, FaultKind::Scale { .. })
+pub fn supported(_kind: &FaultKind) -> bool {
+    true
 }
 
 /// Added one-way latency, by scope.
@@ -21,6 +21,7 @@ pub struct ExtraLatency {
 impl World {
     pub fn schedule_faults(&mut self, q: &mut EventQueue<Ev>, faults: &[Fault]) {
         self.faults = faults.to_vec();
+        self.scale_before = vec![0; faults.len()];
         for (i, f) in faults.iter().enumerate() {
             q.schedule_at(SimTime::ZERO + f.at, Ev::Fault { index: i as u16, start: true });
             if let Some(until) = f.until {
@@ -80,7 +81,18 @@ impl World {
                     self.extra_latency.intra_site = d;
                 }
             }
-            FaultKind::Scale { .. } => unreachable!("scaling is refused before the run"),
+            FaultKind::Scale { site, tier, nodes } => {
+                // `until` brings the tier back to its size before the change.
+                let site = site as u8;
+                if start {
+                    let before = self.topo.nodes(site, tier).len() as u32;
+                    self.scale_before[index as usize] = before;
+                    self.scale(q, site, tier, nodes);
+                } else {
+                    let before = self.scale_before[index as usize];
+                    self.scale(q, site, tier, before);
+                }
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod load;
 pub mod node;
 pub mod outage;
 pub mod params;
+pub mod scaling;
 pub mod sip;
 pub mod sprout;
 pub mod state;

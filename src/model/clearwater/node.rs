@@ -33,6 +33,8 @@ pub struct Node {
     pub cpu: ServiceCentre<Job>,
     pub rng: Rng,
     pub up: bool,
+    /// Scaled in: out of DNS and of every client's choices, finishing what it has.
+    pub retired: bool,
     /// When down: black-holed (silent) rather than refusing connections (loud).
     pub silent: bool,
     /// What Route 53-style health checks currently say about the node.

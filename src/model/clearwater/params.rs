@@ -40,6 +40,7 @@ pub struct Params {
     pub seed: u64,
     /// Stateless 503 cost at Sprout (a request that waited past the queue timeout).
     pub reject_cost: SimDuration,
+    pub unlimited_cpu: bool,
 }
 
 impl Params {
@@ -64,6 +65,7 @@ impl Params {
             sample_interval: s.simulation.sample_interval,
             seed: s.simulation.seed,
             reject_cost: s.costs.sprout_response.mean(),
+            unlimited_cpu: s.simulation.unlimited_cpu,
         }
     }
 

@@ -210,6 +210,7 @@ impl World {
                 let tier = if op.is_homer() { Tier::Homer } else { Tier::Homestead };
                 let name = Topology::name(site, tier);
                 let tried = m.op_target;
+                let retired = &self.retired;
                 let node = &mut self.nodes[sprout as usize];
                 match node.resolver.lookup(now, name) {
                     Lookup::Fresh(r) | Lookup::Stale(r) if !r.is_empty() => {
@@ -218,7 +219,7 @@ impl World {
                         let usable: Vec<NodeId> = r
                             .iter()
                             .copied()
-                            .filter(|&t| node.blacklist.standing(now, t) != Standing::Avoid)
+                            .filter(|&t| node.blacklist.standing(now, t) != Standing::Avoid && !retired.contains(&t))
                             .filter(|&t| attempt == 0 || t != tried || r.len() == 1)
                             .collect();
                         let pool = if usable.is_empty() { r.to_vec() } else { usable };
@@ -565,6 +566,11 @@ impl World {
 
     // --- Chronos -------------------------------------------------------------------------
 
+    /// The hashing key of `ue`'s bindings record.
+    pub fn bindings_key(&self, ue: UeId) -> u64 {
+        record_key(SALT_BINDINGS, ue)
+    }
+
     /// The memcached replicas of `ue`'s bindings in `site`'s store.
     pub fn bindings_replicas(&self, ue: UeId, site: u8) -> [NodeId; 2] {
         rendezvous(record_key(SALT_BINDINGS, ue), self.sprouts_of(site))
@@ -701,6 +707,10 @@ impl World {
         }
         let demand = match side {
             Side::McReplicaWrite { .. } => self.demand(node, |p| &p.costs.memcached_op),
+            Side::ResyncStore { count, timers } => {
+                let per = if timers { self.p.costs.chronos_op.mean() } else { self.p.costs.memcached_op.mean() };
+                per.saturating_mul_f64(count as f64)
+            }
             _ => self.demand(node, |p| &p.costs.chronos_op),
         };
         self.submit(q, node, Job::Side(side), demand, Class::Resumed);
@@ -726,7 +736,8 @@ impl World {
                     self.hold_timer(ue, which);
                 }
             }
-            Side::ChronosSkip => {}
+            Side::ChronosSkip | Side::ResyncStore { .. } => {}
+            Side::Resync { to, remaining, timers } => self.resync_page_sent(q, node, to, remaining, timers),
             Side::ChronosPop { ue, gen } => {
                 let u = &self.ues[ue as usize];
                 if !u.timer_set || u.timer_gen != gen {

@@ -149,6 +149,11 @@ pub enum Side {
     ChronosPop { ue: UeId, gen: u32 },
     /// A Chronos replica told that another replica fired.
     ChronosSkip,
+    /// A page of a store's resynchronisation leaving its sender (`remaining` records or
+    /// timers still to send to `to`, this page included).
+    Resync { to: NodeId, remaining: u32, timers: bool },
+    /// A resynchronisation page arriving at its new home.
+    ResyncStore { count: u32, timers: bool },
 }
 
 /// A SIP message (request or response) in flight, with everything needed to carry it on

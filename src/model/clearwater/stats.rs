@@ -122,6 +122,12 @@ pub struct Counters {
     /// Homestead's LoadMonitor refusals (HTTP 503).
     pub homestead_rejections: u64,
     pub hss_timeouts: u64,
+    /// Elastic scaling: nodes added and removed, and the resynchronisation it caused.
+    pub nodes_added: u64,
+    pub nodes_removed: u64,
+    pub resync_timers: u64,
+    pub resync_records: u64,
+    pub resync_pages: u64,
     /// Binding timers that exist but that no live Chronos replica holds (set at the end of
     /// the run): they will never fire.
     pub timers_orphaned: u64,

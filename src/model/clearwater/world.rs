@@ -19,6 +19,15 @@ pub const STREAM_NODE: u16 = 10;
 pub const STREAM_UE: u16 = 11;
 pub const STREAM_LOAD: u16 = 12;
 
+/// Where a node sits and how big it is.
+#[derive(Copy, Clone, Debug)]
+pub struct NodeSpec {
+    pub site: u8,
+    pub tier: Tier,
+    pub index: u16,
+    pub cores: u32,
+}
+
 /// How a job queues for a node's CPU.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Class {
@@ -51,10 +60,17 @@ pub struct World {
     pub calls_started: u64,
     pub stats: Stats,
     pub faults: Vec<crate::scenario::Fault>,
+    /// Per fault: the tier's size before a `scale` fault changed it.
+    pub scale_before: Vec<u32>,
     pub extra_latency: super::faults::ExtraLatency,
     pub partitioned: bool,
     pub blocks: Vec<super::failure::Block>,
     pub outages: super::outage::Outages,
+    /// Nodes scaled in (few: a linear scan is fine).
+    pub retired: Vec<NodeId>,
+    /// Cores per site and tier, and nodes ever created per site and tier (to name new ones).
+    pub cores: Vec<[u32; 5]>,
+    pub created: Vec<[u16; 5]>,
     /// Reused buffer for the jobs of a crashed node.
     pub scratch_jobs: Vec<Job>,
 }
@@ -72,37 +88,8 @@ impl World {
                 let size = site.tier(tier);
                 for index in 0..size.nodes {
                     let id = nodes.len() as NodeId;
-                    let mut cpu = if s.simulation.unlimited_cpu {
-                        ServiceCentre::unlimited(size.cores, SimTime::ZERO)
-                    } else {
-                        ServiceCentre::new(size.cores, SimTime::ZERO)
-                    };
-                    if tier == Tier::Sprout {
-                        // Requests that waited more than 4 s get a stateless 503
-                        // [src sprout: thread_dispatcher.cpp].
-                        let reject = p.reject_cost.saturating_mul_f64(1.0 + p.sprout_untimed);
-                        cpu.set_queue_timeout(p.sip.queue_timeout, reject);
-                    }
-                    nodes.push(Node {
-                        site: site_idx as u8,
-                        tier,
-                        index: index as u16,
-                        cores: size.cores,
-                        cpu,
-                        rng: rngs.stream(StreamId::new(STREAM_NODE, id as u64)),
-                        up: true,
-                        silent: false,
-                        dns_healthy: true,
-                        resolver: ResolverCache::new(s.sites.len() * Tier::ALL.len(), p.dns.stale_extension),
-                        pool: (tier == Tier::Bono)
-                            .then(|| ConnPool::new(p.pool.upstream_connections, p.pool.upstream_recycle)),
-                        blacklist: Blacklist::default(),
-                        throttle: super::throttle::monitor_for(&s.throttling, tier, size.cores, SimTime::ZERO),
-                        throttle_at_sample: Default::default(),
-                        binding_timers: 0,
-                        challenge_timers: 0,
-                        window: Window::default(),
-                    });
+                    let spec = NodeSpec { site: site_idx as u8, tier, index: index as u16, cores: size.cores };
+                    nodes.push(Self::make_node(&p, &rngs, s.sites.len(), id, spec, SimTime::ZERO));
                     ids[tier as usize].push(id);
                 }
             }
@@ -131,10 +118,14 @@ impl World {
             calls_started: 0,
             stats: Stats::default(),
             faults: Vec::new(),
+            scale_before: Vec::new(),
             extra_latency: Default::default(),
             partitioned: false,
             blocks: Vec::new(),
             outages: Default::default(),
+            retired: Vec::new(),
+            cores: s.sites.iter().map(|site| Tier::ALL.map(|t| site.tier(t).cores)).collect(),
+            created: s.sites.iter().map(|site| Tier::ALL.map(|t| site.tier(t).nodes as u16)).collect(),
             scratch_jobs: Vec::new(),
         };
         world.warm_caches_and_pools(q);
@@ -148,6 +139,42 @@ impl World {
             world.stats.measuring = true;
         }
         world
+    }
+
+    /// A node as the scenario's (or a scale-up's) settings make it.
+    pub fn make_node(p: &Params, rngs: &RngFactory, sites: usize, id: NodeId, spec: NodeSpec, now: SimTime) -> Node {
+        let mut cpu = if p.unlimited_cpu {
+            ServiceCentre::unlimited(spec.cores, now)
+        } else {
+            ServiceCentre::new(spec.cores, now)
+        };
+        if spec.tier == Tier::Sprout {
+            // Requests that waited more than 4 s get a stateless 503
+            // [src sprout: thread_dispatcher.cpp].
+            let reject = p.reject_cost.saturating_mul_f64(1.0 + p.sprout_untimed);
+            cpu.set_queue_timeout(p.sip.queue_timeout, reject);
+        }
+        Node {
+            site: spec.site,
+            tier: spec.tier,
+            index: spec.index,
+            cores: spec.cores,
+            cpu,
+            rng: rngs.stream(StreamId::new(STREAM_NODE, id as u64)),
+            up: true,
+            retired: false,
+            silent: false,
+            dns_healthy: true,
+            resolver: ResolverCache::new(sites * Tier::ALL.len(), p.dns.stale_extension),
+            pool: (spec.tier == Tier::Bono)
+                .then(|| ConnPool::new(p.pool.upstream_connections, p.pool.upstream_recycle)),
+            blacklist: Blacklist::default(),
+            throttle: super::throttle::monitor_for(&p.throttling, spec.tier, spec.cores, now),
+            throttle_at_sample: Default::default(),
+            binding_timers: 0,
+            challenge_timers: 0,
+            window: Window::default(),
+        }
     }
 
     /// A deployment that has been running for a while: every resolver holds answers of
