@@ -250,3 +250,29 @@ fn loud_bono_crash_sends_its_subscribers_elsewhere_at_once() {
     // a random one of the two, so about half recover at once.
     assert!((0.40..=0.60).contains(&share), "{share}");
 }
+
+#[test]
+fn a_recovered_node_is_used_again_after_its_blacklist_and_probe() {
+    // homestead-0 black-holed from 100 s to 150 s. Each Sprout blacklists it on its first
+    // timeout (30 s), then graylists it (30 s) and lets one request probe it: the first probe
+    // after the recovery succeeds and clears it. So it serves nothing while down, and takes
+    // its share again by 100 + 1.2 + 30 + 30 s at the latest (≈ 161 s) — well before 200 s.
+    let r = run1(&format!(
+        "[simulation]\nduration = \"300s\"\n{ONE_SITE}[[fault]]\nat = \"100s\"\nuntil = \"150s\"\nkind = \"node-crash\"\n\
+         site = \"a\"\ntier = \"homestead\"\nindex = 0\nmode = \"silent\"\n"
+    ));
+    let hs0 = node(&r, "homestead-0", "a");
+    let served = |from: f64, to: f64| -> u64 {
+        r.rows
+            .iter()
+            .filter(|row| row.node == hs0 && row.time.as_secs_f64() > from && row.time.as_secs_f64() <= to)
+            .map(|row| row.requests)
+            .sum()
+    };
+    assert!(served(0.0, 100.0) > 1000, "before: {}", served(0.0, 100.0));
+    assert_eq!(served(105.0, 150.0), 0, "nothing reaches a black-holed node");
+    // Afterwards it takes about half of the ~55 requests/s again.
+    let after = served(200.0, 300.0) as f64 / 100.0;
+    assert!(after > 20.0, "{after} requests/s after recovery");
+    assert_eq!(failures(&r, ReqType::RegisterRefresh).iter().sum::<u64>(), 0);
+}
