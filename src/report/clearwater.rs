@@ -509,6 +509,7 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
     counters.insert("queue_timeouts", total(|r| r.counters.queue_timeouts));
     counters.insert("dns_queries", total(|r| r.dns_queries));
     counters.insert("calls_refused_by_limit", total(|r| r.counters.calls_refused_by_limit));
+    counters.insert("call_redials", total(|r| r.counters.call_redials));
     counters.insert("http_failures", total(|r| r.counters.http_failures));
     counters.insert("memcached_failures", total(|r| r.counters.memcached_failures));
     counters.insert("timers_lost", total(|r| r.counters.timers_lost));

@@ -250,6 +250,9 @@ fn sip(t: Table) -> Sip {
         max_targets: t.or("max_targets", 5, &u32_in(1, 100)),                      // [src basicproxy]
         challenge_reregister: t.or("challenge_reregister", true, &boolean),
         register_retry: t.or("register_retry", Dist::Const(secs(300)), &dist), // [doc 8.46.3]
+        // Redialling is the caller's choice, not Clearwater's: off unless asked for.
+        call_retries: t.or("call_retries", 0, &u32_in(0, 100)),
+        call_retry: t.or("call_retry", Dist::Const(secs(10)), &dist),
     };
     t.finish();
     s

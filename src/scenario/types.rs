@@ -195,6 +195,11 @@ pub struct Sip {
     /// Back-off after a failed REGISTER before the UE tries again: a duration, or a
     /// distribution (real UEs randomise it, which breaks up retry storms).
     pub register_retry: Dist,
+    /// How many times a caller redials a call whose INVITE failed before any provisional
+    /// response (503, timeout, transport error); 0 = never, as SIPp and the stress scripts.
+    pub call_retries: u32,
+    /// The back-off before each redial.
+    pub call_retry: Dist,
 }
 
 #[derive(Clone, Debug)]

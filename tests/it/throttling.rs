@@ -126,3 +126,44 @@ fn sweep_rejects_a_bad_value_naming_the_point() {
     let err = stderr(&out);
     assert!(err.contains("--set throttling.max_tokens=-5") && err.contains("must be > 0"), "{err}");
 }
+
+/// One Bono, one Sprout, one Homestead; two subscribers and a single SIPp-like call at 1 s.
+fn one_call(sip: &str, fault_until: Option<&str>) -> ClearwaterResult {
+    let until = fault_until.map_or(String::new(), |u| format!("until = \"{u}\"\n"));
+    let toml = format!(
+        "[simulation]\nduration = \"200s\"\n[sip]\nregister_retry = \"20s\"\n{sip}\n\
+         [[site]]\nname = \"a\"\nbono = {{ nodes = 1 }}\nsprout = {{ nodes = 1 }}\nhomestead = {{ nodes = 1 }}\n\
+         [load]\nprofile = \"rate\"\nsubscribers = 2\nrate = \"1/s\"\nmax_calls = 1\nreregister = \"1m\"\n\
+         [[fault]]\nat = \"0s\"\n{until}kind = \"node-crash\"\nsite = \"a\"\ntier = \"sprout\"\nindex = 0\nmode = \"loud\"\n"
+    );
+    run(&crate::clearwater::scenario(&toml), 0, &RunControl::default())
+}
+
+#[test]
+fn a_caller_redials_a_refused_call_as_often_as_the_scenario_says() {
+    // The only Sprout is down all run: Bono has no connection to offer, so every INVITE is
+    // answered 503 by Bono within milliseconds. The one call is sent at 1 s, then redialled
+    // 10 s after each failure: attempts at ≈1, 11, 21, 31 s — 1 + call_retries INVITEs, all
+    // failed with 503, and no more calls than the one the load generator started.
+    for retries in [0u64, 3] {
+        let r = one_call(&format!("call_retries = {retries}\ncall_retry = \"10s\""), None);
+        let invite = &r.req_total[ReqType::InviteSetup as usize];
+        assert_eq!(invite.started, 1 + retries, "INVITEs sent");
+        assert_eq!(invite.failed[FailCause::Rejected503 as usize], 1 + retries);
+        assert_eq!(r.counters.call_redials, retries);
+    }
+}
+
+#[test]
+fn a_redial_after_the_outage_gets_through() {
+    // The Sprout is back at 15 s. Bono blacklisted it at the crash (0 s) for 30 s, then
+    // graylists it for 30 s while a probe may use it: by 60 s at the latest Bono connects
+    // again, and the UEs, retrying their registrations every 20 s, are bound by ≈100 s. A
+    // single redial 120 s after the failed attempt at 1 s (at ≈121 s) therefore succeeds.
+    let r = one_call("call_retries = 1\ncall_retry = \"120s\"", Some("15s"));
+    let setup = &r.req_total[ReqType::InviteSetup as usize];
+    assert_eq!(setup.started, 2);
+    assert_eq!(setup.failed.iter().sum::<u64>(), 1, "{:?}", setup.failed);
+    assert_eq!(setup.ok, 1);
+    assert_eq!(r.req_total[ReqType::InviteAnswer as usize].ok, 1, "the redialled call is answered");
+}

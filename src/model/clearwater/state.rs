@@ -46,6 +46,8 @@ pub enum Ev {
     PairStep { pair: u32, gen: u32 },
     /// A call's next scripted action (answer, UPDATE, hang-up).
     CallStep { call: Key },
+    /// The caller redials a call whose INVITE failed (`[sip] call_retries`).
+    CallRedial { call: Key },
     /// The load generator starts a call (core-only, rate).
     CallArrival,
     /// The rate profile's stepped ramp.
@@ -104,6 +106,7 @@ impl EventKind for Ev {
             Ev::UeConnLost { .. } => 21,
             Ev::BonoGaveUp { .. } => 22,
             Ev::DnsHealth { .. } => 23,
+            Ev::CallRedial { .. } => 24,
         }
     }
 
@@ -115,7 +118,7 @@ impl EventKind for Ev {
             Ev::TxnTimeout { txn, .. } => txn.idx as u64,
             Ev::UeRegister { ue, .. } | Ev::ChronosPop { ue, .. } => ue as u64,
             Ev::PairStep { pair, .. } => pair as u64,
-            Ev::CallStep { call } => call.idx as u64,
+            Ev::CallStep { call } | Ev::CallRedial { call } => call.idx as u64,
             Ev::Fault { index, .. } => index as u64,
             Ev::OpTimeout { msg, .. } => msg.idx as u64,
             Ev::UeDns { ue, .. } | Ev::UeConnect { ue, .. } | Ev::UeConnLost { ue } => ue as u64,
@@ -320,6 +323,8 @@ pub enum CallPhase {
     /// Answered; the caller sends UPDATE (stress profile) or waits to hang up.
     Talking,
     Ending,
+    /// The INVITE failed; the caller waits out the redial back-off.
+    Redialling,
 }
 
 #[derive(Clone, Debug)]
@@ -333,6 +338,8 @@ pub struct Call {
     pub invite: Key,
     /// Stress-profile pair to resume when the call ends (`u32::MAX`: none).
     pub pair: u32,
+    /// INVITEs sent for this call so far (1 + redials).
+    pub attempts: u8,
 }
 
 /// One subscriber: its UE and the network's record of it. Kept small (see the test).

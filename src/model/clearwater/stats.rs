@@ -112,6 +112,8 @@ pub struct Counters {
     pub bindings_expired: u64,
     pub queue_timeouts: u64,
     pub calls_refused_by_limit: u64,
+    /// Calls redialled after a failed INVITE (`[sip] call_retries`).
+    pub call_redials: u64,
     pub http_failures: u64,
     pub memcached_failures: u64,
     pub timers_lost: u64,

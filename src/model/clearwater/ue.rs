@@ -198,11 +198,53 @@ impl World {
     /// Starts a call from `caller` to `callee`; `pair` is the stress pair to resume after it.
     pub fn start_call(&mut self, q: &mut EventQueue<Ev>, caller: UeId, callee: UeId, pair: u32) {
         let route = self.first_route(caller);
-        let call = self.calls.insert(Call { caller, callee, route, phase: CallPhase::Inviting, invite: NO_KEY, pair });
-        let txn = self.new_txn(q, Method::Invite, caller, call, false);
-        self.calls.get_mut(call).expect("just created").invite = txn;
+        let call = self.calls.insert(Call {
+            caller,
+            callee,
+            route,
+            phase: CallPhase::Inviting,
+            invite: NO_KEY,
+            pair,
+            attempts: 0,
+        });
         self.calls_started += 1;
+        self.send_invite(q, call);
+    }
+
+    /// Sends the call's INVITE (again, on a redial) along a fresh first route.
+    fn send_invite(&mut self, q: &mut EventQueue<Ev>, call: Key) {
+        let c = self.calls.get(call).expect("live call");
+        let (caller, callee) = (c.caller, c.callee);
+        let route = self.first_route(caller);
+        let txn = self.new_txn(q, Method::Invite, caller, call, false);
+        let c = self.calls.get_mut(call).expect("live call");
+        c.route = route;
+        c.invite = txn;
+        c.phase = CallPhase::Inviting;
+        c.attempts = c.attempts.saturating_add(1);
         self.send_request(q, txn, Method::Invite, caller, callee, call, route, 0);
+    }
+
+    /// The INVITE failed. Before any provisional response the caller may redial after the
+    /// back-off (`[sip] call_retries`); otherwise the call is over.
+    fn invite_failed(&mut self, q: &mut EventQueue<Ev>, call: Key, provisional: bool) {
+        let retries = self.p.sip.call_retries;
+        let Some(c) = self.calls.get_mut(call) else { return };
+        if provisional || u32::from(c.attempts) > retries {
+            return self.call_over(q, call);
+        }
+        c.phase = CallPhase::Redialling;
+        let caller = c.caller;
+        let mut rng = self.ue_rng(caller);
+        let after = self.p.sip.call_retry.sample(&mut rng);
+        self.stats.counters.call_redials += 1;
+        q.schedule_in(after, Ev::CallRedial { call });
+    }
+
+    pub fn call_redial(&mut self, q: &mut EventQueue<Ev>, call: Key) {
+        if self.calls.get(call).is_some_and(|c| c.phase == CallPhase::Redialling) {
+            self.send_invite(q, call);
+        }
     }
 
     /// The caller sends an in-dialog request along the call's record-routed path.
@@ -274,7 +316,7 @@ impl World {
                 self.register_done(q, t.ue, ok)
             }
             Method::Invite if ok => self.call_answered(q, t.call),
-            Method::Invite => self.call_over(q, t.call),
+            Method::Invite => self.invite_failed(q, t.call, t.provisional),
             Method::Update => self.schedule_hangup(q, t.call),
             Method::Bye | Method::Ack => self.call_over(q, t.call),
         }
@@ -286,8 +328,9 @@ impl World {
         match m.method {
             Method::Invite => {
                 m.code = 180;
-                let call = m.call;
-                if let Some(c) = self.calls.get_mut(call) {
+                let (call, txn) = (m.call, m.txn);
+                // (An INVITE of an abandoned attempt still rings, but does not drive the call.)
+                if let Some(c) = self.calls.get_mut(call).filter(|c| c.invite == txn) {
                     c.phase = CallPhase::Ringing;
                     q.schedule_in(self.answer_after(), Ev::CallStep { call });
                 }
@@ -334,7 +377,7 @@ impl World {
                 c.phase = CallPhase::Ending;
                 self.in_dialog(q, call, Method::Bye);
             }
-            CallPhase::Inviting | CallPhase::Ending => {}
+            CallPhase::Inviting | CallPhase::Ending | CallPhase::Redialling => {}
         }
     }
 

@@ -325,6 +325,7 @@ impl Model for World {
             Ev::UeRegister { ue, gen } => self.ue_register_timer(q, ue, gen),
             Ev::PairStep { pair, gen } => self.pair_step(q, pair, gen),
             Ev::CallStep { call } => self.call_step(q, call),
+            Ev::CallRedial { call } => self.call_redial(q, call),
             Ev::CallArrival => self.call_arrival(q),
             Ev::RampStep => self.ramp_step(q),
             Ev::ChronosPop { ue, gen, replica } => self.chronos_pop(q, ue, gen, replica),
