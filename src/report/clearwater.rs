@@ -2,6 +2,7 @@
 //! The columns and keys are a contract (README.md, "Outputs"); change them only together
 //! with the documentation.
 
+use crate::model::clearwater::stats::ThrottleRow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -106,22 +107,23 @@ fn throttling(s: &Scenario, results: &[ClearwaterResult]) -> BTreeMap<&'static s
         crate::scenario::ThrottleProfile::Documented => "documented",
         crate::scenario::ThrottleProfile::Later => "later",
     };
-    let mut out = BTreeMap::new();
-    for &tier in &s.throttling.tiers {
-        let rows: Vec<&crate::model::clearwater::stats::ThrottleRow> = results
+    let rows_of = |tier: Tier, chronos: bool| -> Vec<&ThrottleRow> {
+        results
             .iter()
             .flat_map(|r| {
                 r.rows
                     .iter()
                     .filter(move |row| row.time > warm && r.nodes[row.node as usize].tier == tier)
-                    .filter_map(|row| row.throttle.as_ref())
+                    .filter_map(move |row| if chronos { row.chronos.as_ref() } else { row.throttle.as_ref() })
             })
-            .collect();
+            .collect()
+    };
+    let mut out = BTreeMap::new();
+    for &tier in &s.throttling.tiers {
+        let rows = rows_of(tier, false);
         if rows.is_empty() {
             continue;
         }
-        let (rate_mean, rate_cv) = mean_cv(&rows.iter().map(|t| t.token_rate).collect::<Vec<_>>());
-        let (lat_mean, _) = mean_cv(&rows.iter().map(|t| t.smoothed_latency_ms).collect::<Vec<_>>());
         let mut by_method = BTreeMap::new();
         if tier != Tier::Homestead {
             for (i, name) in ["register", "invite", "ack", "update", "bye"].iter().enumerate() {
@@ -130,21 +132,31 @@ fn throttling(s: &Scenario, results: &[ClearwaterResult]) -> BTreeMap<&'static s
         } else {
             by_method.insert("http", results.iter().map(|r| r.counters.homestead_rejections).sum());
         }
-        out.insert(
-            tier.name(),
-            TierThrottle {
-                profile,
-                admitted: rows.iter().map(|t| t.admitted).sum(),
-                refused_tokens: rows.iter().map(|t| t.rejected).sum(),
-                rejected_by_method: by_method,
-                penalties: rows.iter().map(|t| t.penalties).sum(),
-                token_rate_mean: rate_mean,
-                token_rate_cv: rate_cv,
-                smoothed_latency_ms_mean: lat_mean,
-            },
-        );
+        out.insert(tier.name(), TierThrottle::new(profile, &rows, by_method));
+    }
+    let rows = rows_of(Tier::Sprout, true);
+    if !rows.is_empty() {
+        let by_method = BTreeMap::from([("http", results.iter().map(|r| r.counters.chronos_rejections).sum())]);
+        out.insert("chronos", TierThrottle::new(profile, &rows, by_method));
     }
     out
+}
+
+impl TierThrottle {
+    fn new(profile: &'static str, rows: &[&ThrottleRow], rejected_by_method: BTreeMap<&'static str, u64>) -> Self {
+        let (rate_mean, rate_cv) = mean_cv(&rows.iter().map(|t| t.token_rate).collect::<Vec<_>>());
+        let (lat_mean, _) = mean_cv(&rows.iter().map(|t| t.smoothed_latency_ms).collect::<Vec<_>>());
+        TierThrottle {
+            profile,
+            admitted: rows.iter().map(|t| t.admitted).sum(),
+            refused_tokens: rows.iter().map(|t| t.rejected).sum(),
+            rejected_by_method,
+            penalties: rows.iter().map(|t| t.penalties).sum(),
+            token_rate_mean: rate_mean,
+            token_rate_cv: rate_cv,
+            smoothed_latency_ms_mean: lat_mean,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -735,7 +747,8 @@ fn charts(s: &Scenario, results: &[ClearwaterResult]) -> Vec<(&'static str, crat
 }
 
 pub const TIMESERIES_COLUMNS: &str = "replication,time_s,site,tier,node,cpu,queue,latency_ms,requests,rejected,\
-registrations,chronos_timers,connections,token_rate,smoothed_latency_ms,admitted,penalties";
+registrations,chronos_timers,connections,token_rate,smoothed_latency_ms,admitted,penalties,\
+chronos_token_rate,chronos_smoothed_latency_ms,chronos_admitted,chronos_rejected";
 
 fn timeseries_csv(results: &[ClearwaterResult]) -> Vec<u8> {
     let mut out = String::from(TIMESERIES_COLUMNS);
@@ -754,8 +767,12 @@ fn timeseries_csv(results: &[ClearwaterResult]) -> Vec<u8> {
                 ),
                 None => Default::default(),
             };
+            let chronos = match &row.chronos {
+                Some(t) => format!("{:.3},{:.3},{},{}", t.token_rate, t.smoothed_latency_ms, t.admitted, t.rejected),
+                None => ",,,".to_string(),
+            };
             out.push_str(&format!(
-                "{},{},{},{},{},{:.6},{},{},{},{},{},{},{},{rate},{smoothed},{admitted},{penalties}\n",
+                "{},{},{},{},{},{:.6},{},{},{},{},{},{},{},{rate},{smoothed},{admitted},{penalties},{chronos}\n",
                 r.replication,
                 row.time.as_secs_f64(),
                 n.site,

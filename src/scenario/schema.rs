@@ -285,11 +285,13 @@ fn throttling(t: Table) -> Throttling {
         ThrottleProfile::Documented => (ms(100), 250.0, None),
         ThrottleProfile::Later => (ms(10), 2000.0, Some(Rate::per_second(2000.0))),
     };
-    let tiers = t
-        .or("tiers", vec!["bono", "sprout", "homestead"], &array_of(one_of(&["bono", "sprout", "homestead"])))
-        .into_iter()
-        .map(tier_of)
-        .collect();
+    let names = t.or(
+        "tiers",
+        vec!["bono", "sprout", "homestead", "chronos"],
+        &array_of(one_of(&["bono", "sprout", "homestead", "chronos"])),
+    );
+    let chronos = names.contains(&"chronos");
+    let tiers = names.into_iter().filter(|&n| n != "chronos").map(tier_of).collect();
     let target_latency = t.or("target_latency", target, &positive_duration());
     let max_tokens = t.or("max_tokens", 1000, &u32_in(1, 100_000_000));
     let init_token_rate = t.or("init_token_rate", Rate::per_second(init), &rate_in(RATE_MAX_PER_S));
@@ -304,8 +306,17 @@ fn throttling(t: Table) -> Throttling {
             t.error("max_token_rate", format!("must be ≥ min_token_rate ({min_token_rate}), got {max}"));
         }
     }
+    // Chronos's own LoadMonitor, one per Sprout node [src chronos: globals.cpp, [throttling]
+    // defaults]: 500 ms, 1000 tokens, 500/s initial (per node), 10/s minimum, no maximum.
+    let chronos = ChronosThrottling {
+        enabled: chronos,
+        target_latency: t.or("chronos_target_latency", ms(500), &positive_duration()),
+        max_tokens: t.or("chronos_max_tokens", 1000, &u32_in(1, 100_000_000)),
+        init_token_rate: t.or("chronos_init_token_rate", Rate::per_second(500.0), &rate_in(RATE_MAX_PER_S)),
+        min_token_rate: t.or("chronos_min_token_rate", Rate::per_second(10.0), &rate_in(RATE_MAX_PER_S)),
+    };
     t.finish();
-    Throttling { profile, tiers, target_latency, max_tokens, init_token_rate, min_token_rate, max_token_rate }
+    Throttling { profile, tiers, target_latency, max_tokens, init_token_rate, min_token_rate, max_token_rate, chronos }
 }
 
 fn subscribers(t: &Table) -> u64 {

@@ -236,6 +236,19 @@ pub struct Throttling {
     pub min_token_rate: Rate,
     /// `None` = no upper limit.
     pub max_token_rate: Option<Rate>,
+    pub chronos: ChronosThrottling,
+}
+
+/// The LoadMonitor of the Chronos process on each Sprout node (`"chronos"` in `tiers`). It
+/// follows the profile's arithmetic with Chronos's own parameters.
+#[derive(Clone, Debug)]
+pub struct ChronosThrottling {
+    pub enabled: bool,
+    pub target_latency: SimDuration,
+    pub max_tokens: u32,
+    /// Per node, whatever the cores.
+    pub init_token_rate: Rate,
+    pub min_token_rate: Rate,
 }
 
 #[derive(Clone, Debug)]

@@ -167,3 +167,58 @@ fn a_redial_after_the_outage_gets_through() {
     assert_eq!(setup.ok, 1);
     assert_eq!(r.req_total[ReqType::InviteAnswer as usize].ok, 1, "the redialled call is answered");
 }
+
+#[test]
+fn a_refusing_chronos_costs_timers_not_registrations() {
+    // Chronos's LoadMonitor pinned at 1 token/s: a 1 µs target keeps every adjustment a
+    // decrease, clamped at the 1/s minimum, and the bucket starts with its 1 token. One
+    // Sprout (no replica writes); 1000 subscribers each register once in the 100 s run,
+    // 3 Chronos requests per registration (~30/s). Hand calculation: Chronos admits at most
+    // 1 + 100 s × 1/s = 101 requests and refuses the rest with 503. Tokens are refilled
+    // only when a request asks, so each admission waits 1 s plus the residual time to the
+    // next registration (registrations arrive ~Poisson at 10/s: 0.1 s on average), giving
+    // ≈ 100 / 1.1 ≈ 91 admissions. Sprout tries its one
+    // Chronos twice, then carries on without the timer and without a penalty, so every
+    // registration succeeds — but only registrations whose binding timer got through are
+    // counted by the stateful statistic (at most 101 of 1000).
+    let r = run(
+        &crate::clearwater::scenario(
+            "[simulation]\nduration = \"100s\"\n[sip]\nreg_max_expires = \"1h\"\n\
+             [throttling]\nchronos_target_latency = \"1us\"\nchronos_max_tokens = 1\n\
+             chronos_init_token_rate = \"1/s\"\nchronos_min_token_rate = \"1/s\"\n\
+             [[site]]\nname = \"a\"\nbono = { nodes = 1 }\nsprout = { nodes = 1 }\nhomestead = { nodes = 1 }\n\
+             [load]\nprofile = \"core-only\"\nsubscribers = 1000\nbhca = 0\nreregisters_per_hour = 36\n\
+             preregistered = false\n",
+        ),
+        0,
+        &RunControl::default(),
+    );
+    let reg = &r.req_total[ReqType::RegisterInitial as usize];
+    assert!(reg.started > 950, "about 1000 registrations, got {}", reg.started);
+    assert_eq!(reg.ok + r.in_flight[ReqType::RegisterInitial as usize], reg.started, "none failed: {:?}", reg.failed);
+    let chronos: Vec<_> = r.rows.iter().filter_map(|row| row.chronos.as_ref()).collect();
+    let admitted: u64 = chronos.iter().map(|t| t.admitted).sum();
+    assert!((85..=101).contains(&admitted), "Chronos admitted {admitted}");
+    assert!(chronos.iter().all(|t| t.token_rate == 1.0), "the rate stays at its minimum");
+    assert!(r.counters.chronos_rejections > 2 * reg.ok, "{} refusals", r.counters.chronos_rejections);
+    let sprout_penalties: u64 = r.rows.iter().filter_map(|row| row.throttle.as_ref()).map(|t| t.penalties).sum();
+    assert_eq!(sprout_penalties, 0, "a Chronos 503 is no penalty");
+    assert!(r.registrations_end <= 101.0, "timers held: {}", r.registrations_end);
+    assert!(r.bound_end > 950, "yet {} subscribers are bound", r.bound_end);
+}
+
+#[test]
+fn chronos_throttles_by_default_with_its_own_parameters() {
+    // CLEARWATER_FACTS.md: "Chronos throttles too (target 500 ms)"; Chronos's [throttling]
+    // defaults: 1000 tokens, 500/s initial, 10/s minimum, no maximum.
+    let base = "[simulation]\nduration = \"1m\"\n[[site]]\nname = \"a\"\n[load]\nprofile = \"rate\"\nsubscribers = 10\nrate = \"1/s\"\n";
+    let s = crate::clearwater::scenario(base);
+    let c = &s.throttling.chronos;
+    assert!(c.enabled);
+    assert_eq!(c.target_latency.as_ns(), 500_000_000);
+    assert_eq!(c.max_tokens, 1000);
+    assert_eq!(c.init_token_rate.as_per_second(), 500.0);
+    assert_eq!(c.min_token_rate.as_per_second(), 10.0);
+    let off = crate::clearwater::scenario(&format!("[throttling]\ntiers = [\"sprout\"]\n{base}"));
+    assert!(!off.throttling.chronos.enabled, "only the tiers listed are throttled");
+}

@@ -47,6 +47,10 @@ pub struct Node {
     pub throttle: Option<crate::model::load_monitor::LoadMonitor>,
     /// The throttle's totals at the previous sample (to report per interval).
     pub throttle_at_sample: crate::model::load_monitor::Totals,
+    /// Sprout nodes: the LoadMonitor of the Chronos beside it, and its totals at the
+    /// previous sample.
+    pub chronos_throttle: Option<crate::model::load_monitor::LoadMonitor>,
+    pub chronos_at_sample: crate::model::load_monitor::Totals,
     /// Chronos (Sprout nodes): binding timers held here.
     pub binding_timers: u64,
     /// Chronos (Sprout nodes): challenge timers held here.

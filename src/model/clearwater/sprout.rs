@@ -344,7 +344,16 @@ impl World {
                 }
             }
             Step::Mc(..) => self.demand(target, |p| &p.costs.memcached_op),
-            Step::Chronos(..) => self.demand(target, |p| &p.costs.chronos_op),
+            Step::Chronos(..) => {
+                if !self.chronos_admit(target, now) {
+                    let m = self.msgs.get_mut(key).expect("live");
+                    m.op_code = 503;
+                    let d = self.node_delay(target, sprout);
+                    q.schedule_in(d, Ev::OpReply { msg: key, attempt });
+                    return;
+                }
+                self.demand(target, |p| &p.costs.chronos_op)
+            }
         };
         // memcached and Chronos run beside the waiting worker on Sprout nodes.
         let class = if matches!(step, Step::Http(_)) { Class::New } else { Class::Resumed };
@@ -501,6 +510,10 @@ impl World {
             if (attempt as u32) < self.p.pool.http_attempts {
                 return self.op_start(q, key, step);
             }
+        }
+        if matches!(step, Step::Chronos(..)) {
+            // Chronos refused twice: Sprout goes on without the timer, and without a penalty.
+            return self.sprout_resume(q, key);
         }
         let m = self.msgs.get(key).expect("live");
         if code == 504 || m.http_503s >= 2 {
@@ -705,6 +718,9 @@ impl World {
         if !self.nodes[node as usize].up {
             return;
         }
+        if matches!(side, Side::ChronosReplica { .. } | Side::ChronosSkip) && !self.chronos_admit(node, q.now()) {
+            return; // 503: the replicating Chronos does not retry
+        }
         let demand = match side {
             Side::McReplicaWrite { .. } => self.demand(node, |p| &p.costs.memcached_op),
             Side::ResyncStore { count, timers } => {
@@ -714,6 +730,16 @@ impl World {
             _ => self.demand(node, |p| &p.costs.chronos_op),
         };
         self.submit(q, node, Job::Side(side), demand, Class::Resumed);
+    }
+
+    /// Whether a finished job was an HTTP request served by the node's Chronos (what its
+    /// LoadMonitor measures).
+    pub fn is_chronos_request(&self, job: &Job) -> bool {
+        match job {
+            Job::Op(key) => self.msgs.get(*key).is_some_and(|m| matches!(current_step(m), Step::Chronos(..))),
+            Job::Side(side) => matches!(side, Side::ChronosReplica { .. } | Side::ChronosSkip),
+            Job::Msg(_) => false,
+        }
     }
 
     pub fn side_done(&mut self, q: &mut EventQueue<Ev>, node: NodeId, side: Side) {

@@ -7,6 +7,7 @@ use super::state::*;
 use super::world::World;
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::metrics::LatencyHistogram;
+use crate::model::load_monitor::{LoadMonitor, Totals};
 use crate::scenario::Tier;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -81,6 +82,8 @@ pub struct NodeRow {
     pub connections: Vec<(NodeId, u32)>,
     /// The node's LoadMonitor, if it has one.
     pub throttle: Option<ThrottleRow>,
+    /// Sprout nodes: the LoadMonitor of the Chronos beside it.
+    pub chronos: Option<ThrottleRow>,
 }
 
 /// A LoadMonitor's state at a sample and its counts over the interval.
@@ -112,6 +115,8 @@ pub struct Counters {
     pub bindings_expired: u64,
     pub queue_timeouts: u64,
     pub calls_refused_by_limit: u64,
+    /// Chronos LoadMonitor refusals (HTTP 503 to Sprout or to a replicating Chronos).
+    pub chronos_rejections: u64,
     /// Calls redialled after a failed INVITE (`[sip] call_retries`).
     pub call_redials: u64,
     pub http_failures: u64,
@@ -222,19 +227,8 @@ impl World {
                 (busy - n.window.busy_at_start.min(busy) + n.window.busy_carry) as f64 / (span_ns * n.cores as f64);
             let w = std::mem::take(&mut n.window);
             n.window.busy_at_start = busy;
-            let throttle = n.throttle.as_ref().map(|lm| {
-                let (t, last) = (lm.totals(), n.throttle_at_sample);
-                ThrottleRow {
-                    token_rate: lm.rate() as f64,
-                    smoothed_latency_ms: lm.smoothed_latency_us() as f64 / 1e3,
-                    admitted: t.admitted - last.admitted,
-                    rejected: t.rejected - last.rejected,
-                    penalties: t.penalties - last.penalties,
-                }
-            });
-            if let Some(lm) = &n.throttle {
-                n.throttle_at_sample = lm.totals();
-            }
+            let throttle = throttle_row(n.throttle.as_ref(), &mut n.throttle_at_sample);
+            let chronos = throttle_row(n.chronos_throttle.as_ref(), &mut n.chronos_at_sample);
             let connections = match &n.pool {
                 Some(pool) => self.topo.nodes(n.site, Tier::Sprout).iter().map(|&s| (s, pool.count_to(s))).collect(),
                 None => Vec::new(),
@@ -251,6 +245,7 @@ impl World {
                 chronos_timers: n.binding_timers + n.challenge_timers,
                 connections,
                 throttle,
+                chronos,
             });
         }
     }
@@ -276,4 +271,18 @@ impl World {
         }
         total
     }
+}
+
+/// A LoadMonitor's row for the interval since `at_sample` (which moves on to now).
+fn throttle_row(lm: Option<&LoadMonitor>, at_sample: &mut Totals) -> Option<ThrottleRow> {
+    let lm = lm?;
+    let (t, last) = (lm.totals(), *at_sample);
+    *at_sample = t;
+    Some(ThrottleRow {
+        token_rate: lm.rate() as f64,
+        smoothed_latency_ms: lm.smoothed_latency_us() as f64 / 1e3,
+        admitted: t.admitted - last.admitted,
+        rejected: t.rejected - last.rejected,
+        penalties: t.penalties - last.penalties,
+    })
 }

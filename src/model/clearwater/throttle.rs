@@ -12,6 +12,13 @@
 //!   [src cpp-common: httpstack.cpp]; an HSS timeout is a penalty.
 //! - Sprout's HTTP client records a penalty when a request ends with two 503 answers or a 504
 //!   [src cpp-common: httpconnection.cpp].
+//! - Chronos, beside each Sprout, asks its own LoadMonitor for every HTTP request it
+//!   receives — Sprout's timer POST/PUT/DELETE and other Chronos nodes' replica PUTs — and
+//!   answers 503 when refused [src cpp-common: httpstack.cpp; src chronos: main.cpp]. Sprout's
+//!   Chronos client tries its one target twice, records no penalty (it has no LoadMonitor
+//!   [src cpp-common: chronosconnection.cpp]) and carries on without the timer, as Sprout
+//!   does ("If the update to Chronos failed, that's OK" [src sprout: regstore.cpp]). A
+//!   refused replica PUT is lost: that replica does not hold the timer.
 
 use super::flows::Method;
 use super::state::*;
@@ -37,6 +44,29 @@ pub fn monitor_for(t: &Throttling, tier: Tier, cores: u32, now: SimTime) -> Opti
             init_rate: init as f32,
             min_rate: t.min_token_rate.as_per_second() as f32,
             max_rate: t.max_token_rate.map_or(0.0, |r| r.as_per_second() as f32),
+        },
+        now,
+    ))
+}
+
+/// The Chronos LoadMonitor of a Sprout node, if `[throttling] tiers` names `"chronos"`.
+pub fn chronos_monitor_for(t: &Throttling, tier: Tier, now: SimTime) -> Option<LoadMonitor> {
+    let c = &t.chronos;
+    if tier != Tier::Sprout || !c.enabled {
+        return None;
+    }
+    let variant = match t.profile {
+        ThrottleProfile::Documented => Variant::Documented,
+        ThrottleProfile::Later => Variant::Later,
+    };
+    Some(LoadMonitor::new(
+        LoadMonitorConfig {
+            variant,
+            target_latency_us: c.target_latency.as_us().max(1),
+            max_tokens: c.max_tokens,
+            init_rate: c.init_token_rate.as_per_second() as f32,
+            min_rate: c.min_token_rate.as_per_second() as f32,
+            max_rate: 0.0,
         },
         now,
     ))
@@ -72,6 +102,25 @@ impl World {
     #[inline]
     pub fn throttle_complete(&mut self, node: NodeId, now: SimTime, latency_ns: u64) {
         if let Some(lm) = self.nodes[node as usize].throttle.as_mut() {
+            lm.complete(now, latency_ns / 1_000);
+        }
+    }
+
+    /// An HTTP request reaches the Chronos on Sprout node `node`: `false` if refused (503).
+    #[inline]
+    pub fn chronos_admit(&mut self, node: NodeId, now: SimTime) -> bool {
+        let Some(lm) = self.nodes[node as usize].chronos_throttle.as_mut() else { return true };
+        let admitted = lm.admit(now, false);
+        if !admitted {
+            self.stats.counters.chronos_rejections += 1;
+        }
+        admitted
+    }
+
+    /// Chronos on `node` answered a request that spent `latency_ns` in the node.
+    #[inline]
+    pub fn chronos_complete(&mut self, node: NodeId, now: SimTime, latency_ns: u64) {
+        if let Some(lm) = self.nodes[node as usize].chronos_throttle.as_mut() {
             lm.complete(now, latency_ns / 1_000);
         }
     }

@@ -171,6 +171,8 @@ impl World {
             blacklist: Blacklist::default(),
             throttle: super::throttle::monitor_for(&p.throttling, spec.tier, spec.cores, now),
             throttle_at_sample: Default::default(),
+            chronos_throttle: super::throttle::chronos_monitor_for(&p.throttling, spec.tier, now),
+            chronos_at_sample: Default::default(),
             binding_timers: 0,
             challenge_timers: 0,
             window: Window::default(),
@@ -256,6 +258,9 @@ impl World {
             let sojourn = now.since(done.arrived).as_ns();
             self.nodes[node as usize].record_latency(sojourn);
             self.throttle_complete(node, now, sojourn);
+        }
+        if self.nodes[node as usize].chronos_throttle.is_some() && self.is_chronos_request(&done.job) {
+            self.chronos_complete(node, now, now.since(done.arrived).as_ns());
         }
         match done.job {
             Job::Msg(msg) => self.msg_cpu_done(q, node, msg, wait, done.expired),
