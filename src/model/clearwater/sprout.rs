@@ -328,11 +328,7 @@ impl World {
                     // Homestead's HTTP stack answers 503 at once (no Retry-After).
                     self.nodes[target as usize].window.rejected += 1;
                     self.stats.counters.homestead_rejections += 1;
-                    let m = self.msgs.get_mut(key).expect("live");
-                    m.op_code = 503;
-                    let d = self.node_delay(target, sprout);
-                    q.schedule_in(d, Ev::OpReply { msg: key, attempt });
-                    return;
+                    return self.refuse_op(q, key, target, sprout, attempt);
                 }
                 let hss = self.homestead_needs_hss(op, ue, now);
                 self.msgs.get_mut(key).expect("live").hss = hss;
@@ -346,11 +342,7 @@ impl World {
             Step::Mc(..) => self.demand(target, |p| &p.costs.memcached_op),
             Step::Chronos(..) => {
                 if !self.chronos_admit(target, now) {
-                    let m = self.msgs.get_mut(key).expect("live");
-                    m.op_code = 503;
-                    let d = self.node_delay(target, sprout);
-                    q.schedule_in(d, Ev::OpReply { msg: key, attempt });
-                    return;
+                    return self.refuse_op(q, key, target, sprout, attempt);
                 }
                 self.demand(target, |p| &p.costs.chronos_op)
             }
@@ -358,6 +350,13 @@ impl World {
         // memcached and Chronos run beside the waiting worker on Sprout nodes.
         let class = if matches!(step, Step::Http(_)) { Class::New } else { Class::Resumed };
         self.submit(q, target, Job::Op(key), demand, class);
+    }
+
+    /// The server's LoadMonitor refused the request: an immediate 503 back to the worker.
+    fn refuse_op(&mut self, q: &mut EventQueue<Ev>, key: Key, server: NodeId, sprout: NodeId, attempt: u8) {
+        self.msgs.get_mut(key).expect("live").op_code = 503;
+        let d = self.node_delay(server, sprout);
+        q.schedule_in(d, Ev::OpReply { msg: key, attempt });
     }
 
     /// How long a worker waits on an operation whose target does not answer: the HTTP

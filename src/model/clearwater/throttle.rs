@@ -32,9 +32,10 @@ pub fn monitor_for(t: &Throttling, tier: Tier, cores: u32, now: SimTime) -> Opti
     if !t.tiers.contains(&tier) {
         return None;
     }
-    let (variant, init) = match t.profile {
-        ThrottleProfile::Documented => (Variant::Documented, t.init_token_rate.as_per_second() * cores as f64),
-        ThrottleProfile::Later => (Variant::Later, t.init_token_rate.as_per_second()),
+    let variant = variant_of(t.profile);
+    let init = match variant {
+        Variant::Documented => t.init_token_rate.as_per_second() * cores as f64,
+        Variant::Later => t.init_token_rate.as_per_second(),
     };
     Some(LoadMonitor::new(
         LoadMonitorConfig {
@@ -55,13 +56,9 @@ pub fn chronos_monitor_for(t: &Throttling, tier: Tier, now: SimTime) -> Option<L
     if tier != Tier::Sprout || !c.enabled {
         return None;
     }
-    let variant = match t.profile {
-        ThrottleProfile::Documented => Variant::Documented,
-        ThrottleProfile::Later => Variant::Later,
-    };
     Some(LoadMonitor::new(
         LoadMonitorConfig {
-            variant,
+            variant: variant_of(t.profile),
             target_latency_us: c.target_latency.as_us().max(1),
             max_tokens: c.max_tokens,
             init_rate: c.init_token_rate.as_per_second() as f32,
@@ -70,6 +67,13 @@ pub fn chronos_monitor_for(t: &Throttling, tier: Tier, now: SimTime) -> Option<L
         },
         now,
     ))
+}
+
+fn variant_of(profile: ThrottleProfile) -> Variant {
+    match profile {
+        ThrottleProfile::Documented => Variant::Documented,
+        ThrottleProfile::Later => Variant::Later,
+    }
 }
 
 /// Whether the era's rules allow refusing this SIP message.

@@ -197,11 +197,10 @@ impl World {
 
     /// Starts a call from `caller` to `callee`; `pair` is the stress pair to resume after it.
     pub fn start_call(&mut self, q: &mut EventQueue<Ev>, caller: UeId, callee: UeId, pair: u32) {
-        let route = self.first_route(caller);
         let call = self.calls.insert(Call {
             caller,
             callee,
-            route,
+            route: [NO_NODE; 3], // set by send_invite
             phase: CallPhase::Inviting,
             invite: NO_KEY,
             pair,
