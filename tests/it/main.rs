@@ -7,6 +7,7 @@ mod cli;
 mod determinism;
 mod engine;
 mod faults;
+mod fingerprints;
 mod gr;
 mod load_monitor;
 mod ports;
