@@ -35,6 +35,7 @@ pub fn mmc_params(customers: u64) -> QueueParams {
         warmup_end: SimTime::ZERO,
         sample_interval: Some(SimDuration::from_secs(1000)),
         seed: 1,
+        max_events: u64::MAX,
     }
 }
 

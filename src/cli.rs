@@ -20,6 +20,57 @@ pub const EXIT_BAD_INPUT: i32 = 2;
 pub const EXIT_INTERRUPTED: i32 = 130;
 
 static CONTROL: RunControl = RunControl::new();
+/// Set while output files are being written: Ctrl-C then cancels the write cleanly (the
+/// previous outputs stay) instead of killing the process mid-way.
+static WRITING: AtomicBool = AtomicBool::new(false);
+
+/// First Ctrl-C: stop the simulation (or the writing) and write nothing; a second one while
+/// simulating exits at once — nothing has been written then.
+fn install_interrupt_handler() {
+    let _ = ctrlc::set_handler(|| {
+        if CONTROL.interrupt.swap(true, Ordering::SeqCst) && !WRITING.load(Ordering::SeqCst) {
+            std::process::exit(EXIT_INTERRUPTED);
+        }
+    });
+}
+
+/// Writes `files` into `dir` as a whole; the exit code and, on success, the paths.
+fn write_outputs(files: &crate::report::OutputFiles, dir: &Path) -> Result<Vec<PathBuf>, i32> {
+    use crate::report::files::WriteError;
+    WRITING.store(true, Ordering::SeqCst);
+    let result = files.write_all(dir, &CONTROL.interrupt);
+    WRITING.store(false, Ordering::SeqCst);
+    match result {
+        Ok(paths) => Ok(paths),
+        Err(WriteError::Interrupted) => {
+            eprintln!("interrupted: no output files were written ({} is as it was)", dir.display());
+            Err(EXIT_INTERRUPTED)
+        }
+        Err(WriteError::Failed(e)) => {
+            eprintln!("error: {e:#}");
+            Err(EXIT_FAILURE)
+        }
+    }
+}
+
+/// Refuses, before any simulation, an output directory that cannot be written or a run
+/// that would not fit in memory.
+fn preflight(out_dir: &Path, estimate: &crate::resources::MemoryEstimate, max_memory: Option<u64>, what: &str) -> Result<(), i32> {
+    if let Err(e) = crate::report::files::check_output_dir(out_dir) {
+        eprintln!("error: output directory: {e}");
+        return Err(EXIT_BAD_INPUT);
+    }
+    let max = max_memory.unwrap_or_else(crate::resources::default_max_memory);
+    if let Err(e) = crate::resources::check(what, estimate, max) {
+        eprintln!("error: {e}");
+        return Err(EXIT_BAD_INPUT);
+    }
+    Ok(())
+}
+
+fn threads_or_cores(threads: Option<u16>) -> usize {
+    threads.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -102,6 +153,10 @@ pub struct RunArgs {
     /// Override a scenario key, e.g. --set throttling.profile=later (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = crate::scenario::Override::parse)]
     pub set: Vec<crate::scenario::Override>,
+    /// Refuse to start a run estimated to need more memory than this (e.g. 8GiB)
+    /// [default: three quarters of physical memory].
+    #[arg(long, value_name = "SIZE", value_parser = crate::resources::parse_size)]
+    pub max_memory: Option<u64>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -133,6 +188,10 @@ pub struct SweepArgs {
     /// No ranking on stdout (files are still written).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Refuse to start a sweep estimated to need more memory than this (e.g. 8GiB)
+    /// [default: three quarters of physical memory].
+    #[arg(long, value_name = "SIZE", value_parser = crate::resources::parse_size)]
+    pub max_memory: Option<u64>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -228,13 +287,11 @@ fn cmd_run(args: &RunArgs) -> i32 {
         .clone()
         .or_else(|| scenario.output.dir.as_ref().map(PathBuf::from))
         .unwrap_or_else(|| Path::new("outputs").join(&scenario.name));
-
-    // First Ctrl-C: stop the simulation and write nothing; a second one kills at once.
-    let _ = ctrlc::set_handler(|| {
-        if CONTROL.interrupt.swap(true, Ordering::SeqCst) {
-            std::process::exit(EXIT_INTERRUPTED);
-        }
-    });
+    let estimate = crate::resources::run_memory(&scenario, threads_or_cores(args.threads));
+    if let Err(code) = preflight(&out_dir, &estimate, args.max_memory, &format!("scenario {}", scenario.name)) {
+        return code;
+    }
+    install_interrupt_handler();
 
     let total_ns = scenario.simulation.duration.as_ns().saturating_mul(scenario.simulation.replications as u64);
     let started = Instant::now();
@@ -260,7 +317,7 @@ fn cmd_run(args: &RunArgs) -> i32 {
         return EXIT_INTERRUPTED;
     }
     let wall = started.elapsed().as_secs_f64();
-    match outcome.files.write_all(&out_dir) {
+    match write_outputs(&outcome.files, &out_dir) {
         Ok(paths) => {
             if !args.quiet {
                 if let Some(report) = outcome.files.get("report.txt") {
@@ -278,10 +335,7 @@ fn cmd_run(args: &RunArgs) -> i32 {
             }
             EXIT_OK
         }
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            EXIT_FAILURE
-        }
+        Err(code) => code,
     }
 }
 
@@ -339,11 +393,6 @@ fn bench_scenario(path: &Path, overrides: &[scenario::Override], runs: u32) -> i
         eprintln!("error: {}: cwsim bench SCENARIO times Clearwater scenarios", path.display());
         return EXIT_BAD_INPUT;
     }
-    let missing = crate::model::clearwater::unsupported_faults(&s);
-    if !missing.is_empty() {
-        eprintln!("error: {}: fault kinds not simulated by this build: {}", path.display(), missing.join(", "));
-        return EXIT_BAD_INPUT;
-    }
     let base = bench::memory_kib().map(|m| m.0);
     println!(
         "{}: {} subscribers, {} simulated, replication 0, single thread, {runs} runs",
@@ -373,13 +422,27 @@ fn bench_scenario(path: &Path, overrides: &[scenario::Override], runs: u32) -> i
 
 fn cmd_sweep(args: &SweepArgs) -> i32 {
     use crate::sweep::grid;
-    let _ = ctrlc::set_handler(|| {
-        if CONTROL.interrupt.swap(true, Ordering::SeqCst) {
-            std::process::exit(EXIT_INTERRUPTED);
-        }
-    });
+    let points = grid::point_count(&args.axes);
+    if points > crate::resources::SWEEP_POINTS_MAX {
+        eprintln!(
+            "error: the sweep has {points} points (the product of the --set value counts); at most {} are run at once: \
+             sweep fewer values, or split the sweep with --fix",
+            crate::resources::SWEEP_POINTS_MAX
+        );
+        return EXIT_BAD_INPUT;
+    }
+    let base = match load_with(&args.scenario, &args.fixed) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let dir = args.out.clone().unwrap_or_else(|| Path::new("outputs").join(format!("{}-sweep", base.name)));
+    let estimate = crate::resources::sweep_memory(&base, threads_or_cores(args.threads));
+    if let Err(code) = preflight(&dir, &estimate, args.max_memory, &format!("the sweep of {}", base.name)) {
+        return code;
+    }
+    install_interrupt_handler();
     let started = Instant::now();
-    let (base, rows) = match grid::run(
+    let (_, rows) = match grid::run(
         &args.scenario,
         &args.axes,
         &args.fixed,
@@ -396,17 +459,20 @@ fn cmd_sweep(args: &SweepArgs) -> i32 {
             eprintln!("error: {}: {e}", args.scenario.display());
             return EXIT_BAD_INPUT;
         }
+        Err(grid::SweepError::Stopped(e)) => {
+            eprintln!("error: {}: {e}", args.scenario.display());
+            return EXIT_FAILURE;
+        }
     };
     if CONTROL.interrupt.load(Ordering::SeqCst) {
         eprintln!("interrupted: no output files were written");
         return EXIT_INTERRUPTED;
     }
-    let dir = args.out.clone().unwrap_or_else(|| Path::new("outputs").join(format!("{}-sweep", base.name)));
     let mut files = crate::report::OutputFiles::default();
     files.add("sweep.csv", grid::csv(&args.axes, &rows));
     let ranking = grid::ranking(&args.axes, &rows, args.top, args.slo_p99.map(|d| d.as_ms_f64()));
     files.add("ranking.txt", ranking.clone());
-    match files.write_all(&dir) {
+    match write_outputs(&files, &dir) {
         Ok(_) => {
             if !args.quiet {
                 print!("{ranking}");
@@ -420,9 +486,6 @@ fn cmd_sweep(args: &SweepArgs) -> i32 {
             }
             EXIT_OK
         }
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            EXIT_FAILURE
-        }
+        Err(code) => code,
     }
 }

@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod model;
 pub mod network;
 pub mod report;
+pub mod resources;
 pub mod run;
 pub mod scenario;
 pub mod sweep;

@@ -79,10 +79,13 @@ impl Dist {
         }
     }
 
+    /// One draw, capped at [`SimDuration::LIMIT`] (366 days): exponential, log-normal and
+    /// gamma tails are unbounded, and no draw may push time towards overflow. The cap is
+    /// beyond any value a validated scenario's parameters make plausible.
     #[inline]
     pub fn sample(&self, rng: &mut Rng) -> SimDuration {
         let ns = match self {
-            Dist::Const(d) => return *d,
+            Dist::Const(d) => return (*d).min(SimDuration::LIMIT),
             Dist::Exp { mean_ns } => {
                 let e: f64 = Exp1.sample(rng);
                 e * mean_ns
@@ -95,7 +98,7 @@ impl Dist {
             Dist::Gamma { gamma, .. } => gamma.sample(rng),
         };
         // Float-to-int casts saturate, and every value here is finite and >= 0.
-        SimDuration::from_ns(ns.round() as u64)
+        SimDuration::from_ns((ns.round() as u64).min(SimDuration::LIMIT.as_ns()))
     }
 }
 

@@ -47,7 +47,15 @@ pub enum RunEnd {
     Completed,
     /// The interrupt flag was raised; the model stopped mid-run.
     Interrupted,
+    /// The event budget ([`Simulation::set_max_events`]) ran out before the end time.
+    EventLimit,
+    /// Simulated time stood still for [`STALL_EVENTS`] events: the model makes no progress.
+    Stalled,
 }
+
+/// Events processed without simulated time advancing before a run is declared stalled. No
+/// model does this much at one instant; a zero-length loop of events does it in seconds.
+pub const STALL_EVENTS: u64 = 100_000_000;
 
 /// Events between two looks at the interrupt flag and the progress counter: rare enough to
 /// cost nothing, frequent enough (~ a few ms of wall time) to react at once to Ctrl-C.
@@ -59,18 +67,24 @@ pub struct Simulation<M: Model> {
     pub model: M,
     fingerprint: Fingerprint,
     events: u64,
+    max_events: u64,
 }
 
 impl<M: Model> Simulation<M> {
     pub fn new(model: M) -> Self {
-        Simulation { queue: EventQueue::new(), model, fingerprint: Fingerprint::default(), events: 0 }
+        Simulation { queue: EventQueue::new(), model, fingerprint: Fingerprint::default(), events: 0, max_events: u64::MAX }
+    }
+
+    /// Stops [`Self::run_until`] with [`RunEnd::EventLimit`] once `max` events are processed.
+    pub fn set_max_events(&mut self, max: u64) {
+        self.max_events = max;
     }
 
     /// Builds the model with access to the queue, so it can schedule its first events.
     pub fn build(make: impl FnOnce(&mut EventQueue<M::Event>) -> M) -> Self {
         let mut queue = EventQueue::new();
         let model = make(&mut queue);
-        Simulation { queue, model, fingerprint: Fingerprint::default(), events: 0 }
+        Simulation { queue, model, fingerprint: Fingerprint::default(), events: 0, max_events: u64::MAX }
     }
 
     pub fn now(&self) -> SimTime {
@@ -85,13 +99,21 @@ impl<M: Model> Simulation<M> {
         self.events
     }
 
-    /// Processes every event with time ≤ `end`, then moves the clock to `end`.
+    /// Processes every event with time ≤ `end`, then moves the clock to `end` — unless the
+    /// run is interrupted, exhausts its event budget or stalls: then the clock stays where
+    /// the run stopped.
     pub fn run_until(&mut self, end: SimTime, control: &RunControl) -> RunEnd {
         let mut reported = self.queue.now();
-        let mut until_check = CONTROL_EVERY;
+        // Checks happen every CONTROL_EVERY events, and exactly when the budget runs out.
+        let mut until_check = CONTROL_EVERY.min(self.max_events.saturating_sub(self.events));
+        // Where simulated time last moved: (time, events processed then).
+        let (mut still_at, mut still_from) = (self.queue.now(), self.events);
         while let Some(t) = self.queue.peek_time() {
             if t > end {
                 break;
+            }
+            if until_check == 0 {
+                return RunEnd::EventLimit;
             }
             let (time, event) = self.queue.pop().expect("peeked");
             self.fingerprint.record(time.as_ns(), event.kind(), event.target());
@@ -99,12 +121,17 @@ impl<M: Model> Simulation<M> {
             self.model.handle(event, &mut self.queue);
             until_check -= 1;
             if until_check == 0 {
-                until_check = CONTROL_EVERY;
+                until_check = CONTROL_EVERY.min(self.max_events.saturating_sub(self.events));
                 let now = self.queue.now();
                 control.progress_ns.fetch_add(now.since(reported).as_ns(), Ordering::Relaxed);
                 reported = now;
                 if control.interrupt.load(Ordering::Relaxed) {
                     return RunEnd::Interrupted;
+                }
+                if now != still_at {
+                    (still_at, still_from) = (now, self.events);
+                } else if self.events - still_from >= STALL_EVENTS {
+                    return RunEnd::Stalled;
                 }
             }
         }
@@ -153,6 +180,38 @@ mod tests {
         assert_eq!(sim.model.0, vec![0, 1, 2, 10, 11, 20, 21, 30, 31]);
         assert_eq!(sim.events_processed(), 9);
         assert_eq!(sim.now(), SimTime::from_ns(100));
+    }
+
+    /// Each event schedules the next one `gap` later.
+    struct Chain(SimDuration);
+    impl Model for Chain {
+        type Event = Tick;
+        fn handle(&mut self, e: Tick, q: &mut EventQueue<Tick>) {
+            q.schedule_in(self.0, e);
+        }
+    }
+
+    #[test]
+    fn the_event_budget_stops_the_run_exactly() {
+        let mut sim = Simulation::new(Chain(SimDuration::from_ns(1)));
+        sim.queue.schedule_at(SimTime::ZERO, Tick(0));
+        sim.set_max_events(100_000);
+        assert_eq!(sim.run_until(SimTime::MAX, &RunControl::default()), RunEnd::EventLimit);
+        assert_eq!(sim.events_processed(), 100_000);
+        // Event 100 000 ran at t = 99 999 ns; the clock stays there.
+        assert_eq!(sim.now(), SimTime::from_ns(99_999));
+    }
+
+    #[test]
+    fn a_run_whose_time_stands_still_is_declared_stalled() {
+        let mut sim = Simulation::new(Chain(SimDuration::ZERO));
+        sim.queue.schedule_at(SimTime::from_ns(5), Tick(0));
+        assert_eq!(sim.run_until(SimTime::from_ns(10), &RunControl::default()), RunEnd::Stalled);
+        // The clock moves from 0 to 5 ns before the first control check, which starts the
+        // count there; the stall is seen at the first check STALL_EVENTS later.
+        let n = sim.events_processed();
+        assert!(n >= STALL_EVENTS + CONTROL_EVERY && n < STALL_EVENTS + 2 * CONTROL_EVERY, "{n}");
+        assert_eq!(sim.now(), SimTime::from_ns(5));
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //!
 //! Integer time makes runs reproducible bit for bit (no float rounding drift in the event
 //! order) and makes Little's-law integrals exact. `u64` nanoseconds cover ~584 years; the
-//! scenario validator caps run lengths far below that, so arithmetic here never overflows
-//! on validated input.
+//! scenario validator caps run lengths and distribution parameters at [`SimDuration::LIMIT`]
+//! and every sampled duration is capped there too, so time stays far from overflow. The
+//! arithmetic saturates all the same: a time that would pass the end of `u64` stays at
+//! [`SimTime::MAX`], after the end of any run, instead of wrapping into the past.
 
 use std::fmt;
 use std::ops::{Add, AddAssign, Sub};
@@ -41,6 +43,9 @@ impl SimTime {
 
 impl SimDuration {
     pub const ZERO: SimDuration = SimDuration(0);
+    /// The longest duration a scenario may give (run lengths, timeouts, distribution
+    /// parameters) and the largest value a distribution draws: 366 days.
+    pub const LIMIT: SimDuration = SimDuration(366 * 86_400 * NS_PER_S);
 
     pub const fn from_ns(ns: u64) -> Self {
         SimDuration(ns)
@@ -89,14 +94,14 @@ impl Add<SimDuration> for SimTime {
     type Output = SimTime;
     #[inline]
     fn add(self, d: SimDuration) -> SimTime {
-        SimTime(self.0 + d.0)
+        SimTime(self.0.saturating_add(d.0))
     }
 }
 
 impl AddAssign<SimDuration> for SimTime {
     #[inline]
     fn add_assign(&mut self, d: SimDuration) {
-        self.0 += d.0;
+        self.0 = self.0.saturating_add(d.0);
     }
 }
 
@@ -104,14 +109,14 @@ impl Add for SimDuration {
     type Output = SimDuration;
     #[inline]
     fn add(self, d: SimDuration) -> SimDuration {
-        SimDuration(self.0 + d.0)
+        SimDuration(self.0.saturating_add(d.0))
     }
 }
 
 impl AddAssign for SimDuration {
     #[inline]
     fn add_assign(&mut self, d: SimDuration) {
-        self.0 += d.0;
+        self.0 = self.0.saturating_add(d.0);
     }
 }
 
@@ -119,7 +124,7 @@ impl Sub for SimDuration {
     type Output = SimDuration;
     #[inline]
     fn sub(self, d: SimDuration) -> SimDuration {
-        SimDuration(self.0 - d.0)
+        SimDuration(self.0.saturating_sub(d.0))
     }
 }
 

@@ -70,6 +70,8 @@ pub struct QueueParams {
     /// `None`: no time series (the benchmark).
     pub sample_interval: Option<SimDuration>,
     pub seed: u64,
+    /// The replication's event budget (`simulation.max_events`).
+    pub max_events: u64,
 }
 
 impl QueueParams {
@@ -87,6 +89,7 @@ impl QueueParams {
             warmup_end: s.simulation.warmup_end(),
             sample_interval: s.output.timeseries.then_some(s.simulation.sample_interval),
             seed: s.simulation.seed,
+            max_events: s.simulation.max_events,
         }
     }
 }
@@ -167,7 +170,9 @@ pub struct QueueResult {
     pub replication: u32,
     pub fingerprint: Fingerprint,
     pub events: u64,
-    pub interrupted: bool,
+    /// How the replication ended, and the simulated time it stopped at.
+    pub end: RunEnd,
+    pub stopped_at: SimTime,
     pub measured: SimDuration,
     pub servers: u32,
     pub arrivals: u64,
@@ -213,6 +218,7 @@ pub fn run(params: &QueueParams, replication: u32, control: &RunControl) -> Queu
         last_busy_integral: 0,
     };
     let mut sim = Simulation::new(world);
+    sim.set_max_events(params.max_events);
     if params.warmup_end > SimTime::ZERO {
         sim.queue.schedule_at(params.warmup_end, QueueEvent::WarmupEnd);
     }
@@ -234,7 +240,8 @@ pub fn run(params: &QueueParams, replication: u32, control: &RunControl) -> Queu
         replication,
         fingerprint: sim.fingerprint(),
         events: sim.events_processed(),
-        interrupted: end == RunEnd::Interrupted,
+        end,
+        stopped_at: now,
         measured,
         servers,
         arrivals: stats.arrivals,

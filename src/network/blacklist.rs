@@ -61,6 +61,11 @@ impl Blacklist {
         self.listed.retain(|l| l.target != target);
     }
 
+    /// A request to `target` failed and none has succeeded since (whatever its standing).
+    pub fn failed_since_success(&self, target: u16) -> bool {
+        self.listed.iter().any(|l| l.target == target)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.listed.is_empty()
     }

@@ -27,24 +27,41 @@ pub struct Diagnostic {
     /// Dotted key path, e.g. `site[0].sprout.cores`; empty for file-level problems.
     pub key: String,
     pub message: String,
-    /// The source line, for the caret display.
-    pub source_line: Option<String>,
+    /// The source line (made printable) and the caret's column in it, for the display.
+    pub source_line: Option<(String, usize)>,
+}
+
+/// Input echoed in a message must not steer the terminal: control characters (escape
+/// sequences, carriage returns) and bidirectional overrides are shown escaped, tabs as
+/// spaces (so the caret still lines up).
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+        match c {
+            '\t' => out.push(' '),
+            c if c.is_control() || bidi => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = printable(&self.file);
         match &self.location {
-            Location::File { line, column } => write!(f, "{}:{line}:{column}: ", self.file)?,
-            Location::Override(text) => write!(f, "{}: --set {text}: ", self.file)?,
-            Location::WholeFile => write!(f, "{}: ", self.file)?,
+            Location::File { line, column } => write!(f, "{file}:{line}:{column}: ")?,
+            Location::Override(text) => write!(f, "{file}: --set {}: ", printable(text))?,
+            Location::WholeFile => write!(f, "{file}: ")?,
         }
         if !self.key.is_empty() {
-            write!(f, "{}: ", self.key)?;
+            write!(f, "{}: ", printable(&self.key))?;
         }
-        write!(f, "{}", self.message)?;
-        if let (Some(src), Location::File { line, column }) = (&self.source_line, &self.location) {
+        write!(f, "{}", printable(&self.message))?;
+        if let (Some((src, caret)), Location::File { line, .. }) = (&self.source_line, &self.location) {
             let gutter = line.to_string().len();
-            write!(f, "\n {:gutter$} |\n {line} | {src}\n {:gutter$} | {:>col$}", "", "", "^", col = column)?;
+            write!(f, "\n {:gutter$} |\n {line} | {src}\n {:gutter$} | {:>col$}", "", "", "^", col = caret)?;
         }
         Ok(())
     }
@@ -91,7 +108,7 @@ impl Source {
         OVERRIDE_BASE + self.overrides.len() - 1
     }
 
-    pub fn locate(&self, span: &Range<usize>) -> (Location, Option<String>) {
+    pub fn locate(&self, span: &Range<usize>) -> (Location, Option<(String, usize)>) {
         if span.start >= OVERRIDE_BASE {
             let text = self.overrides.get(span.start - OVERRIDE_BASE).cloned().unwrap_or_default();
             return (Location::Override(text), None);
@@ -100,8 +117,15 @@ impl Source {
         let line_idx = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line_idx];
         let line_text = self.text[start..].lines().next().unwrap_or("");
-        let column = self.text[start..offset].chars().count() + 1;
-        (Location::File { line: line_idx + 1, column }, Some(line_text.to_string()))
+        // A span inside a multi-byte character (never from the parser) snaps to its start.
+        let mut offset = offset;
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &self.text[start..offset.max(start)];
+        let column = before.chars().count() + 1;
+        let caret = printable(before).chars().count() + 1;
+        (Location::File { line: line_idx + 1, column }, Some((printable(line_text), caret)))
     }
 
     pub fn diagnostic(&self, span: &Range<usize>, key: &str, message: impl Into<String>) -> Diagnostic {
@@ -133,5 +157,20 @@ mod tests {
         assert_eq!(s.locate(&(eq..eq + 1)).0, Location::File { line: 2, column: 4 });
         let d = s.diagnostic(&(eq..eq + 1), "b", "must be > 0, got -3");
         assert!(d.to_string().starts_with("f.toml:2:4: b: must be > 0, got -3"));
+    }
+
+    #[test]
+    fn echoed_input_cannot_steer_the_terminal() {
+        let s = Source::new("f.toml", "name = \"\u{1b}[2J\u{202E}x\" # evil\n");
+        let at = s.text.find('#').unwrap();
+        let d = s.diagnostic(&(at..at + 1), "name\u{1b}", "got \"\u{1b}[2J\r\"");
+        let shown = d.to_string();
+        assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{shown:?}");
+        assert!(!shown.contains('\u{202E}'), "{shown:?}");
+        assert!(shown.contains("\\u{1b}[2J"), "{shown:?}");
+        // The caret sits under '#' in the escaped line.
+        let lines: Vec<&str> = shown.lines().collect();
+        let (src, caret) = (lines[2], lines[3]);
+        assert_eq!(src.find('#'), caret.find('^'), "{shown}");
     }
 }

@@ -43,6 +43,9 @@ impl Override {
     }
 }
 
+/// The largest scenario file read: bundled scenarios are a few KiB.
+pub const FILE_SIZE_MAX: u64 = 1024 * 1024;
+
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
     load_with(path, &[])
@@ -51,11 +54,28 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
 /// Reads a scenario file, applies `overrides`, validates the result.
 pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioErrors> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        ScenarioErrors(vec![Source::new(name.clone(), "").whole_file(format!("cannot read the file: {e}"))])
-    })?;
+    let whole_file = |msg: String| ScenarioErrors(vec![Source::new(name.clone(), "").whole_file(msg)]);
+    let bytes = read_capped(path).map_err(|e| whole_file(format!("cannot read the file: {e}")))?;
+    if bytes.len() as u64 > FILE_SIZE_MAX {
+        return Err(whole_file(format!(
+            "the file is larger than {} KiB; scenario files are small TOML texts",
+            FILE_SIZE_MAX / 1024
+        )));
+    }
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
     parse_with(&name, &stem, &bytes, overrides)
+}
+
+/// Reads at most one byte more than [`FILE_SIZE_MAX`] (`/dev/zero` ends there too).
+fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.is_dir() {
+        return Err(std::io::Error::other("it is a directory"));
+    }
+    let mut bytes = Vec::new();
+    file.take(FILE_SIZE_MAX + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Validates scenario bytes; `file` names the source in messages, `default_name` is the
@@ -139,6 +159,20 @@ fn apply_override<'i>(
     Ok(())
 }
 
+/// The start of the line with the most nesting characters ('.', '[', '{').
+fn most_nested_line(text: &str) -> std::ops::Range<usize> {
+    let mut best = (0usize, 0usize);
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let depth = line.chars().filter(|c| matches!(c, '.' | '[' | '{')).count();
+        if depth > best.0 {
+            best = (depth, start);
+        }
+        start += line.len();
+    }
+    best.1..best.1
+}
+
 /// Validates scenario bytes with `--set` overrides applied.
 pub fn parse_with(
     file: &str,
@@ -172,7 +206,9 @@ pub fn parse_with(
         let diags = syntax_errors
             .iter()
             .map(|e| {
-                let span = e.span().unwrap_or(0..0);
+                // The parser gives no position for a nesting-depth error: point at the most
+                // deeply nested line rather than at 1:1.
+                let span = e.span().unwrap_or_else(|| most_nested_line(text));
                 source.diagnostic(&span, "", format!("TOML syntax error: {}", e.message().trim()))
             })
             .collect();

@@ -15,7 +15,10 @@ use crate::scenario::walk::*;
 
 /// Limits on everything: values beyond these are almost certainly typos, and bounding them
 /// keeps time arithmetic far from overflow.
-pub const DURATION_MAX: SimDuration = SimDuration::from_secs(366 * 86_400);
+pub const DURATION_MAX: SimDuration = SimDuration::LIMIT;
+/// CPU slow-down factors: beyond these a node is effectively stopped (use a crash) or free.
+pub const SLOWDOWN_MIN: f64 = 1e-3;
+pub const SLOWDOWN_MAX: f64 = 1e3;
 pub const REPLICATIONS_MAX: u32 = 10_000;
 pub const CORES_MAX: u32 = 1_024;
 pub const NODES_MAX: u32 = 1_000;
@@ -23,10 +26,40 @@ pub const SERVERS_MAX: u32 = 100_000;
 pub const SUBSCRIBERS_MAX: u64 = 100_000_000;
 pub const SITES_MAX: usize = 2;
 pub const RATE_MAX_PER_S: f64 = 1e9;
+/// The most requests (registrations + calls) per second a Clearwater load may offer: ~30×
+/// the busy hour of 10 million subscribers. Past it, runs take days and call gaps shrink
+/// towards the 1 ns clock tick.
+pub const LOAD_RATE_MAX_PER_S: f64 = 1e6;
 pub const SEED_MAX: u64 = i64::MAX as u64;
+pub const FAULTS_MAX: usize = 10_000;
+/// Default event budget per replication: ~5 hours of wall time at 5 M events/s, far beyond
+/// any bundled scenario (the 10 M-subscriber hour is ~2.2 G events), yet finite.
+pub const MAX_EVENTS_DEFAULT: u64 = 100_000_000_000;
+pub const MAX_EVENTS_MAX: u64 = 10_000_000_000_000;
+/// Nodes a run may ever create (initial ones plus those added by `scale` faults): node ids
+/// are 16-bit in the model's events.
+pub const NODES_CREATED_MAX: u32 = 60_000;
 
 const NS1: SimDuration = SimDuration::from_ns(1);
 const ZERO: SimDuration = SimDuration::ZERO;
+
+const RALF_NOT_YET: &str = "Ralf (Rf billing) traffic is not simulated yet";
+
+/// A key the format reserves for a feature this build does not have: refused, so that no
+/// accepted key is silently ignored.
+fn not_yet(t: &Table, key: &'static str, why: &str) {
+    if t.opt(key, &|_| Ok(())).is_some() {
+        t.error(key, format!("not supported yet: {why}; remove the key"));
+    }
+}
+
+/// A tier a fault may name: Ralf is not simulated, so naming it would do nothing.
+fn simulated_tier(v: &toml::de::DeValue) -> Result<&'static str, String> {
+    match one_of(&TIER_NAMES)(v)? {
+        "ralf" => Err(format!("not supported yet: {RALF_NOT_YET}")),
+        name => Ok(name),
+    }
+}
 
 fn ms(v: u64) -> SimDuration {
     SimDuration::from_ms(v)
@@ -52,21 +85,52 @@ fn tier_of(name: &str) -> Tier {
 
 /// Walks the whole document. Check `ctx.has_errors()` before using the result.
 pub fn scenario(root: &Table, default_name: &str, hash: String) -> Scenario {
-    let name = root.or("name", default_name.to_string(), &string);
+    let ctx = root.ctx();
+    // Checks relating two sections run only when both were valid, so that no message
+    // quotes a placeholder standing in for an invalid value.
+    let valid = |before: usize| ctx.error_count() == before;
+    let name = root.or("name", slug(default_name), &scenario_name);
     let description = root.or("description", String::new(), &string);
+    let before = ctx.error_count();
     let simulation = simulation(root.table("simulation"));
+    let simulation_valid = valid(before);
     let queue = queue(root, simulation.model);
+    let before = ctx.error_count();
     let sites = sites(root, simulation.model);
+    let sites_valid = valid(before);
     let costs = costs(root.table("costs"));
     let network = network(root.table("network"));
     let dns = dns(root.table("dns"), sites.len().max(1));
+    let before = ctx.error_count();
     let sip = sip(root.table("sip"));
+    let sip_valid = valid(before);
     let pool = pool(root.table("pool"));
     let throttling = throttling(root.table("throttling"));
+    let before = ctx.error_count();
     let load = load(root, simulation.model);
-    let faults = root.tables("fault").into_iter().map(|t| fault(t, &sites, &simulation)).collect();
+    let load_valid = valid(before);
+    let fault_tables = root.tables("fault");
+    if fault_tables.len() > FAULTS_MAX {
+        root.error("fault", format!("at most {FAULTS_MAX} faults are supported, got {}", fault_tables.len()));
+    }
+    let mut faults = Vec::new();
+    let mut checked = Vec::new();
+    for t in fault_tables {
+        let before = ctx.error_count();
+        let (f, node) = fault(t, &sites, simulation_valid.then_some(&simulation));
+        faults.push(f);
+        checked.push(valid(before).then_some(node));
+    }
+    if sites_valid {
+        fault_timeline(root, &faults, &checked, &sites);
+    }
     let output = output(root.table("output"));
-    refresh_check(root, &load, &sip);
+    if load_valid && sip_valid {
+        refresh_check(root, &load, &sip);
+    }
+    if load_valid && simulation_valid {
+        load_rate_check(root, &load, &simulation);
+    }
     Scenario {
         name,
         description,
@@ -86,14 +150,49 @@ pub fn scenario(root: &Table, default_name: &str, hash: String) -> Scenario {
     }
 }
 
+/// The longest scenario name: it names the default output directory.
+pub const NAME_LEN_MAX: usize = 100;
+
+/// Scenario names become directory names (`outputs/<name>/`): letters, digits, '.', '_'
+/// and '-', not starting with '.', so that no name can reach outside `outputs/`.
+fn scenario_name(v: &toml::de::DeValue) -> Result<String, String> {
+    let name = string(v)?;
+    let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if name.is_empty() || name.len() > NAME_LEN_MAX || name.starts_with('.') || !name.chars().all(safe) {
+        return Err(format!(
+            "names the output directory (outputs/<name>/), so it must be 1–{NAME_LEN_MAX} letters, digits, '.', \
+             '_' or '-', not starting with '.'; got \"{}\" (e.g. \"{}\")",
+            name.escape_debug(),
+            slug(&name)
+        ));
+    }
+    Ok(name)
+}
+
+/// A safe name made from any text (a file stem): other characters become '-'.
+pub fn slug(text: &str) -> String {
+    let s: String = text
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '-' })
+        .take(NAME_LEN_MAX)
+        .collect();
+    let s = s.trim_start_matches(['.', '-']);
+    if s.is_empty() {
+        "scenario".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
 fn simulation(t: Table) -> Simulation {
     let model = match t.or("model", "clearwater", &one_of(&["clearwater", "queue"])) {
         "queue" => ModelKind::Queue,
         _ => ModelKind::Clearwater,
     };
-    let duration = t.req("duration", &positive_duration()).unwrap_or(secs(1));
+    let valid_duration = t.req("duration", &positive_duration());
+    let duration = valid_duration.unwrap_or(secs(1));
     let mut warmup = t.or("warmup", ZERO, &any_duration());
-    if warmup >= duration && t.span_of("warmup").is_some() {
+    if warmup >= duration && valid_duration.is_some() && t.span_of("warmup").is_some() {
         t.error("warmup", format!("must be shorter than simulation.duration ({duration}), got {warmup}"));
         warmup = ZERO;
     }
@@ -102,8 +201,9 @@ fn simulation(t: Table) -> Simulation {
     // Clearwater's SNMP statistics use 5 s periods [doc 8.32].
     let sample_interval = t.or("sample_interval", secs(5), &duration_in(ms(1), DURATION_MAX));
     let unlimited_cpu = t.or("unlimited_cpu", false, &boolean);
+    let max_events = t.or("max_events", MAX_EVENTS_DEFAULT, &u64_in(1, MAX_EVENTS_MAX));
     t.finish();
-    Simulation { model, duration, warmup, seed, replications, sample_interval, unlimited_cpu }
+    Simulation { model, duration, warmup, seed, replications, sample_interval, unlimited_cpu, max_events }
 }
 
 fn queue(root: &Table, model: ModelKind) -> Option<QueueModel> {
@@ -134,6 +234,13 @@ fn sites(root: &Table, model: ModelKind) -> Vec<Site> {
         }
         let mut tiers = [TierSize { nodes: 1, cores: 1 }; 5];
         for (k, tier) in Tier::ALL.iter().enumerate() {
+            if *tier == Tier::Ralf {
+                if t.table(TIER_NAMES[k]).is_present() {
+                    t.error(TIER_NAMES[k], format!("not supported yet: {RALF_NOT_YET}; remove the key"));
+                }
+                tiers[k] = TierSize { nodes: 0, cores: 1 };
+                continue;
+            }
             let tt = t.table(TIER_NAMES[k]);
             // A site needs a Sprout and a Homestead. Ralf (billing) is absent by default;
             // Homer may be absent (no MMTEL simservs); without Bono the load generator talks
@@ -177,8 +284,8 @@ fn costs(t: Table) -> Costs {
         homestead_request: c("homestead_request", "gamma(500us, 0.5)"),
         homestead_hss: c("homestead_hss", "gamma(200us, 0.5)"),
         homer_request: c("homer_request", "gamma(500us, 0.5)"),
-        ralf_request: c("ralf_request", "gamma(300us, 0.5)"),
     };
+    not_yet(&t, "ralf_request", RALF_NOT_YET);
     t.finish();
     costs
 }
@@ -411,6 +518,49 @@ fn refresh_check(root: &Table, load: &Load, sip: &Sip) {
     }
 }
 
+/// Bounds the offered load (registrations and calls per second, at its peak) so that a run
+/// always makes progress in simulated time and finishes in a plausible wall time.
+fn load_rate_check(root: &Table, load: &Load, sim: &Simulation) {
+    let per = |n: u64, every: SimDuration| n as f64 / every.as_secs_f64().max(1e-9);
+    let (key, registrations, calls, how) = match *load {
+        Load::SipStress { subscribers, reregister, call_probability, .. } => (
+            "subscribers",
+            per(subscribers, reregister),
+            per(subscribers / 2, reregister) * call_probability,
+            String::new(),
+        ),
+        Load::CoreOnly { subscribers, bhca, reregisters_per_hour, .. } => (
+            "subscribers",
+            subscribers as f64 * reregisters_per_hour / 3600.0,
+            bhca / 2.0 * subscribers as f64 / 3600.0,
+            String::new(),
+        ),
+        Load::Rate { subscribers, reregister, rate, rate_increase, rate_interval, rate_max, .. } => {
+            let steps = (sim.duration.as_ns() / rate_interval.as_ns().max(1)) as f64;
+            let ramped = rate.as_per_second() + rate_increase.map_or(0.0, |r| r.as_per_second()) * steps;
+            let peak = rate_max.map_or(ramped, |m| ramped.min(m.as_per_second().max(rate.as_per_second())));
+            let how = if rate_increase.is_some() && rate_max.is_none() {
+                " (the ramp has no rate_max: set one)".to_string()
+            } else {
+                String::new()
+            };
+            (if rate_increase.is_some() { "rate_max" } else { "rate" }, per(subscribers, reregister), peak, how)
+        }
+        Load::Poisson { .. } => return,
+    };
+    let total = registrations + calls;
+    if total > LOAD_RATE_MAX_PER_S {
+        root.table("load").error(
+            key,
+            format!(
+                "the load peaks at {:.3e} requests/s ({:.3e} registrations/s + {:.3e} calls/s){how}; at most {:.0e}/s \
+                 is supported",
+                total, registrations, calls, LOAD_RATE_MAX_PER_S
+            ),
+        );
+    }
+}
+
 fn site_index(t: &Table, key: &'static str, sites: &[Site]) -> usize {
     let Some(name) = t.req(key, &string) else {
         return 0;
@@ -425,25 +575,109 @@ fn site_index(t: &Table, key: &'static str, sites: &[Site]) -> usize {
     }
 }
 
-/// A node reference: site, tier and index within the tier (checked against the counts).
-fn node_ref(t: &Table, sites: &[Site]) -> (usize, Tier, u32) {
+/// Where a fault names a node, for the timeline check once every fault is known.
+pub struct NodeRef {
+    span: std::ops::Range<usize>,
+    key: String,
+}
+
+/// A node reference: site, tier and index within the tier. The index is checked against
+/// the tier's size at the fault's time (`scale` faults change it) by [`fault_timeline`].
+fn node_ref(t: &Table, sites: &[Site]) -> (usize, Tier, u32, Option<NodeRef>) {
     let site = site_index(t, "site", sites);
-    let tier = tier_of(t.req("tier", &one_of(&TIER_NAMES)).unwrap_or("bono"));
-    let index = t.or("index", 0, &u32_in(0, NODES_MAX));
-    if let Some(s) = sites.get(site) {
-        let nodes = s.tier(tier).nodes;
-        if index >= nodes && t.span_of("tier").is_some() {
-            t.error(
-                "index",
-                format!(
-                    "site \"{}\" has {nodes} {} node(s); index must be < {nodes}, got {index}",
-                    s.name,
-                    tier.name()
-                ),
-            );
+    let tier = t.req("tier", &simulated_tier).map(tier_of);
+    let index = t.opt("index", &u32_in(0, NODES_MAX));
+    // Only a valid site, tier and index can be checked against the timeline.
+    let checkable = tier.is_some() && !t.span_of("index").is_some_and(|_| index.is_none()) && site < sites.len();
+    let at = checkable.then(|| NodeRef { span: t.span_of("index").unwrap_or_else(|| t.span()), key: t.key_path("index") });
+    (site, tier.unwrap_or(Tier::Bono), index.unwrap_or(0), at)
+}
+
+/// Checks node references against the tier sizes in force from the fault's start to its end
+/// (a `scale` fault resizes a tier at `at` and restores it at `until`), in the order the run
+/// applies them: by time, then file order, a fault's start before its end. Also bounds the
+/// nodes a run creates.
+/// `refs[i]` is `None` when fault i is invalid (its own error is reported): the timeline is
+/// checked only when every `scale` fault is valid, and only valid node references are checked.
+fn fault_timeline(root: &Table, faults: &[Fault], refs: &[Option<Option<NodeRef>>], sites: &[Site]) {
+    let scale_invalid =
+        faults.iter().zip(refs).any(|(f, r)| matches!(f.kind, FaultKind::Scale { .. }) && r.is_none());
+    if sites.is_empty() || scale_invalid {
+        return;
+    }
+    // (time, file order, start?) — the run schedules each fault's start, then its end.
+    let mut steps: Vec<(SimDuration, usize, bool)> = Vec::new();
+    for (i, f) in faults.iter().enumerate() {
+        steps.push((f.at, 2 * i, true));
+        if let Some(u) = f.until {
+            steps.push((u, 2 * i + 1, false));
         }
     }
-    (site, tier, index)
+    steps.sort_by_key(|&(t, order, _)| (t, order));
+    let mut size: Vec<[u32; 5]> = sites.iter().map(|s| Tier::ALL.map(|t| s.tier(t).nodes)).collect();
+    let mut created: u32 = size.iter().flatten().sum();
+    let mut before = vec![0u32; faults.len()];
+    // Per node-referencing fault: the smallest tier size while it is in force.
+    let mut smallest: Vec<Option<u32>> = vec![None; faults.len()];
+    let mut active: Vec<usize> = Vec::new();
+    let node_of = |k: &FaultKind| match *k {
+        FaultKind::NodeCrash { site, tier, .. } | FaultKind::CpuSlowdown { site, tier, .. } => Some((site, tier)),
+        _ => None,
+    };
+    for (_, order, start) in steps {
+        let i = order / 2;
+        if let FaultKind::Scale { site, tier, nodes } = faults[i].kind {
+            let now = &mut size[site][tier as usize];
+            let target = if start {
+                before[i] = *now;
+                nodes
+            } else {
+                before[i]
+            };
+            created = created.saturating_add(target.saturating_sub(*now));
+            *now = target;
+            for &a in &active {
+                if let Some((s, t)) = node_of(&faults[a].kind) {
+                    smallest[a] = Some(smallest[a].map_or(size[s][t as usize], |m| m.min(size[s][t as usize])));
+                }
+            }
+        } else if let Some((s, t)) = node_of(&faults[i].kind) {
+            if start {
+                smallest[i] = Some(size[s][t as usize]);
+                active.push(i);
+            } else {
+                active.retain(|&a| a != i);
+            }
+        }
+    }
+    if created > NODES_CREATED_MAX {
+        root.error(
+            "fault",
+            format!("the scale faults create {created} nodes in all; at most {NODES_CREATED_MAX} are supported"),
+        );
+    }
+    for (i, f) in faults.iter().enumerate() {
+        let (Some(Some(r)), Some(min)) = (&refs[i], smallest[i]) else { continue };
+        let (FaultKind::NodeCrash { site, tier, index, .. } | FaultKind::CpuSlowdown { site, tier, index, .. }) =
+            f.kind
+        else {
+            continue;
+        };
+        if index < min {
+            continue;
+        }
+        let name = &sites[site].name;
+        let while_ = if f.until.is_some() { "while the fault lasts" } else { "from the fault on" };
+        let msg = if min == 0 {
+            format!("site \"{name}\" has no {} node {while_}", tier.name())
+        } else {
+            format!(
+                "site \"{name}\" has {min} {} node(s) {while_} (counting `scale` faults); index must be < {min}, got {index}",
+                tier.name()
+            )
+        };
+        root.ctx().error(&r.span, &r.key, msg);
+    }
 }
 
 fn mode(t: &Table) -> FailureMode {
@@ -453,13 +687,18 @@ fn mode(t: &Table) -> FailureMode {
     }
 }
 
-fn fault(t: Table, sites: &[Site], sim: &Simulation) -> Fault {
-    let at = t.req("at", &any_duration()).unwrap_or(ZERO);
-    if at >= sim.duration && t.span_of("at").is_some() {
-        t.error("at", format!("must be before the end of the run ({}), got {at}", sim.duration));
+/// `sim` is `None` when [simulation] is invalid: the fault's times are then not compared
+/// with the run's length.
+fn fault(t: Table, sites: &[Site], sim: Option<&Simulation>) -> (Fault, Option<NodeRef>) {
+    let valid_at = t.req("at", &any_duration());
+    let at = valid_at.unwrap_or(ZERO);
+    if let (Some(sim), Some(at)) = (sim, valid_at) {
+        if at >= sim.duration {
+            t.error("at", format!("must be before the end of the run ({}), got {at}", sim.duration));
+        }
     }
     let until = t.opt("until", &any_duration());
-    if let Some(u) = until {
+    if let (Some(u), Some(at)) = (until, valid_at) {
         if u <= at {
             t.error("until", format!("must be after `at` ({at}), got {u}"));
         }
@@ -468,11 +707,13 @@ fn fault(t: Table, sites: &[Site], sim: &Simulation) -> Fault {
         ["node-crash", "site-failure", "dns-failure", "partition", "block-port", "latency", "cpu-slowdown", "scale"];
     let Some(chosen) = t.req("kind", &one_of(&kinds)) else {
         // The valid keys depend on the kind: without a valid one, don't guess.
-        return Fault { at, until, kind: FaultKind::DnsFailure };
+        return (Fault { at, until, kind: FaultKind::DnsFailure }, None);
     };
+    let mut node = None;
     let kind = match chosen {
         "node-crash" => {
-            let (site, tier, index) = node_ref(&t, sites);
+            let (site, tier, index, at) = node_ref(&t, sites);
+            node = at;
             FaultKind::NodeCrash { site, tier, index, mode: mode(&t) }
         }
         "site-failure" => FaultKind::SiteFailure { site: site_index(&t, "site", sites), mode: mode(&t) },
@@ -484,8 +725,8 @@ fn fault(t: Table, sites: &[Site], sim: &Simulation) -> Fault {
             FaultKind::Partition
         }
         "block-port" => {
-            let from = t.req("from", &one_of(&TIER_NAMES)).map(tier_of);
-            let to = t.req("to", &one_of(&TIER_NAMES)).map(tier_of);
+            let from = t.req("from", &simulated_tier).map(tier_of);
+            let to = t.req("to", &simulated_tier).map(tier_of);
             let port = t.req("port", &u32_in(1, 65_535)).map(|p| p as u16);
             if let (Some(from), Some(to), Some(port)) = (from, to, port) {
                 if !crate::network::ports::known(from, to, port) {
@@ -515,13 +756,14 @@ fn fault(t: Table, sites: &[Site], sim: &Simulation) -> Fault {
             between_sites: t.or("between_sites", true, &boolean),
         },
         "cpu-slowdown" => {
-            let (site, tier, index) = node_ref(&t, sites);
-            let factor = t.req("factor", &positive).unwrap_or(1.0);
+            let (site, tier, index, at) = node_ref(&t, sites);
+            node = at;
+            let factor = t.req("factor", &number_in(SLOWDOWN_MIN, SLOWDOWN_MAX)).unwrap_or(1.0);
             FaultKind::CpuSlowdown { site, tier, index, factor }
         }
         _ => {
             let site = site_index(&t, "site", sites);
-            let tier = tier_of(t.req("tier", &one_of(&TIER_NAMES)).unwrap_or("sprout"));
+            let tier = tier_of(t.req("tier", &simulated_tier).unwrap_or("sprout"));
             let nodes = t.req("nodes", &u32_in(0, NODES_MAX)).unwrap_or(1);
             let had = sites.get(site).map_or(0, |s| s.tier(tier).nodes);
             let rule = match tier {
@@ -538,16 +780,27 @@ fn fault(t: Table, sites: &[Site], sim: &Simulation) -> Fault {
         }
     };
     t.finish();
-    Fault { at, until, kind }
+    (Fault { at, until, kind }, node)
+}
+
+fn output_dir(v: &toml::de::DeValue) -> Result<String, String> {
+    let dir = string(v)?;
+    if dir.trim().is_empty() {
+        return Err("must name a directory; remove the key for the default outputs/<name>/".into());
+    }
+    if dir.chars().any(char::is_control) {
+        return Err(format!("must not contain control characters, got \"{}\"", dir.escape_debug()));
+    }
+    Ok(dir)
 }
 
 fn output(t: Table) -> Output {
     let o = Output {
-        dir: t.opt("dir", &string),
+        dir: t.opt("dir", &output_dir),
         timeseries: t.or("timeseries", true, &boolean),
         plots: t.or("plots", true, &boolean),
-        sipp_stats: t.or("sipp_stats", false, &boolean),
     };
+    not_yet(&t, "sipp_stats", "SIPp statistics files (-trace_stat) are not written yet");
     t.finish();
     o
 }

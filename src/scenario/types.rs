@@ -44,6 +44,8 @@ pub struct Simulation {
     pub sample_interval: SimDuration,
     /// Remove every CPU limit (the documentation's "unlimited capacity" assumption).
     pub unlimited_cpu: bool,
+    /// Event budget per replication: a replication that needs more stops with an error.
+    pub max_events: u64,
 }
 
 impl Simulation {
@@ -131,8 +133,6 @@ pub struct Costs {
     pub homestead_hss: Dist,
     /// Homer: one XCAP (HTTP) request.
     pub homer_request: Dist,
-    /// Ralf: one billing (HTTP) request.
-    pub ralf_request: Dist,
 }
 
 #[derive(Clone, Debug)]
@@ -376,5 +376,4 @@ pub struct Output {
     pub dir: Option<String>,
     pub timeseries: bool,
     pub plots: bool,
-    pub sipp_stats: bool,
 }

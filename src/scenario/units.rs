@@ -137,7 +137,13 @@ pub fn parse_dist(text: &str) -> Result<Dist, String> {
                         uniform(lo, hi), lognormal(mean, cv), gamma(mean, cv)";
     let s = text.trim();
     let Some(open) = s.find('(') else {
-        return parse_duration(s).map(Dist::constant).map_err(|e| format!("{e}; or {HINT}"));
+        return match parse_duration(s) {
+            Ok(d) if d > SimDuration::LIMIT => {
+                Err(format!("\"{text}\" is longer than the longest duration allowed ({})", SimDuration::LIMIT))
+            }
+            Ok(d) => Ok(Dist::constant(d)),
+            Err(e) => Err(format!("{e}; or {HINT}")),
+        };
     };
     if !s.ends_with(')') {
         return Err(format!("missing ')' in \"{text}\"; {HINT}"));
@@ -157,6 +163,15 @@ pub fn parse_dist(text: &str) -> Result<Dist, String> {
             return Err(format!("cv must be in (0, 100], got {arg}"));
         }
         Ok(v)
+    };
+    // Parameters stop at the longest duration a scenario may give, so that no draw or
+    // scaled cost comes near time overflow.
+    let parse_duration = |arg: &str| -> Result<SimDuration, String> {
+        let d = parse_duration(arg)?;
+        if d > SimDuration::LIMIT {
+            return Err(format!("{arg} is longer than the longest duration allowed ({}) in \"{text}\"", SimDuration::LIMIT));
+        }
+        Ok(d)
     };
     let positive = |arg: &str| -> Result<SimDuration, String> {
         let d = parse_duration(arg)?;

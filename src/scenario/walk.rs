@@ -47,6 +47,12 @@ impl<'s> Ctx<'s> {
     pub fn has_errors(&self) -> bool {
         !self.errors.borrow().is_empty()
     }
+
+    /// Errors recorded so far: comparing counts before and after a check tells whether its
+    /// inputs were valid, so that later checks can skip invalid ones.
+    pub fn error_count(&self) -> usize {
+        self.errors.borrow().len()
+    }
 }
 
 /// One TOML table being validated (possibly absent: then every key takes its default).

@@ -31,6 +31,11 @@ impl Axis {
 }
 
 /// Every combination of the axes' values, the first axis varying slowest.
+/// How many points the axes make (saturating: checked before any is built).
+pub fn point_count(axes: &[Axis]) -> usize {
+    axes.iter().fold(1usize, |n, a| n.saturating_mul(a.values.len()))
+}
+
 pub fn points(axes: &[Axis]) -> Vec<Vec<Override>> {
     let mut out: Vec<Vec<Override>> = vec![Vec::new()];
     for axis in axes {
@@ -135,7 +140,10 @@ pub enum SweepError {
         point: String,
         errors: ScenarioErrors,
     },
+    /// Input the sweep cannot run (exit code 2).
     Other(String),
+    /// A run stopped early: event budget, stall (exit code 1).
+    Stopped(String),
 }
 
 /// Validates every point first (so a bad value fails before anything runs), then runs all
@@ -158,10 +166,6 @@ pub fn run(
         if s.simulation.model != ModelKind::Clearwater {
             return Err(SweepError::Other("cwsim sweep runs Clearwater scenarios".into()));
         }
-        let missing = clearwater::unsupported_faults(&s);
-        if !missing.is_empty() {
-            return Err(SweepError::Other(format!("fault kinds not simulated by this build: {}", missing.join(", "))));
-        }
         if let Some(r) = replications {
             s.simulation.replications = r;
         }
@@ -181,10 +185,13 @@ pub fn run(
         jobs.par_iter()
             .map(|&(i, rep)| {
                 let s = &scenarios[i].1;
-                (i, measure(s, &clearwater::run(s, rep, control)))
+                let r = clearwater::run(s, rep, control);
+                crate::run::check_ends(s, [(r.replication, r.end, r.stopped_at)])
+                    .map_err(|e| SweepError::Stopped(format!("{e:#}")))?;
+                Ok((i, measure(s, &r)))
             })
-            .collect()
-    });
+            .collect::<Result<_, SweepError>>()
+    })?;
     // Results come back in job order, which is point order: group them without copying.
     let mut per_point: Vec<Vec<Measure>> = scenarios.iter().map(|_| Vec::new()).collect();
     for (i, m) in measures {

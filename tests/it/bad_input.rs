@@ -27,7 +27,7 @@ fn unknown_key_lists_the_valid_ones() {
         &[
             "tests/bad/unknown_key.toml:6:1: simulation.durration: unknown key",
             "did you mean \"duration\"",
-            "valid keys here: duration, model",
+            "valid keys here: duration, max_events, model",
         ],
     );
 }

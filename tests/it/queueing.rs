@@ -23,6 +23,7 @@ fn mmc(lambda: f64, servers: u32, horizon_s: u64) -> Vec<QueueResult> {
         warmup_end: SimTime::ZERO + SimDuration::from_secs(1_000),
         sample_interval: None,
         seed: 20_261_125,
+        max_events: u64::MAX,
     };
     replicate(REPLICATIONS, None, |rep| run(&params, rep, &RunControl::default())).unwrap()
 }
@@ -91,6 +92,7 @@ fn littles_law_holds_exactly_after_draining() {
         warmup_end: SimTime::ZERO,
         sample_interval: Some(SimDuration::from_secs(10)),
         seed: 9,
+        max_events: u64::MAX,
     };
     let r = run(&params, 0, &RunControl::default());
     assert_eq!(r.in_flight_end, 0, "the system must have drained");
@@ -113,6 +115,7 @@ fn conservation_at_every_sample() {
         warmup_end: SimTime::ZERO + SimDuration::from_secs(100),
         sample_interval: Some(SimDuration::from_secs(5)),
         seed: 4,
+        max_events: u64::MAX,
     };
     let r = run(&params, 0, &RunControl::default());
     assert_eq!(r.samples.len(), 400);

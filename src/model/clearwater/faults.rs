@@ -6,11 +6,6 @@ use super::world::World;
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::scenario::{FailureMode, Fault, FaultKind, Tier};
 
-/// Fault kinds this build simulates; a scenario naming another is refused before it runs.
-pub fn supported(_kind: &FaultKind) -> bool {
-    true
-}
-
 /// Added one-way latency, by scope.
 #[derive(Clone, Debug, Default)]
 pub struct ExtraLatency {
@@ -23,18 +18,21 @@ impl World {
         self.faults = faults.to_vec();
         self.scale_before = vec![0; faults.len()];
         for (i, f) in faults.iter().enumerate() {
-            q.schedule_at(SimTime::ZERO + f.at, Ev::Fault { index: i as u16, start: true });
+            q.schedule_at(SimTime::ZERO + f.at, Ev::Fault { index: i as u32, start: true });
             if let Some(until) = f.until {
-                q.schedule_at(SimTime::ZERO + until, Ev::Fault { index: i as u16, start: false });
+                q.schedule_at(SimTime::ZERO + until, Ev::Fault { index: i as u32, start: false });
             }
         }
     }
 
-    fn node_id(&self, site: usize, tier: Tier, index: u32) -> NodeId {
-        self.topo.nodes(site as u8, tier)[index as usize]
+    /// The node a fault names, among the tier's nodes at the fault's time. Validation checks
+    /// the index against the sizes `scale` faults give the tier; `None` would be a bug there,
+    /// and the fault is then ignored rather than crashing the run.
+    fn node_id(&self, site: usize, tier: Tier, index: u32) -> Option<NodeId> {
+        self.topo.nodes(site as u8, tier).get(index as usize).copied()
     }
 
-    pub fn fault(&mut self, q: &mut EventQueue<Ev>, index: u16, start: bool) {
+    pub fn fault(&mut self, q: &mut EventQueue<Ev>, index: u32, start: bool) {
         if start {
             // Outages count from the first fault on.
             self.outages.tracking = true;
@@ -42,7 +40,7 @@ impl World {
         let kind = self.faults[index as usize].kind.clone();
         match kind {
             FaultKind::NodeCrash { site, tier, index, mode } => {
-                let id = self.node_id(site, tier, index);
+                let Some(id) = self.node_id(site, tier, index) else { return };
                 if start {
                     self.crash(q, id, mode == FailureMode::Silent);
                 } else {
@@ -70,7 +68,7 @@ impl World {
                 }
             }
             FaultKind::CpuSlowdown { site, tier, index, factor } => {
-                let id = self.node_id(site, tier, index);
+                let Some(id) = self.node_id(site, tier, index) else { return };
                 self.nodes[id as usize].cpu.set_slowdown(if start { factor } else { 1.0 });
             }
             FaultKind::Latency { extra, between_sites } => {

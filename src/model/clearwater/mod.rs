@@ -23,10 +23,11 @@ pub mod throttle;
 pub mod ue;
 pub mod world;
 
-use crate::engine::{Fingerprint, RunControl, RunEnd, SimDuration, Simulation};
+use crate::engine::{Fingerprint, RunControl, RunEnd, SimDuration, SimTime, Simulation};
 use crate::metrics::LatencyHistogram;
 use crate::scenario::{Scenario, Tier};
 use stats::{NodeRow, OpCounts, ReqCounts, ReqStats};
+use state::ReqType;
 use world::World;
 
 /// A node as reported: where it is and how busy it was after warm-up.
@@ -46,7 +47,9 @@ pub struct ClearwaterResult {
     pub replication: u32,
     pub fingerprint: Fingerprint,
     pub events: u64,
-    pub interrupted: bool,
+    /// How the replication ended, and the simulated time it stopped at.
+    pub end: RunEnd,
+    pub stopped_at: SimTime,
     pub measured: SimDuration,
     pub subscribers: u64,
     pub req: [ReqStats; 6],
@@ -75,14 +78,41 @@ pub struct ClearwaterResult {
     pub ue_sites: Vec<u8>,
 }
 
-/// Fault kinds the scenario uses that this build cannot simulate (the run is refused).
-pub fn unsupported_faults(s: &Scenario) -> Vec<String> {
-    s.faults.iter().filter(|f| !faults::supported(&f.kind)).map(|f| format!("{:?}", f.kind)).collect()
+impl ClearwaterResult {
+    /// Conservation at the end of a run: over the whole run every request started has
+    /// ended or is in flight, and after warm-up no type ended more often than it started.
+    /// A violation is a model bug; the run reports it instead of writing wrong figures.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        for t in ReqType::ALL {
+            let (total, measured) = (&self.req_total[t as usize], &self.req[t as usize].counts);
+            let in_flight = self.in_flight[t as usize];
+            if total.started != total.ended() + in_flight {
+                return Err(format!(
+                    "{}: started {} ≠ ended {} + in flight {} over the whole run",
+                    t.name(),
+                    total.started,
+                    total.ended(),
+                    in_flight
+                ));
+            }
+            if measured.ended() > measured.started {
+                return Err(format!(
+                    "{}: after warm-up, ok {} + failed {} > started {}",
+                    t.name(),
+                    measured.ok,
+                    measured.ended() - measured.ok,
+                    measured.started
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Runs one replication of a Clearwater scenario.
 pub fn run(s: &Scenario, replication: u32, control: &RunControl) -> ClearwaterResult {
     let mut sim = Simulation::build(|q| World::new(s, replication, q));
+    sim.set_max_events(s.simulation.max_events);
     let end = sim.run_until(s.simulation.end(), control);
     let now = sim.now();
     let (fingerprint, events) = (sim.fingerprint(), sim.events_processed());
@@ -112,7 +142,8 @@ pub fn run(s: &Scenario, replication: u32, control: &RunControl) -> ClearwaterRe
         replication,
         fingerprint,
         events,
-        interrupted: end == RunEnd::Interrupted,
+        end,
+        stopped_at: now,
         measured,
         subscribers: w.ues.len() as u64,
         req: w.stats.req.clone(),

@@ -359,15 +359,28 @@ impl World {
         q.schedule_in(d, Ev::OpReply { msg: key, attempt });
     }
 
-    /// How long a worker waits on an operation whose target does not answer: the HTTP
-    /// timeout per attempt, memcached's connect timeout (local or remote site).
+    /// How long a worker waits on an operation whose target does not answer. HTTP (Homestead,
+    /// Homer, Chronos): on the pooled connection, the request timeout; but a failure closed
+    /// that connection, so until a request to the target succeeds again each one opens a
+    /// new connection and gives up after the connect timeout, local or remote site
+    /// [src cpp-common: httpclient.cpp, http_connection_pool.cpp]. (Pooled connections
+    /// idle for 60 s are freed too; under load they never are, which this assumes.)
+    /// memcached: its connect timeout, local or remote [src cpp-common: memcachedstore].
     fn op_timeout(&self, step: Step, from: NodeId, to: NodeId) -> SimDuration {
+        use crate::model::clearwater::params::{MEMCACHED_CONNECT_LOCAL, MEMCACHED_CONNECT_REMOTE};
         let remote = self.nodes[from as usize].site != self.nodes[to as usize].site;
         match step {
-            Step::Http(_) => self.p.pool.http_timeout,
-            Step::Mc(..) if remote => crate::model::clearwater::params::MEMCACHED_CONNECT_REMOTE,
-            Step::Mc(..) => crate::model::clearwater::params::MEMCACHED_CONNECT_LOCAL,
-            Step::Chronos(..) => self.p.pool.http_timeout,
+            Step::Http(_) | Step::Chronos(..) => {
+                if !self.nodes[from as usize].blacklist.failed_since_success(to) {
+                    self.p.pool.http_timeout
+                } else if remote {
+                    self.p.pool.http_connect_timeout_remote
+                } else {
+                    self.p.pool.http_connect_timeout_local
+                }
+            }
+            Step::Mc(..) if remote => MEMCACHED_CONNECT_REMOTE,
+            Step::Mc(..) => MEMCACHED_CONNECT_LOCAL,
         }
     }
 

@@ -59,7 +59,7 @@ pub enum Ev {
     /// Bono's recycler DNS query completes.
     PoolDnsDone { node: NodeId },
     /// A `[[fault]]` starts or ends.
-    Fault { index: u16, start: bool },
+    Fault { index: u32, start: bool },
     /// A blocking operation got no answer in time (target black-holed).
     OpTimeout { msg: Key, attempt: u8 },
     /// A UE's DNS query for the Bono name completes.
@@ -300,6 +300,9 @@ pub struct Txn {
     pub provisional: bool,
     /// Only the timeout event with this number counts (a 180 moves the deadline).
     pub deadline: u32,
+    /// Its current request type started after warm-up: only then does its outcome count
+    /// in the measured statistics (so that ok + failed ≤ started per type).
+    pub measured: bool,
 }
 
 impl Txn {

@@ -164,15 +164,20 @@ impl Stats {
         self.req_total[t as usize].started += 1;
     }
 
-    pub fn succeeded(&mut self, t: ReqType, latency: SimDuration) {
-        let r = &mut self.req[t as usize];
-        r.counts.ok += 1;
-        r.latency.record(latency);
+    /// `measured`: the request started after warm-up (its start is in `req`).
+    pub fn succeeded(&mut self, t: ReqType, latency: SimDuration, measured: bool) {
+        if measured {
+            let r = &mut self.req[t as usize];
+            r.counts.ok += 1;
+            r.latency.record(latency);
+        }
         self.req_total[t as usize].ok += 1;
     }
 
-    pub fn failed(&mut self, t: ReqType, cause: FailCause) {
-        self.req[t as usize].counts.failed[cause as usize] += 1;
+    pub fn failed(&mut self, t: ReqType, cause: FailCause, measured: bool) {
+        if measured {
+            self.req[t as usize].counts.failed[cause as usize] += 1;
+        }
         self.req_total[t as usize].failed[cause as usize] += 1;
     }
 

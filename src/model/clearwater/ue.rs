@@ -14,7 +14,18 @@ impl World {
     fn new_txn(&mut self, q: &mut EventQueue<Ev>, method: Method, ue: UeId, call: Key, refresh: bool) -> Key {
         let now = q.now();
         let txn =
-            Txn { method, ue, sent_at: now, started_at: now, stage: 0, refresh, call, provisional: false, deadline: 0 };
+            Txn {
+                method,
+                ue,
+                sent_at: now,
+                started_at: now,
+                stage: 0,
+                refresh,
+                call,
+                provisional: false,
+                deadline: 0,
+                measured: self.stats.measuring,
+            };
         self.stats.started(txn.req_type());
         let key = self.txns.insert(txn);
         q.schedule_in(self.p.sip.transaction_timeout, Ev::TxnTimeout { txn: key, deadline: 0 });
@@ -160,7 +171,7 @@ impl World {
     fn register_failed_early(&mut self, q: &mut EventQueue<Ev>, ue: UeId, cause: FailCause) {
         let kind = if self.ues[ue as usize].registered { ReqType::RegisterRefresh } else { ReqType::RegisterInitial };
         self.stats.started(kind);
-        self.stats.failed(kind, cause);
+        self.stats.failed(kind, cause, self.stats.measuring);
         self.register_done(q, ue, false);
     }
 
@@ -263,8 +274,9 @@ impl World {
             (Method::Invite, 100..=199) => {
                 if !t.provisional {
                     let latency = now.since(t.sent_at);
-                    self.stats.succeeded(ReqType::InviteSetup, latency);
+                    self.stats.succeeded(ReqType::InviteSetup, latency, t.measured);
                     t.provisional = true;
+                    t.measured = self.stats.measuring;
                     t.deadline += 1;
                     let deadline = t.deadline;
                     self.stats.started(ReqType::InviteAnswer);
@@ -302,9 +314,9 @@ impl World {
         match failure {
             None => {
                 let since = if t.method == Method::Register { t.started_at } else { t.sent_at };
-                self.stats.succeeded(kind, now.since(since));
+                self.stats.succeeded(kind, now.since(since), t.measured);
             }
-            Some(cause) => self.stats.failed(kind, cause),
+            Some(cause) => self.stats.failed(kind, cause, t.measured),
         }
         let ok = failure.is_none();
         match t.method {
