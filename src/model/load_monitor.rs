@@ -192,7 +192,9 @@ impl LoadMonitor {
             }
             self.rate = new_rate;
         } else if err < INCREASE_THRESHOLD {
-            let ms_passed = (now_ms - self.last_adjustment) as i32;
+            // Clearwater holds this in an `int` (32 bits), which wraps after 24.9 days with no
+            // adjustment; runs may last a year, so it is 64 bits here.
+            let ms_passed = (now_ms - self.last_adjustment) as i64;
             let maximum_permitted_requests = self.rate * ms_passed as f32 / 1000.0;
             // `* 0.5` is a double literal in Clearwater.
             let minimum_threshold = (maximum_permitted_requests as f64 * 0.5) as f32;

@@ -184,6 +184,9 @@ struct OutageSummary {
     /// unlimited capacity and DNS that drops a dead site at once.
     #[serde(skip_serializing_if = "Option::is_none")]
     analytic_estimate: Option<Analytic>,
+    /// Why the documentation's estimate does not apply to these parameters, when it does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    analytic_estimate_not_applicable: Option<String>,
     /// What happened after the first fault: registration failures, and the busiest moment
     /// of the nodes that stayed up.
     after_fault: AfterFault,
@@ -236,14 +239,23 @@ pub struct Analytic {
     pub fraction_long: f64,
 }
 
-/// The documentation's GR outage estimate [doc 8.46.3] for this scenario's parameters:
-/// a site holding a fraction `f` of the subscribers fails; registrations every `T`; Bono
-/// record TTL `L`; failed re-registrations retried after `R`.
-/// - loud: the fraction `f · L/T` whose DNS answer is younger than the TTL retries the dead
-///   site and waits `R`: mean `f · (L/T) · R`; the rest recover at once;
-/// - silent: the site's subscribers notice at their next re-registration, uniform in
-///   `[0, T)`: mean `f · T/2`, `T/2` for those affected.
-pub fn analytic_estimate(s: &Scenario) -> Option<Analytic> {
+/// The documentation's GR outage estimate [doc 8.46.3] for this scenario's parameters,
+/// under its assumptions (unlimited capacity; DNS drops the dead site at once): a site
+/// holding a fraction `f` of the subscribers fails; registrations every `T`; Bono record TTL
+/// `L`; failed registrations retried after `R`. A UE looks the record up at the first
+/// registration after its cached answer expires, so lookups come every `C = ⌈L/T⌉·T` and the
+/// answer's age `a` at the fault is uniform on `[0, C)`.
+/// - loud: the connection resets and the UE registers at once. With an expired answer
+///   (`a ≥ L`) it reaches the live site. Otherwise it retries the dead site every `R` until
+///   the answer expires: out `⌈(L − a)/R⌉·R`. Mean over the site, with `L = nR + r`
+///   (`0 ≤ r < R`): `(1/C)∫₀ᴸ ⌈u/R⌉R du = (R²·n(n+1)/2 + R·(n+1)·r)/C`; the documentation's
+///   `(L/T)·R` is the case `R ≥ L ≤ T`;
+/// - silent: the UE notices at its next registration, uniform in `[0, T)`: mean `T/2`, for
+///   `L ≤ T` (its answer has then expired). With `L > T` the answer may still name the dead
+///   site and the estimate's reasoning does not hold: not applicable.
+///
+/// `None` when the scenario has no site failure; `Some(Err(why))` when it does not apply.
+pub fn analytic_estimate(s: &Scenario) -> Option<Result<Analytic, String>> {
     let (site, mode) = s.faults.iter().find_map(|f| match f.kind {
         crate::scenario::FaultKind::SiteFailure { site, mode } => Some((site, mode)),
         _ => None,
@@ -255,25 +267,47 @@ pub fn analytic_estimate(s: &Scenario) -> Option<Analytic> {
         crate::scenario::Load::SipStress { reregister, .. } | crate::scenario::Load::Rate { reregister, .. } => {
             reregister.as_secs_f64()
         }
-        _ => return None,
+        _ => return Some(Err("subscribers do not re-register periodically".into())),
     };
     let f = *s.dns.site_split.get(site)?;
     let ttl = s.dns.bono_ttl.as_secs_f64();
     let retry = s.sip.register_retry.mean_ns() / 1e9;
-    Some(match mode {
+    Some(analytic_outage(mode, f, cycle, ttl, retry))
+}
+
+/// The estimate itself, from `f`, `T`, `L` and `R` in seconds (see [`analytic_estimate`]).
+pub fn analytic_outage(
+    mode: crate::scenario::FailureMode,
+    f: f64,
+    cycle: f64,
+    ttl: f64,
+    retry: f64,
+) -> Result<Analytic, String> {
+    let lookups = (ttl / cycle).ceil().max(1.0) * cycle;
+    match mode {
         crate::scenario::FailureMode::Loud => {
-            let long = f * (ttl / cycle).min(1.0);
-            Analytic {
-                mean_s: long * retry,
-                fraction_affected: f,
-                affected_mean_s: long * retry / f,
-                fraction_long: long,
+            if retry <= 0.0 {
+                return Err("the registration retry back-off is zero".into());
             }
+            let n = (ttl / retry).floor();
+            let r = ttl - n * retry;
+            let per_subscriber = (retry * retry * n * (n + 1.0) / 2.0 + retry * (n + 1.0) * r) / lookups;
+            let long = f * ttl.min(lookups) / lookups;
+            Ok(Analytic {
+                mean_s: f * per_subscriber,
+                fraction_affected: f,
+                affected_mean_s: per_subscriber,
+                fraction_long: long,
+            })
         }
+        crate::scenario::FailureMode::Silent if ttl > cycle => Err(format!(
+            "the Bono record's TTL ({ttl} s) outlasts the registration interval ({cycle} s): a UE may retry the dead \
+             site after noticing the failure, which the estimate does not model"
+        )),
         crate::scenario::FailureMode::Silent => {
-            Analytic { mean_s: f * cycle / 2.0, fraction_affected: f, affected_mean_s: cycle / 2.0, fraction_long: f }
+            Ok(Analytic { mean_s: f * cycle / 2.0, fraction_affected: f, affected_mean_s: cycle / 2.0, fraction_long: f })
         }
-    })
+    }
 }
 
 #[derive(Serialize)]
@@ -338,7 +372,8 @@ fn outage_summary(s: &Scenario, results: &[ClearwaterResult]) -> Option<OutageSu
             max_s: pooled.last().copied().unwrap_or(0.0),
         },
         open_at_end: results.iter().map(|r| r.outages.iter().filter(|o| o.open).count() as u64).sum(),
-        analytic_estimate: analytic_estimate(s),
+        analytic_estimate: analytic_estimate(s).and_then(Result::ok),
+        analytic_estimate_not_applicable: analytic_estimate(s).and_then(Result::err),
         after_fault: after_fault(s, results),
     })
 }
@@ -941,6 +976,9 @@ fn report_text(s: &Summary) -> Vec<u8> {
                 a.fraction_long * 100.0
             ));
         }
+        if let Some(why) = &o.analytic_estimate_not_applicable {
+            out.push_str(&format!("  the documentation's estimate does not apply: {why}\n"));
+        }
         let f = &o.after_fault;
         out.push_str(&format!(
             "  after the fault: {} registrations rejected (503), {} timed out, {} refused; busiest surviving Sprout: \
@@ -958,6 +996,38 @@ fn report_text(s: &Summary) -> Vec<u8> {
     ));
     out.push_str(&format!("fingerprint {}\n", h.fingerprint));
     out.into_bytes()
+}
+
+#[cfg(test)]
+mod analytic_tests {
+    use super::analytic_outage;
+    use crate::scenario::FailureMode::{Loud, Silent};
+
+    #[test]
+    fn the_documented_setting_gives_the_documented_figures() {
+        // [doc 8.46.3]: half the subscribers, 300 s registrations, 30 s TTL, 300 s back-off:
+        // 5% out for 300 s, mean 15 s; silent 75 s.
+        let a = analytic_outage(Loud, 0.5, 300.0, 30.0, 300.0).unwrap();
+        assert!((a.mean_s - 15.0).abs() < 1e-9 && (a.fraction_long - 0.05).abs() < 1e-12);
+        assert!((analytic_outage(Silent, 0.5, 300.0, 30.0, 300.0).unwrap().mean_s - 75.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_back_off_shorter_than_the_ttl_retries_until_the_answer_expires() {
+        // L = 120, R = 30, T = 300, f = 0.5. A UE with age a < 120 is out ⌈(120 − a)/30⌉·30:
+        // 30, 60, 90 or 120 s for remaining lives in (0,30], (30,60], (60,90], (90,120], each
+        // 30/300 of the ages: mean over the site (30+60+90+120)·0.1 = 30 s, over everyone
+        // 15 s (the documentation's (L/T)·R would say 6 s).
+        let a = analytic_outage(Loud, 0.5, 300.0, 120.0, 30.0).unwrap();
+        assert!((a.mean_s - 15.0).abs() < 1e-9, "{}", a.mean_s);
+        assert!((a.fraction_long - 0.2).abs() < 1e-12);
+        // L = 450 > T = 300: lookups every 600 s; ages on [0, 600). R = 300: n = 1, r = 150:
+        // (300²·1 + 300·2·150)/600 = (90 000 + 90 000)/600 = 300 s per site subscriber.
+        let b = analytic_outage(Loud, 0.5, 300.0, 450.0, 300.0).unwrap();
+        assert!((b.affected_mean_s - 300.0).abs() < 1e-9, "{}", b.affected_mean_s);
+        assert!((b.fraction_long - 0.5 * 450.0 / 600.0).abs() < 1e-12);
+        assert!(analytic_outage(Silent, 0.5, 300.0, 450.0, 300.0).is_err());
+    }
 }
 
 #[cfg(test)]

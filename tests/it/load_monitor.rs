@@ -231,3 +231,18 @@ fn later_adjusts_every_20_completions_without_a_time_condition() {
     lm.complete(ms(40), 20_000);
     assert_eq!(lm.rate(), first / 1.2f32);
 }
+
+#[test]
+fn documented_window_longer_than_24_9_days_does_not_wrap() {
+    // 30 days pass with no traffic, then 500 admissions and 20 fast completions. Window
+    // = 2 592 000 000 ms; demand threshold = 0.5 · 500/s · 2 592 000 s = 648 000 000
+    // admissions, far above 500: no increase. In 32 bits the window wraps negative
+    // (2 592 000 000 > 2^31 − 1), the threshold turns negative and the rate would rise.
+    let mut lm = documented(500.0);
+    let day_ms = 86_400_000u64;
+    for _ in 0..500 {
+        lm.admit(ms(30 * day_ms), false);
+    }
+    twenty(&mut lm, 30 * day_ms, 20_000, 90_000);
+    assert_eq!(lm.rate(), 500.0);
+}

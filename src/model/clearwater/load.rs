@@ -143,8 +143,17 @@ impl World {
         let expiry = SimTime::from_ns(expiry_ns);
         let mut rng = self.ue_rng(ue);
         let fresh = self.p.hss_reregistration.saturating_mul_f64(rng.random::<f64>());
-        let last = SimTime::from_ns(next.as_ns().saturating_sub(every.as_ns()));
         let (bono_ttl, sites) = (self.p.dns.bono_ttl, self.topo.ids.len());
+        // Steady state of the UE's DNS cache: it looked the Bono name up at the first
+        // registration after its answer expired, so lookups come every m = ⌈TTL/every⌉
+        // registrations and the last one was j registrations before `next`, j uniform in
+        // 1..=m. (Times before the run are negative; an answer that expired then is kept
+        // as expired at 1 ns, which still counts as "has an answer" for stale use.)
+        let m = bono_ttl.as_ns().div_ceil(every.as_ns().max(1)).max(1);
+        let j = if m > 1 { rng.random_range(1..=m) } else { 1 };
+        let last_lookup_ns = next.as_ns() as i128 - (j as i128) * every.as_ns() as i128;
+        let expires_ns = (last_lookup_ns + bono_ttl.as_ns() as i128).max(1);
+        let dns_expires = SimTime::from_ns(expires_ns as u64);
         let site = self.ues[ue as usize].site;
         let mut held = [0u8; 2];
         for (s, h) in held.iter_mut().enumerate().take(sites) {
@@ -154,7 +163,7 @@ impl World {
         let u = &mut self.ues[ue as usize];
         u.registered = true;
         u.connected = true;
-        u.dns_expires = last + bono_ttl;
+        u.dns_expires = dns_expires;
         u.hs_registered = true;
         u.hs_fresh_until = SimTime::ZERO + fresh;
         let expires_s = whole_seconds(expiry);
