@@ -883,6 +883,9 @@ fn report_text(s: &Summary) -> Vec<u8> {
         "cwsim {} — scenario {} (Clearwater), load {} with {} subscribers, seed {}, {} replication(s), {:.0} s measured\n\n",
         h.cwsim_version, h.scenario, s.load.profile, s.load.subscribers, h.seed, h.replications, s.load.measured_s
     );
+    if !h.description.is_empty() {
+        out.insert_str(out.len() - 1, &h.description_line());
+    }
     out.push_str("tier        nodes cores  cpu mean   cpu p95   cpu max   scale-up rule (avg CPU ≥ 60%)\n");
     for (name, t) in &s.tiers {
         let ci = t.cpu_mean_ci95.map(|c| format!("±{:.1}", c * 100.0)).unwrap_or_default();

@@ -12,6 +12,8 @@ use crate::scenario::Scenario;
 pub struct RunHeader {
     pub cwsim_version: &'static str,
     pub scenario: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
     pub scenario_sha256: String,
     pub model: &'static str,
     pub seed: u64,
@@ -29,6 +31,7 @@ impl RunHeader {
         RunHeader {
             cwsim_version: env!("CARGO_PKG_VERSION"),
             scenario: s.name.clone(),
+            description: s.description.clone(),
             scenario_sha256: s.hash.clone(),
             model,
             seed: s.simulation.seed,
@@ -38,6 +41,17 @@ impl RunHeader {
             fingerprint: Fingerprint::combine(fingerprints.iter().copied()).hex(),
             replication_fingerprints: fingerprints.iter().map(|f| f.hex()).collect(),
             events,
+        }
+    }
+}
+
+impl RunHeader {
+    /// The scenario's description as a report line ("" when it has none).
+    pub fn description_line(&self) -> String {
+        if self.description.is_empty() {
+            String::new()
+        } else {
+            format!("{}\n", crate::scenario::diag::printable(&self.description))
         }
     }
 }

@@ -198,6 +198,9 @@ fn report_text(s: &Summary) -> Vec<u8> {
         s.queue.service,
         s.queue.offered_load_erlangs
     );
+    if !s.header.description.is_empty() {
+        out.insert_str(out.len() - 1, &s.header.description_line());
+    }
     out.push_str(&format!("{:<22} {:>22} {:>12}\n", "measure", "simulated (95% CI)", "M/M/c theory"));
     let th = s.theory_mmc.as_ref();
     let rows: [(&str, &Estimate, Option<f64>); 6] = [

@@ -173,6 +173,17 @@ fn most_nested_line(text: &str) -> std::ops::Range<usize> {
     best.1..best.1
 }
 
+/// The keys the schema reads for this text (valid or not), for tests of the schema itself.
+pub fn asked_keys(text: &str) -> std::collections::BTreeSet<String> {
+    let source = Source::new("keys", text);
+    let Ok(doc) = DeTable::parse(text) else { return Default::default() };
+    let ctx = walk::Ctx::new(&source);
+    let root = walk::Table::root(&ctx, &doc);
+    let _ = schema::scenario(&root, "keys", String::new());
+    root.finish();
+    ctx.asked_keys()
+}
+
 /// Validates scenario bytes with `--set` overrides applied.
 pub fn parse_with(
     file: &str,

@@ -375,8 +375,9 @@ fn pool(t: Table) -> Pool {
         http_attempts: t.or("http_attempts", 2, &u32_in(1, 10)),                    // [src httpclient]
         http_timeout: t.or("http_timeout", ms(1200), &positive_duration()),         // [src sprout init.d]
         http_connect_timeout_local: t.or("http_connect_timeout_local", ms(50), &positive_duration()),
-        http_connect_timeout_remote: t.or("http_connect_timeout_remote", ms(250), &positive_duration()),
     };
+    // Sprout's HTTP peers (Homestead, Homer, Chronos) are in its own site in this model.
+    not_yet(&t, "http_connect_timeout_remote", "no HTTP request crosses sites in this model (each site's Sprouts use their own Homestead, Homer and Chronos)");
     t.finish();
     p
 }
@@ -404,6 +405,14 @@ fn throttling(t: Table) -> Throttling {
     let init_token_rate = t.or("init_token_rate", Rate::per_second(init), &rate_in(RATE_MAX_PER_S));
     let min_token_rate = t.or("min_token_rate", Rate::per_second(10.0), &rate_in(RATE_MAX_PER_S));
     let max_token_rate = match t.opt("max_token_rate", &rate) {
+        // The documented era's LoadMonitor has no maximum rate [doc 8.21].
+        Some(_) if profile == ThrottleProfile::Documented => {
+            t.error(
+                "max_token_rate",
+                "the documented-era LoadMonitor has no maximum rate; it applies to profile = \"later\"",
+            );
+            None
+        }
         Some(r) if r.as_per_second() == 0.0 => None,
         Some(r) => Some(r),
         None => max_rate,

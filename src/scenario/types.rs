@@ -212,7 +212,6 @@ pub struct Pool {
     pub http_attempts: u32,
     pub http_timeout: SimDuration,
     pub http_connect_timeout_local: SimDuration,
-    pub http_connect_timeout_remote: SimDuration,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

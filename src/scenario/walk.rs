@@ -22,11 +22,19 @@ use crate::engine::{Dist, SimDuration};
 pub struct Ctx<'s> {
     pub source: &'s Source,
     errors: RefCell<Vec<Diagnostic>>,
+    /// Every key the schema asked for, as a path with array indices dropped (`site[].bono.nodes`).
+    asked: RefCell<std::collections::BTreeSet<String>>,
 }
 
 impl<'s> Ctx<'s> {
     pub fn new(source: &'s Source) -> Self {
-        Ctx { source, errors: RefCell::new(Vec::new()) }
+        Ctx { source, errors: RefCell::new(Vec::new()), asked: RefCell::default() }
+    }
+
+    /// The keys the schema asked for in this walk (which depend on the profile and fault
+    /// kinds present): the test that every key has an effect enumerates them this way.
+    pub fn asked_keys(&self) -> std::collections::BTreeSet<String> {
+        self.asked.borrow().clone()
     }
 
     pub fn error(&self, span: &Range<usize>, key: &str, message: impl Into<String>) {
@@ -99,6 +107,20 @@ impl<'a> Table<'a> {
 
     fn lookup(&self, key: &'static str) -> Option<&'a Spanned<DeValue<'a>>> {
         self.asked.borrow_mut().push(key);
+        let mut path = String::new();
+        let mut in_index = false;
+        for c in self.key_path(key).chars() {
+            match c {
+                '[' => {
+                    in_index = true;
+                    path.push_str("[]");
+                }
+                ']' => in_index = false,
+                c if !in_index => path.push(c),
+                _ => {}
+            }
+        }
+        self.ctx.asked.borrow_mut().insert(path);
         self.table?.get(key)
     }
 

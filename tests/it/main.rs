@@ -13,5 +13,6 @@ mod load_monitor;
 mod ports;
 mod queueing;
 mod scaling;
+mod schema_keys;
 mod support;
 mod throttling;

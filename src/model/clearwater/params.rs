@@ -19,6 +19,9 @@ pub const TIMER_C: SimDuration = SimDuration::from_secs(180);
 /// [src cpp-common: memcachedstore].
 pub const MEMCACHED_CONNECT_LOCAL: SimDuration = SimDuration::from_ms(30);
 pub const MEMCACHED_CONNECT_REMOTE: SimDuration = SimDuration::from_ms(250);
+/// HTTP connect timeout to the remote site [src cpp-common: httpclient.cpp]. No HTTP request
+/// crosses sites in this model yet (so the scenario cannot set it); kept for when one does.
+pub const HTTP_CONNECT_REMOTE: SimDuration = SimDuration::from_ms(250);
 
 #[derive(Clone, Debug)]
 pub struct Params {

@@ -374,7 +374,7 @@ impl World {
                 if !self.nodes[from as usize].blacklist.failed_since_success(to) {
                     self.p.pool.http_timeout
                 } else if remote {
-                    self.p.pool.http_connect_timeout_remote
+                    crate::model::clearwater::params::HTTP_CONNECT_REMOTE
                 } else {
                     self.p.pool.http_connect_timeout_local
                 }
