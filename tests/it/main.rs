@@ -9,6 +9,7 @@ mod engine;
 mod faults;
 mod fingerprints;
 mod gr;
+mod hardening;
 mod load_monitor;
 mod ports;
 mod queueing;
