@@ -121,6 +121,16 @@ pub enum Command {
         cwsim sweep scenarios/throttle-tuning.toml --set throttling.max_tokens=50,100,200 --slo-p99 1s\n\n\
         Values are TOML literals (numbers, true/false, [\"a\",\"b\"]) or plain words (10ms, later).")]
     Sweep(SweepArgs),
+    /// Find the fewest nodes per tier that meet a CPU limit and service-level objectives
+    /// (or, with --capacity, the most subscribers a deployment holds), by simulation.
+    #[command(after_help = "Examples:\n  \
+        cwsim plan scenarios/plan-core-only.toml --subscribers 1130000 --max-cpu 0.65\n  \
+        cwsim plan scenarios/plan-stress.toml --slo invite_setup.p99<=200ms --slo failures<=0.1%\n  \
+        cwsim plan scenarios/plan-core-only.toml --capacity --max-cpu 0.65\n  \
+        cwsim plan scenarios/plan-stress.toml --growth 20000..100000/20000\n\n\
+        The answer is verified: rerun with fresh seeds it meets every constraint, and one node fewer in any \
+        planned tier breaks one (named in plan.txt).")]
+    Plan(PlanArgs),
     /// Print the firewall rules a scenario's deployment needs (from Clearwater's port table).
     #[command(after_help = "Examples:\n  cwsim ports scenarios/gr-site-failure-realistic.toml")]
     Ports {
@@ -195,6 +205,74 @@ pub struct SweepArgs {
 }
 
 #[derive(clap::Args, Debug)]
+pub struct PlanArgs {
+    /// Scenario file (TOML): its deployment and load profile.
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+    /// Subscribers to plan for [default: the scenario's].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
+    pub subscribers: Option<u64>,
+    /// Highest mean CPU per tier, 0–1 (Clearwater's scale-up trigger is 0.6).
+    #[arg(long, default_value_t = 0.6, value_parser = fraction)]
+    pub max_cpu: f64,
+    /// Highest 95th-percentile CPU per tier over the sample intervals, 0–1.
+    #[arg(long, value_parser = fraction)]
+    pub max_cpu_p95: Option<f64>,
+    /// A service-level objective: TYPE.STAT<=DURATION (e.g. invite_setup.p99<=200ms) or
+    /// failures<=PCT% (repeatable).
+    #[arg(long = "slo", value_name = "METRIC<=VALUE", value_parser = crate::plan::constraint::Slo::parse)]
+    pub slos: Vec<crate::plan::constraint::Slo>,
+    /// Tiers to plan, comma-separated [default: every tier the scenario deploys].
+    #[arg(long, value_delimiter = ',', value_parser = plannable_tier)]
+    pub tiers: Option<Vec<crate::scenario::Tier>>,
+    /// The most subscribers the scenario's deployment holds under the constraints.
+    #[arg(long, conflicts_with = "growth")]
+    pub capacity: bool,
+    /// Plan at each subscriber count: FROM..TO/STEP or a list (a,b,c).
+    #[arg(long, value_name = "COUNTS", value_parser = crate::plan::parse_growth)]
+    pub growth: Option<Vec<u64>>,
+    /// Override a scenario key (repeatable), e.g. --set simulation.duration=10m.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = crate::scenario::Override::parse)]
+    pub set: Vec<crate::scenario::Override>,
+    /// Replications per candidate [default: the scenario's].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub replications: Option<u32>,
+    /// The most replications a candidate gets when a confidence interval straddles a limit
+    /// [default: 4 × replications].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_replications: Option<u32>,
+    /// Worker threads [default: one per core]. Never changes the results.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Output directory [default: outputs/<scenario name>-plan/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No table on stdout (files are still written).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Refuse to start when one candidate run is estimated to need more memory than this.
+    #[arg(long, value_name = "SIZE", value_parser = crate::resources::parse_size)]
+    pub max_memory: Option<u64>,
+}
+
+fn fraction(text: &str) -> Result<f64, String> {
+    let v: f64 = text.parse().map_err(|_| format!("expected a fraction such as 0.6, got \"{text}\""))?;
+    if v > 0.0 && v <= 1.0 {
+        Ok(v)
+    } else {
+        Err(format!("must be in (0, 1], got {v}"))
+    }
+}
+
+fn plannable_tier(text: &str) -> Result<crate::scenario::Tier, String> {
+    crate::plan::PLANNABLE
+        .iter()
+        .copied()
+        .find(|t| t.name() == text.trim())
+        .ok_or_else(|| format!("unknown tier \"{text}\"; one of bono, sprout, homestead, homer"))
+}
+
+#[derive(clap::Args, Debug)]
 pub struct BenchArgs {
     /// A Clearwater scenario to time end to end (replication 0, one thread) instead of the
     /// engine benchmark.
@@ -225,6 +303,7 @@ pub fn main() -> i32 {
         Command::Validate { files } => cmd_validate(&files),
         Command::Bench(args) => cmd_bench(&args),
         Command::Sweep(args) => cmd_sweep(&args),
+        Command::Plan(args) => cmd_plan(&args),
         Command::Ports { scenario } => match load(&scenario) {
             Ok(s) if s.simulation.model == crate::scenario::ModelKind::Clearwater => {
                 print!("{}", crate::report::ports::render(&s));
@@ -488,4 +567,88 @@ fn cmd_sweep(args: &SweepArgs) -> i32 {
         }
         Err(code) => code,
     }
+}
+
+fn cmd_plan(args: &PlanArgs) -> i32 {
+    use crate::plan::{Mode, Request};
+    let base = match load_with(&args.scenario, &args.set) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let dir = args.out.clone().unwrap_or_else(|| Path::new("outputs").join(format!("{}-plan", base.name)));
+    let mut one = base.clone();
+    if let Some(n) = args.subscribers.or(args.growth.as_ref().and_then(|g| g.iter().max().copied())) {
+        if let crate::scenario::Load::SipStress { subscribers, .. }
+        | crate::scenario::Load::CoreOnly { subscribers, .. }
+        | crate::scenario::Load::Rate { subscribers, .. } = &mut one.load
+        {
+            *subscribers = n;
+        }
+    }
+    let estimate = crate::resources::sweep_memory(&one, threads_or_cores(args.threads));
+    if let Err(code) = preflight(&dir, &estimate, args.max_memory, &format!("planning {}", base.name)) {
+        return code;
+    }
+    install_interrupt_handler();
+    let req = Request {
+        subscribers: args.subscribers,
+        max_cpu: args.max_cpu,
+        max_cpu_p95: args.max_cpu_p95,
+        slos: args.slos.iter().map(|s| s.0).collect(),
+        tiers: args.tiers.clone(),
+        replications: args.replications,
+        max_replications: args.max_replications,
+        threads: args.threads.map(usize::from),
+        mode: match (&args.growth, args.capacity) {
+            (Some(g), _) => Mode::Growth(g.clone()),
+            (None, true) => Mode::Capacity { resolution: 0.01 },
+            (None, false) => Mode::Nodes,
+        },
+        progress: (!args.quiet).then_some(plan_progress as fn(&crate::plan::evaluate::Evaluation)),
+    };
+    let started = Instant::now();
+    let planned = match crate::plan::run(&args.scenario, &args.set, &req, &CONTROL) {
+        Ok(p) => p,
+        Err(e) => {
+            if CONTROL.interrupt.load(Ordering::SeqCst) {
+                eprintln!("interrupted: no output files were written");
+                return EXIT_INTERRUPTED;
+            }
+            eprintln!("error: {}: {e:#}", args.scenario.display());
+            return EXIT_FAILURE;
+        }
+    };
+    if CONTROL.interrupt.load(Ordering::SeqCst) {
+        eprintln!("interrupted: no output files were written");
+        return EXIT_INTERRUPTED;
+    }
+    let files = crate::plan::output::render(&planned);
+    match write_outputs(&files, &dir) {
+        Ok(_) => {
+            if !args.quiet {
+                if let Some(text) = files.get("plan.txt") {
+                    print!("{}", String::from_utf8_lossy(text));
+                }
+                println!("\n{} runs in {:.1} s; wrote {}", planned.runs, started.elapsed().as_secs_f64(), dir.display());
+            }
+            EXIT_OK
+        }
+        Err(code) => code,
+    }
+}
+
+/// One line on stderr per candidate the planner judged.
+fn plan_progress(e: &crate::plan::evaluate::Evaluation) {
+    let nodes: Vec<String> = e.deployment.nodes.iter().map(|n| n.to_string()).collect();
+    let verdict = match e.violated().next() {
+        None => "meets every constraint".to_string(),
+        Some(c) => format!("breaks {} (measured {:.4})", c.constraint, c.mean),
+    };
+    eprintln!(
+        "  {} subscribers, nodes [{}], {} seeds × {}: {verdict}",
+        e.deployment.subscribers,
+        nodes.join(", "),
+        e.seeds,
+        e.replications
+    );
 }

@@ -2,12 +2,14 @@
 //!
 //! See ARCHITECTURE.md for the bird's-eye view and the code map.
 
+pub mod analysis;
 pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod metrics;
 pub mod model;
 pub mod network;
+pub mod plan;
 pub mod report;
 pub mod resources;
 pub mod run;

@@ -428,13 +428,13 @@ struct Registrations {
     bound_end: Estimate,
 }
 
+/// A tier at or above the documented scale-up trigger. How many nodes it needs is the
+/// planner's question (`cwsim plan`), answered by simulation, not by extrapolating this run.
 #[derive(Serialize)]
 struct ScaleAdvice {
     tier: &'static str,
     nodes: u32,
     cpu_mean: f64,
-    /// Nodes that would bring the tier's average CPU under 60%, at the same load.
-    recommended_nodes: u32,
 }
 
 fn latency_summary(
@@ -462,18 +462,8 @@ fn latency_summary(
     }
 }
 
-/// Nodes needed so that `nodes · cpu / n` < 60%.
-pub fn recommended_nodes(nodes: u32, cpu_mean: f64) -> u32 {
-    ((nodes as f64 * cpu_mean / SCALE_UP_CPU).floor() as u32 + 1).max(nodes)
-}
 
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
-}
+use crate::analysis::percentile;
 
 pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
     let fingerprints: Vec<Fingerprint> = results.iter().map(|r| r.fingerprint).collect();
@@ -504,19 +494,14 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
     let mut scale_up = Vec::new();
     for tier in Tier::ALL {
         let Some(first) = results.first() else { break };
-        let ids: Vec<usize> = first.nodes.iter().enumerate().filter(|(_, n)| n.tier == tier).map(|(i, _)| i).collect();
+        let ids = crate::analysis::tier_nodes(first, tier);
         if ids.is_empty() {
             continue;
         }
-        let tier_mean = |r: &ClearwaterResult| ids.iter().map(|&i| r.nodes[i].cpu).sum::<f64>() / ids.len() as f64;
-        let e = estimate(&results.iter().map(tier_mean).collect::<Vec<_>>());
+        let e = estimate(&results.iter().map(|r| crate::analysis::tier_cpu_mean(r, &ids)).collect::<Vec<_>>());
         let warm = s.simulation.warmup_end();
-        let mut samples: Vec<f64> = results
-            .iter()
-            .flat_map(|r| {
-                r.rows.iter().filter(|row| row.time > warm && ids.contains(&(row.node as usize))).map(|row| row.cpu)
-            })
-            .collect();
+        let mut samples: Vec<f64> =
+            results.iter().flat_map(|r| crate::analysis::tier_cpu_samples(r, &ids, warm)).collect();
         samples.sort_by(|a, b| a.total_cmp(b));
         let nodes = ids.len() as u32;
         tiers.insert(
@@ -535,7 +520,6 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
                 tier: tier.name(),
                 nodes,
                 cpu_mean: e.mean,
-                recommended_nodes: recommended_nodes(nodes, e.mean),
             });
         }
     }
@@ -890,7 +874,7 @@ fn report_text(s: &Summary) -> Vec<u8> {
     for (name, t) in &s.tiers {
         let ci = t.cpu_mean_ci95.map(|c| format!("±{:.1}", c * 100.0)).unwrap_or_default();
         let advice = if t.cpu_mean >= SCALE_UP_CPU {
-            format!("scale up: {} → {} nodes", t.nodes, recommended_nodes(t.nodes, t.cpu_mean))
+            "scale up (cwsim plan finds how far)".to_string()
         } else {
             "ok".to_string()
         };
@@ -1030,19 +1014,5 @@ mod analytic_tests {
         assert!((b.affected_mean_s - 300.0).abs() < 1e-9, "{}", b.affected_mean_s);
         assert!((b.fraction_long - 0.5 * 450.0 / 600.0).abs() < 1e-12);
         assert!(analytic_outage(Silent, 0.5, 300.0, 450.0, 300.0).is_err());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scale_up_rule() {
-        // 2 nodes at 75%: 1.5 node-loads; 3 nodes give 50% < 60%.
-        assert_eq!(recommended_nodes(2, 0.75), 3);
-        // Exactly 60% on 1 node must move to 2 (the rule is "under 60%").
-        assert_eq!(recommended_nodes(1, 0.6), 2);
-        assert_eq!(recommended_nodes(4, 0.3), 4);
     }
 }

@@ -27,7 +27,15 @@ fn every_bundled_scenario_validates() {
 
 #[test]
 fn help_everywhere_with_examples() {
-    for args in [&["--help"][..], &["run", "--help"], &["validate", "--help"], &["bench", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["run", "--help"],
+        &["validate", "--help"],
+        &["bench", "--help"],
+        &["sweep", "--help"],
+        &["plan", "--help"],
+        &["ports", "--help"],
+    ] {
         let out = cwsim(args);
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         assert!(stdout(&out).contains("Examples:"), "{args:?} help has no examples");

@@ -11,6 +11,7 @@ mod fingerprints;
 mod gr;
 mod hardening;
 mod load_monitor;
+mod plan;
 mod ports;
 mod queueing;
 mod scaling;
