@@ -55,7 +55,12 @@ fn write_outputs(files: &crate::report::OutputFiles, dir: &Path) -> Result<Vec<P
 
 /// Refuses, before any simulation, an output directory that cannot be written or a run
 /// that would not fit in memory.
-fn preflight(out_dir: &Path, estimate: &crate::resources::MemoryEstimate, max_memory: Option<u64>, what: &str) -> Result<(), i32> {
+fn preflight(
+    out_dir: &Path,
+    estimate: &crate::resources::MemoryEstimate,
+    max_memory: Option<u64>,
+    what: &str,
+) -> Result<(), i32> {
     if let Err(e) = crate::report::files::check_output_dir(out_dir) {
         eprintln!("error: output directory: {e}");
         return Err(EXIT_BAD_INPUT);
@@ -629,7 +634,12 @@ fn cmd_plan(args: &PlanArgs) -> i32 {
                 if let Some(text) = files.get("plan.txt") {
                     print!("{}", String::from_utf8_lossy(text));
                 }
-                println!("\n{} runs in {:.1} s; wrote {}", planned.runs, started.elapsed().as_secs_f64(), dir.display());
+                println!(
+                    "\n{} runs in {:.1} s; wrote {}",
+                    planned.runs,
+                    started.elapsed().as_secs_f64(),
+                    dir.display()
+                );
             }
             EXIT_OK
         }

@@ -62,7 +62,8 @@ impl fmt::Display for Size {
 
 /// Nodes a run starts with and may add by scaling (the largest size each tier reaches).
 fn node_count(s: &Scenario) -> u64 {
-    let mut nodes: u64 = s.sites.iter().map(|site| Tier::ALL.iter().map(|&t| site.tier(t).nodes as u64).sum::<u64>()).sum();
+    let mut nodes: u64 =
+        s.sites.iter().map(|site| Tier::ALL.iter().map(|&t| site.tier(t).nodes as u64).sum::<u64>()).sum();
     for f in &s.faults {
         if let crate::scenario::FaultKind::Scale { site, tier, nodes: n } = f.kind {
             let had = s.sites.get(site).map_or(0, |x| x.tier(tier).nodes);
@@ -82,7 +83,10 @@ pub fn run_memory(s: &Scenario, threads: usize) -> MemoryEstimate {
     match s.simulation.model {
         ModelKind::Queue => {
             let kept = if s.output.timeseries { samples } else { 0 };
-            parts.push((format!("{reps} replication(s) × {kept} samples"), reps.saturating_mul(kept).saturating_mul(BYTES_PER_SAMPLE)));
+            parts.push((
+                format!("{reps} replication(s) × {kept} samples"),
+                reps.saturating_mul(kept).saturating_mul(BYTES_PER_SAMPLE),
+            ));
         }
         ModelKind::Clearwater => {
             let subs = s.load.subscribers();
@@ -134,7 +138,8 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     let s = text.trim();
     let end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     let (number, unit) = (&s[..end], s[end..].trim());
-    let value: f64 = number.parse().map_err(|_| format!("expected a size such as \"8GiB\" or \"500MB\", got \"{text}\""))?;
+    let value: f64 =
+        number.parse().map_err(|_| format!("expected a size such as \"8GiB\" or \"500MB\", got \"{text}\""))?;
     let scale: f64 = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
         "k" | "kib" => 1024.0,
@@ -145,7 +150,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "gb" => 1e9,
         "t" | "tib" => 1024f64.powi(4),
         "tb" => 1e12,
-        _ => return Err(format!("unknown size unit \"{unit}\" in \"{text}\"; use B, KiB, MiB, GiB, TiB (or kB, MB, GB, TB)")),
+        _ => {
+            return Err(format!(
+                "unknown size unit \"{unit}\" in \"{text}\"; use B, KiB, MiB, GiB, TiB (or kB, MB, GB, TB)"
+            ))
+        }
     };
     let bytes = value * scale;
     if !bytes.is_finite() || bytes < 1.0 || bytes > u64::MAX as f64 {

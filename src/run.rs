@@ -17,10 +17,7 @@ pub struct RunOutcome {
 
 /// Refuses results of replications that stopped early for a reason other than Ctrl-C: the
 /// run stops cleanly with the reason, and no output is written.
-pub fn check_ends(
-    scenario: &Scenario,
-    ends: impl IntoIterator<Item = (u32, RunEnd, SimTime)>,
-) -> anyhow::Result<()> {
+pub fn check_ends(scenario: &Scenario, ends: impl IntoIterator<Item = (u32, RunEnd, SimTime)>) -> anyhow::Result<()> {
     for (replication, end, at) in ends {
         let of = scenario.simulation.duration;
         match end {

@@ -72,7 +72,13 @@ pub struct Simulation<M: Model> {
 
 impl<M: Model> Simulation<M> {
     pub fn new(model: M) -> Self {
-        Simulation { queue: EventQueue::new(), model, fingerprint: Fingerprint::default(), events: 0, max_events: u64::MAX }
+        Simulation {
+            queue: EventQueue::new(),
+            model,
+            fingerprint: Fingerprint::default(),
+            events: 0,
+            max_events: u64::MAX,
+        }
     }
 
     /// Stops [`Self::run_until`] with [`RunEnd::EventLimit`] once `max` events are processed.

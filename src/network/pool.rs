@@ -37,14 +37,37 @@ impl ConnPool {
     /// Replaces every expired or empty slot with a connection to a random address among
     /// `candidates` (already filtered of blacklisted ones). Returns how many were replaced.
     pub fn recycle(&mut self, now: SimTime, candidates: &[u16], rng: &mut Rng) -> usize {
+        self.recycle_checked(now, candidates, rng, &mut |_| true)
+    }
+
+    /// As [`Self::recycle`], connecting for real: `connect(target)` says whether the TCP
+    /// connection is made. A failed connect leaves the slot empty until the next look (a
+    /// second later) and the target is not picked again in this pass; the caller blacklists
+    /// it [src sprout: sip_connection_pool.cpp].
+    pub fn recycle_checked(
+        &mut self,
+        now: SimTime,
+        candidates: &[u16],
+        rng: &mut Rng,
+        connect: &mut dyn FnMut(u16) -> bool,
+    ) -> usize {
+        let mut candidates = std::borrow::Cow::Borrowed(candidates);
         let mut replaced = 0;
         for i in 0..self.slots.len() {
             let s = self.slots[i];
             if s.target.is_some() && s.expires > now {
                 continue;
             }
-            let target =
-                if candidates.is_empty() { None } else { Some(candidates[rng.random_range(0..candidates.len())]) };
+            let pick = (!candidates.is_empty()).then(|| rng.random_range(0..candidates.len()));
+            let target = pick.map(|k| candidates[k]);
+            if let (Some(k), Some(t)) = (pick, target) {
+                if !connect(t) {
+                    candidates.to_mut().remove(k);
+                    self.connected -= s.target.is_some() as usize;
+                    self.slots[i] = Slot { target: None, expires: now };
+                    continue;
+                }
+            }
             let expires = now + self.lifetime(rng);
             self.connected += target.is_some() as usize;
             self.connected -= s.target.is_some() as usize;
@@ -120,5 +143,22 @@ mod tests {
         assert_eq!(pool.count_to(3), 50);
         pool.disconnect(3);
         assert_eq!((pool.connected(), pool.pick(&mut rng)), (0, None));
+    }
+
+    #[test]
+    fn a_refused_connect_leaves_the_slot_empty_and_the_target_unpicked() {
+        let mut rng = RngFactory::new(1, 0).stream(StreamId::new(0, 0));
+        let mut pool = ConnPool::new(50, SimDuration::from_secs(600));
+        let mut refused = Vec::new();
+        pool.recycle_checked(SimTime::ZERO, &[1, 2], &mut rng, &mut |t| {
+            if t == 2 {
+                refused.push(t);
+            }
+            t != 2
+        });
+        // Target 2 is tried once, then dropped from this pass: one slot stays empty.
+        assert_eq!(refused, vec![2]);
+        assert_eq!((pool.count_to(2), pool.count_to(1), pool.connected()), (0, 49, 49));
+        assert!(pool.needs_recycle(SimTime::ZERO));
     }
 }

@@ -34,8 +34,14 @@ pub enum Stat {
 }
 
 impl Stat {
-    const NAMES: [(&'static str, Stat); 6] =
-        [("mean", Stat::Mean), ("p50", Stat::P50), ("p95", Stat::P95), ("p99", Stat::P99), ("p999", Stat::P999), ("max", Stat::Max)];
+    const NAMES: [(&'static str, Stat); 6] = [
+        ("mean", Stat::Mean),
+        ("p50", Stat::P50),
+        ("p95", Stat::P95),
+        ("p99", Stat::P99),
+        ("p999", Stat::P999),
+        ("max", Stat::Max),
+    ];
 
     fn name(self) -> &'static str {
         Stat::NAMES.iter().find(|(_, s)| *s == self).map_or("?", |(n, _)| n)
@@ -93,11 +99,14 @@ pub struct Slo(pub Constraint);
 
 impl Slo {
     pub fn parse(text: &str) -> Result<Slo, String> {
-        let (metric, limit) =
-            text.split_once("<=").ok_or_else(|| format!("expected METRIC<=VALUE (e.g. invite_setup.p99<=200ms), got \"{text}\""))?;
+        let (metric, limit) = text
+            .split_once("<=")
+            .ok_or_else(|| format!("expected METRIC<=VALUE (e.g. invite_setup.p99<=200ms), got \"{text}\""))?;
         let (metric, limit) = (metric.trim(), limit.trim());
         if metric == "failures" {
-            let number = limit.strip_suffix('%').ok_or_else(|| format!("failures takes a percentage, e.g. failures<=0.1%, got \"{limit}\""))?;
+            let number = limit
+                .strip_suffix('%')
+                .ok_or_else(|| format!("failures takes a percentage, e.g. failures<=0.1%, got \"{limit}\""))?;
             let pct: f64 = number.trim().parse().map_err(|_| format!("bad percentage \"{limit}\""))?;
             if !(0.0..=100.0).contains(&pct) {
                 return Err(format!("a percentage must be in [0, 100], got {pct}"));

@@ -245,7 +245,15 @@ impl<'a> Evaluator<'a> {
                 Verdict::Violated => false,
                 Verdict::Uncertain => mean <= c.limit,
             };
-            checks.push(Check { constraint: c.to_string(), mean, ci95, verdict, met, metric: Some(c.metric), limit: c.limit });
+            checks.push(Check {
+                constraint: c.to_string(),
+                mean,
+                ci95,
+                verdict,
+                met,
+                metric: Some(c.metric),
+                limit: c.limit,
+            });
         }
         checks
     }

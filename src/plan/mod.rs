@@ -58,7 +58,10 @@ pub fn parse_growth(text: &str) -> Result<Vec<u64>, String> {
         let s = s.trim().replace('_', "");
         let v: f64 = s.parse().map_err(|_| format!("\"{s}\" is not a number of subscribers"))?;
         if !(v >= 2.0 && v <= crate::scenario::schema::SUBSCRIBERS_MAX as f64) {
-            return Err(format!("subscriber counts must be in [2, {}], got {s}", crate::scenario::schema::SUBSCRIBERS_MAX));
+            return Err(format!(
+                "subscriber counts must be in [2, {}], got {s}",
+                crate::scenario::schema::SUBSCRIBERS_MAX
+            ));
         }
         Ok(v as u64)
     };

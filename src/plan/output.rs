@@ -124,7 +124,9 @@ fn header(p: &Planned) -> String {
 
 fn plan_table(plan: &Plan, limit_of: impl Fn(&str) -> f64) -> String {
     let mut out = format!("{} subscribers\n", plan.subscribers);
-    out.push_str("tier        nodes×cores  cpu mean  cpu p95  headroom  utilisation law  binding (one node fewer breaks)\n");
+    out.push_str(
+        "tier        nodes×cores  cpu mean  cpu p95  headroom  utilisation law  binding (one node fewer breaks)\n",
+    );
     for t in &plan.tiers {
         let why = if t.nodes == t.utilisation_law_nodes {
             "= the law"
@@ -260,7 +262,12 @@ fn capacity_chart(input: &PlanInput, c: &Capacity) -> Chart {
         series.push(Series { name: format!("{} cpu mean (%)", t.name()), points });
     }
     series.extend(limit_line(input, &series));
-    Chart { title: "CPU per tier against subscribers".into(), x_label: "subscribers".into(), y_label: "mean CPU (%)".into(), series }
+    Chart {
+        title: "CPU per tier against subscribers".into(),
+        x_label: "subscribers".into(),
+        y_label: "mean CPU (%)".into(),
+        series,
+    }
 }
 
 fn growth_chart(input: &PlanInput, plans: &[Plan]) -> Chart {
@@ -273,5 +280,10 @@ fn growth_chart(input: &PlanInput, plans: &[Plan]) -> Chart {
             points: plans.iter().map(|p| (p.subscribers as f64, p.tiers[i].nodes as f64)).collect(),
         })
         .collect();
-    Chart { title: "Nodes per tier as subscribers grow".into(), x_label: "subscribers".into(), y_label: "nodes per site".into(), series }
+    Chart {
+        title: "Nodes per tier as subscribers grow".into(),
+        x_label: "subscribers".into(),
+        y_label: "nodes per site".into(),
+        series,
+    }
 }

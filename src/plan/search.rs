@@ -71,9 +71,9 @@ impl Evaluator<'_> {
         let tiers = &self.input.tiers;
         match metric {
             Metric::CpuMean(t) | Metric::CpuP95(t) => tiers.iter().position(|&x| x == t),
-            _ => (0..tiers.len())
-                .filter(|&i| e.deployment.nodes[i] < NODES_MAX)
-                .max_by(|&a, &b| (e.cpu_mean[a] / self.cpu_limit(tiers[a])).total_cmp(&(e.cpu_mean[b] / self.cpu_limit(tiers[b])))),
+            _ => (0..tiers.len()).filter(|&i| e.deployment.nodes[i] < NODES_MAX).max_by(|&a, &b| {
+                (e.cpu_mean[a] / self.cpu_limit(tiers[a])).total_cmp(&(e.cpu_mean[b] / self.cpu_limit(tiers[b])))
+            }),
         }
     }
 
@@ -87,9 +87,8 @@ impl Evaluator<'_> {
         // keeps one replica of each binding and timer, two or more keep two).
         let law_at = |ev: &mut Self, nodes: &[u32]| -> anyhow::Result<(Vec<f64>, Vec<u32>)> {
             let work = ev.work(&Deployment { nodes: nodes.to_vec(), subscribers })?;
-            let law = (0..tiers.len())
-                .map(|i| ceil_div(work[i] / sites, ev.cpu_limit(tiers[i]) * cores[i] as f64))
-                .collect();
+            let law =
+                (0..tiers.len()).map(|i| ceil_div(work[i] / sites, ev.cpu_limit(tiers[i]) * cores[i] as f64)).collect();
             Ok((work, law))
         };
         let (mut work, mut law) = law_at(self, start)?;
@@ -134,7 +133,8 @@ impl Evaluator<'_> {
                         grown.nodes[i] += 1;
                         let g = self.evaluate(&grown, SEARCH)?;
                         evaluations.push(g.clone());
-                        let value = g.checks.iter().find(|c| c.metric == Some(metric)).map_or(f64::INFINITY, |c| c.mean);
+                        let value =
+                            g.checks.iter().find(|c| c.metric == Some(metric)).map_or(f64::INFINITY, |c| c.mean);
                         let key = (g.all_met(), -value / limit.max(f64::MIN_POSITIVE));
                         if best.as_ref().is_none_or(|b| (key.0, key.1) > (b.0, b.1)) {
                             best = Some((key.0, key.1, grown));
@@ -228,7 +228,8 @@ impl Evaluator<'_> {
         let work = self.work(&Deployment { nodes: nodes.to_vec(), subscribers: start })?;
         let tiers = self.input.tiers.clone();
         let sites = self.sites().max(1) as f64;
-        let base = self.scenario(&Deployment { nodes: nodes.to_vec(), subscribers: start }, SEARCH, &[])
+        let base = self
+            .scenario(&Deployment { nodes: nodes.to_vec(), subscribers: start }, SEARCH, &[])
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let law = (0..tiers.len())
             .map(|i| {
@@ -260,7 +261,10 @@ impl Evaluator<'_> {
             }
         }
         let (Some(mut lo), Some((mut hi, mut binding))) = (lo, hi) else {
-            anyhow::bail!("could not bracket the capacity between 2 and {} subscribers", crate::scenario::schema::SUBSCRIBERS_MAX);
+            anyhow::bail!(
+                "could not bracket the capacity between 2 and {} subscribers",
+                crate::scenario::schema::SUBSCRIBERS_MAX
+            );
         };
         while (hi - lo) as f64 > resolution * lo as f64 && hi - lo > 2 {
             let mid = even((lo + hi) as f64 / 2.0);

@@ -304,9 +304,12 @@ pub fn analytic_outage(
             "the Bono record's TTL ({ttl} s) outlasts the registration interval ({cycle} s): a UE may retry the dead \
              site after noticing the failure, which the estimate does not model"
         )),
-        crate::scenario::FailureMode::Silent => {
-            Ok(Analytic { mean_s: f * cycle / 2.0, fraction_affected: f, affected_mean_s: cycle / 2.0, fraction_long: f })
-        }
+        crate::scenario::FailureMode::Silent => Ok(Analytic {
+            mean_s: f * cycle / 2.0,
+            fraction_affected: f,
+            affected_mean_s: cycle / 2.0,
+            fraction_long: f,
+        }),
     }
 }
 
@@ -462,7 +465,6 @@ fn latency_summary(
     }
 }
 
-
 use crate::analysis::percentile;
 
 pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
@@ -516,11 +518,7 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
             },
         );
         if e.mean >= SCALE_UP_CPU {
-            scale_up.push(ScaleAdvice {
-                tier: tier.name(),
-                nodes,
-                cpu_mean: e.mean,
-            });
+            scale_up.push(ScaleAdvice { tier: tier.name(), nodes, cpu_mean: e.mean });
         }
     }
 

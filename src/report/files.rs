@@ -49,7 +49,7 @@ impl OutputFiles {
     /// Writes every file into `dir`, replacing a previous output directory there as a whole;
     /// returns the paths written. `interrupt` is looked at between files.
     pub fn write_all(&self, dir: &Path, interrupt: &AtomicBool) -> std::result::Result<Vec<PathBuf>, WriteError> {
-        check_output_dir(dir).map_err(|e| WriteError::Failed(anyhow::anyhow!(e)))?;
+        prepare_output_dir(dir).map_err(|e| WriteError::Failed(anyhow::anyhow!(e)))?;
         let tmp = sibling(dir, "tmp");
         let result = self.write_into(&tmp, interrupt);
         if let Err(e) = result {
@@ -71,7 +71,9 @@ impl OutputFiles {
         let _ = fs::remove_dir_all(tmp);
         fs::create_dir(tmp).map_err(|e| failed(e, tmp))?;
         pause_for_tests();
-        for (name, bytes) in self.files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).chain([(MARKER, MARKER_TEXT.as_bytes())]) {
+        for (name, bytes) in
+            self.files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).chain([(MARKER, MARKER_TEXT.as_bytes())])
+        {
             if interrupt.load(Ordering::SeqCst) {
                 return Err(WriteError::Interrupted);
             }
@@ -126,9 +128,19 @@ fn replace_dir(tmp: &Path, dir: &Path) -> Result<()> {
 }
 
 /// Whether outputs can go to `dir`: it is absent or an earlier output directory, and its
-/// parent exists (it is created) and takes new entries. Called before simulating, so a bad
-/// `--out` is refused at once, and again before writing.
+/// parent, or the nearest ancestor that exists, takes new entries. Called before simulating,
+/// so a bad `--out` is refused at once; creates nothing, so a run that is refused, fails or
+/// is interrupted leaves no empty directories behind.
 pub fn check_output_dir(dir: &Path) -> std::result::Result<(), String> {
+    check_dir(dir, false)
+}
+
+/// [`check_output_dir`] just before writing, creating the missing parent directories.
+fn prepare_output_dir(dir: &Path) -> std::result::Result<(), String> {
+    check_dir(dir, true)
+}
+
+fn check_dir(dir: &Path, create: bool) -> std::result::Result<(), String> {
     if dir.as_os_str().is_empty() {
         return Err("the output directory is empty; name one".into());
     }
@@ -144,9 +156,24 @@ pub fn check_output_dir(dir: &Path) -> std::result::Result<(), String> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    let probe = sibling(dir, "probe");
-    fs::create_dir(&probe).map_err(|e| format!("cannot write into {}: {e}", parent.display()))?;
+    if create {
+        fs::create_dir_all(&parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        let probe = sibling(dir, "probe");
+        fs::create_dir(&probe).map_err(|e| format!("cannot write into {}: {e}", parent.display()))?;
+        let _ = fs::remove_dir(&probe);
+        return Ok(());
+    }
+    // The directories still to be created would go into the nearest existing ancestor.
+    let existing = parent.ancestors().find(|p| p.as_os_str().is_empty() || fs::symlink_metadata(p).is_ok());
+    let existing = match existing {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !existing.is_dir() {
+        return Err(format!("cannot create {}: {} is not a directory", parent.display(), existing.display()));
+    }
+    let probe = existing.join(format!(".cwsim-probe-{}", std::process::id()));
+    fs::create_dir(&probe).map_err(|e| format!("cannot write into {}: {e}", existing.display()))?;
     let _ = fs::remove_dir(&probe);
     Ok(())
 }
@@ -188,8 +215,11 @@ mod tests {
     }
 
     fn entries(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> =
-            fs::read_dir(dir).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
         v.sort();
         v
     }

@@ -377,7 +377,11 @@ fn pool(t: Table) -> Pool {
         http_connect_timeout_local: t.or("http_connect_timeout_local", ms(50), &positive_duration()),
     };
     // Sprout's HTTP peers (Homestead, Homer, Chronos) are in its own site in this model.
-    not_yet(&t, "http_connect_timeout_remote", "no HTTP request crosses sites in this model (each site's Sprouts use their own Homestead, Homer and Chronos)");
+    not_yet(
+        &t,
+        "http_connect_timeout_remote",
+        "no HTTP request crosses sites in this model (each site's Sprouts use their own Homestead, Homer and Chronos)",
+    );
     t.finish();
     p
 }
@@ -598,7 +602,8 @@ fn node_ref(t: &Table, sites: &[Site]) -> (usize, Tier, u32, Option<NodeRef>) {
     let index = t.opt("index", &u32_in(0, NODES_MAX));
     // Only a valid site, tier and index can be checked against the timeline.
     let checkable = tier.is_some() && !t.span_of("index").is_some_and(|_| index.is_none()) && site < sites.len();
-    let at = checkable.then(|| NodeRef { span: t.span_of("index").unwrap_or_else(|| t.span()), key: t.key_path("index") });
+    let at =
+        checkable.then(|| NodeRef { span: t.span_of("index").unwrap_or_else(|| t.span()), key: t.key_path("index") });
     (site, tier.unwrap_or(Tier::Bono), index.unwrap_or(0), at)
 }
 
@@ -609,8 +614,7 @@ fn node_ref(t: &Table, sites: &[Site]) -> (usize, Tier, u32, Option<NodeRef>) {
 /// `refs[i]` is `None` when fault i is invalid (its own error is reported): the timeline is
 /// checked only when every `scale` fault is valid, and only valid node references are checked.
 fn fault_timeline(root: &Table, faults: &[Fault], refs: &[Option<Option<NodeRef>>], sites: &[Site]) {
-    let scale_invalid =
-        faults.iter().zip(refs).any(|(f, r)| matches!(f.kind, FaultKind::Scale { .. }) && r.is_none());
+    let scale_invalid = faults.iter().zip(refs).any(|(f, r)| matches!(f.kind, FaultKind::Scale { .. }) && r.is_none());
     if sites.is_empty() || scale_invalid {
         return;
     }

@@ -169,7 +169,10 @@ pub fn parse_dist(text: &str) -> Result<Dist, String> {
     let parse_duration = |arg: &str| -> Result<SimDuration, String> {
         let d = parse_duration(arg)?;
         if d > SimDuration::LIMIT {
-            return Err(format!("{arg} is longer than the longest duration allowed ({}) in \"{text}\"", SimDuration::LIMIT));
+            return Err(format!(
+                "{arg} is longer than the longest duration allowed ({}) in \"{text}\"",
+                SimDuration::LIMIT
+            ));
         }
         Ok(d)
     };

@@ -136,10 +136,7 @@ fn summarise(values: Vec<String>, ms: &[Measure]) -> Row {
 #[derive(Debug)]
 pub enum SweepError {
     /// A point's scenario is invalid (its overrides named).
-    Invalid {
-        point: String,
-        errors: ScenarioErrors,
-    },
+    Invalid { point: String, errors: ScenarioErrors },
     /// Input the sweep cannot run (exit code 2).
     Other(String),
     /// A run stopped early: event budget, stall (exit code 1).

@@ -168,14 +168,19 @@ fn outputs_never_leave_their_directory() {
     // An output location that cannot be used is refused before simulating, not after.
     let file = write(&dir, "a-file", "x");
     let started = Instant::now();
-    let err = assert_exit(&cwsim(&["run", "scenarios/core-only-113k.toml", "--quiet", "--out", &file]), 2, "--out file");
+    let err =
+        assert_exit(&cwsim(&["run", "scenarios/core-only-113k.toml", "--quiet", "--out", &file]), 2, "--out file");
     assert!(err.contains("exists and is not a directory"), "{err}");
     assert!(started.elapsed().as_secs() < 5, "refused after {:?}", started.elapsed());
     // A directory cwsim did not write is never replaced.
     let theirs = dir.join("theirs");
     std::fs::create_dir_all(&theirs).unwrap();
     std::fs::write(theirs.join("notes.md"), "keep me").unwrap();
-    let err = assert_exit(&cwsim(&["run", "scenarios/default.toml", "--quiet", "--out", theirs.to_str().unwrap()]), 2, "theirs");
+    let err = assert_exit(
+        &cwsim(&["run", "scenarios/default.toml", "--quiet", "--out", theirs.to_str().unwrap()]),
+        2,
+        "theirs",
+    );
     assert!(err.contains("not a cwsim output directory"), "{err}");
     assert_eq!(read(&theirs.join("notes.md")), b"keep me");
 }
@@ -221,7 +226,8 @@ fn requests_that_started_during_warm_up_do_not_count_after_it() {
     let requests = v["requests"].as_object().unwrap();
     assert!(!requests.is_empty());
     for (kind, c) in requests {
-        let (started, ok, failed) = (c["started"].as_u64().unwrap(), c["ok"].as_u64().unwrap(), c["failed"].as_u64().unwrap());
+        let (started, ok, failed) =
+            (c["started"].as_u64().unwrap(), c["ok"].as_u64().unwrap(), c["failed"].as_u64().unwrap());
         assert!(ok + failed <= started, "{kind}: ok {ok} + failed {failed} > started {started}");
     }
 }

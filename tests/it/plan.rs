@@ -61,8 +61,9 @@ fn the_calibrated_deployment_holds_about_132_000_subscribers() {
     // 113 000 × 0.65 / 0.556 = 132 100 by the calibration; the planner's bisection must
     // land within 5% of it, and inside the bracket [113 000, 150 000].
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/plan-core-only.toml");
-    let planned = plan::run(&path, &short(), &request(Mode::Capacity { resolution: 0.01 }, None), &RunControl::default())
-        .unwrap();
+    let planned =
+        plan::run(&path, &short(), &request(Mode::Capacity { resolution: 0.01 }, None), &RunControl::default())
+            .unwrap();
     let Outcome::Capacity(c) = &planned.outcome else { panic!() };
     assert!((113_000..=150_000).contains(&c.subscribers), "{}", c.subscribers);
     assert!((c.subscribers as f64 / 132_100.0 - 1.0).abs() < 0.05, "{}", c.subscribers);
@@ -84,7 +85,15 @@ fn more_subscribers_never_need_fewer_nodes() {
     assert_eq!(plans.len(), counts.len());
     for w in plans.windows(2) {
         for (a, b) in w[0].tiers.iter().zip(&w[1].tiers) {
-            assert!(b.nodes >= a.nodes, "{}: {} nodes at {} but {} at {}", a.tier, a.nodes, w[0].subscribers, b.nodes, w[1].subscribers);
+            assert!(
+                b.nodes >= a.nodes,
+                "{}: {} nodes at {} but {} at {}",
+                a.tier,
+                a.nodes,
+                w[0].subscribers,
+                b.nodes,
+                w[1].subscribers
+            );
         }
     }
     // The largest population needs more than one node somewhere.

@@ -40,18 +40,35 @@ impl World {
         self.refill_pool(q, node, &records);
     }
 
-    /// Replaces expired connections with random picks among non-blacklisted addresses.
+    /// Replaces expired connections with random picks among non-blacklisted addresses. A
+    /// connect to a Sprout that is down or cut off fails and blacklists it (a silent one
+    /// would take the TCP connect timeout to fail; the slot is unusable either way).
     fn refill_pool(&mut self, q: &mut EventQueue<Ev>, node: NodeId, records: &[NodeId]) {
         let now = q.now();
-        let n = &mut self.nodes[node as usize];
         let retired = &self.retired;
         let candidates: Vec<NodeId> = records
             .iter()
             .copied()
-            .filter(|&r| n.blacklist.standing(now, r) != Standing::Avoid && !retired.contains(&r))
+            .filter(|&r| {
+                self.nodes[node as usize].blacklist.standing(now, r) != Standing::Avoid && !retired.contains(&r)
+            })
             .collect();
+        let reachable: Vec<bool> =
+            candidates.iter().map(|&c| self.path(Some(node), c, None) == super::failure::Path::Open).collect();
+        let mut failed = Vec::new();
+        let n = &mut self.nodes[node as usize];
         if let Some(pool) = n.pool.as_mut() {
-            pool.recycle(now, &candidates, &mut n.rng);
+            let mut connect = |t: NodeId| {
+                let ok = candidates.iter().position(|&c| c == t).is_some_and(|k| reachable[k]);
+                if !ok {
+                    failed.push(t);
+                }
+                ok
+            };
+            pool.recycle_checked(now, &candidates, &mut n.rng, &mut connect);
+        }
+        for t in failed {
+            self.bono_lost_sprout(now, node, t);
         }
     }
 }

@@ -26,8 +26,8 @@ pub mod world;
 use crate::engine::{Fingerprint, RunControl, RunEnd, SimDuration, SimTime, Simulation};
 use crate::metrics::LatencyHistogram;
 use crate::scenario::{Scenario, Tier};
-use stats::{NodeRow, OpCounts, ReqCounts, ReqStats};
 use state::ReqType;
+use stats::{NodeRow, OpCounts, ReqCounts, ReqStats};
 use world::World;
 
 /// A node as reported: where it is and how busy it was after warm-up.

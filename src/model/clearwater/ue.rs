@@ -13,19 +13,18 @@ impl World {
     /// Opens a UE transaction; it fails by timeout unless answered within Timer B/F.
     fn new_txn(&mut self, q: &mut EventQueue<Ev>, method: Method, ue: UeId, call: Key, refresh: bool) -> Key {
         let now = q.now();
-        let txn =
-            Txn {
-                method,
-                ue,
-                sent_at: now,
-                started_at: now,
-                stage: 0,
-                refresh,
-                call,
-                provisional: false,
-                deadline: 0,
-                measured: self.stats.measuring,
-            };
+        let txn = Txn {
+            method,
+            ue,
+            sent_at: now,
+            started_at: now,
+            stage: 0,
+            refresh,
+            call,
+            provisional: false,
+            deadline: 0,
+            measured: self.stats.measuring,
+        };
         self.stats.started(txn.req_type());
         let key = self.txns.insert(txn);
         q.schedule_in(self.p.sip.transaction_timeout, Ev::TxnTimeout { txn: key, deadline: 0 });
