@@ -600,10 +600,8 @@ fn node_ref(t: &Table, sites: &[Site]) -> (usize, Tier, u32, Option<NodeRef>) {
     let site = site_index(t, "site", sites);
     let tier = t.req("tier", &simulated_tier).map(tier_of);
     let index = t.opt("index", &u32_in(0, NODES_MAX));
-    // Only a valid site, tier and index can be checked against the timeline.
-    let checkable = tier.is_some() && !t.span_of("index").is_some_and(|_| index.is_none()) && site < sites.len();
-    let at =
-        checkable.then(|| NodeRef { span: t.span_of("index").unwrap_or_else(|| t.span()), key: t.key_path("index") });
+    // Checked against the timeline only when the whole fault is valid (see `fault_timeline`).
+    let at = Some(NodeRef { span: t.span_of("index").unwrap_or_else(|| t.span()), key: t.key_path("index") });
     (site, tier.unwrap_or(Tier::Bono), index.unwrap_or(0), at)
 }
 
