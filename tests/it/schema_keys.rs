@@ -351,7 +351,13 @@ const CHANGES: &[(&str, &str, &str)] = &[
     ("sip.transaction_timeout", "faulty", "sip.transaction_timeout=10s"),
     ("sip.tcp_connect_timeout", "edge", "sip.tcp_connect_timeout=500ms"),
     ("sip.queue_timeout", "overload", "sip.queue_timeout=500ms"),
-    ("sip.max_targets", "faulty", "fault[0].tier=sprout;fault[0].mode=loud | sip.max_targets=1"),
+    // Requests on their way to a Sprout when it crashes loudly are refused and retried by
+    // Bono on another one: slow links and more subscribers put a few in flight.
+    (
+        "sip.max_targets",
+        "faulty",
+        "fault[0].tier=sprout;fault[0].mode=loud;network.intra_site=100ms;load.subscribers=4000 | sip.max_targets=1",
+    ),
     ("sip.challenge_reregister", "stress", "sip.challenge_reregister=false"),
     ("sip.register_retry", "gr", "sip.register_retry=20s"),
     ("sip.call_retries", "overload", "sip.call_retries=0"),
