@@ -9,7 +9,7 @@
 //! - the exit code is 0, 1 or 2 (never a panic's 101 nor a signal), stderr has no "panicked";
 //! - nothing appears under the case directory but the output directory, its contents and the
 //!   directories on the way to it; the output directory appears (with the marker and
-//!   summary.json) exactly when the run succeeds;
+//!   summary.json) exactly when the run succeeds, and a run that fails creates nothing;
 //! - a scenario the library refuses (`cwsim::scenario::parse_with`) is refused with exit 2.
 //!
 //! Nothing is removed from the scenarios to make them cheap (subscribers, replications stay):
@@ -629,6 +629,10 @@ fn run_case(root: &Path, case: &Case) -> Result<Outcome, String> {
         .collect();
     if !stray.is_empty() {
         return fail(format!("files outside the output directory {out_dir:?}: {stray:?}"));
+    }
+    // A run that did not succeed creates nothing at all, not even the directories on the way.
+    if code != 0 && !new.is_empty() {
+        return fail(format!("exit {code} but it created {new:?}"));
     }
     if let Some(out) = &out_dir {
         let wrote = new.iter().any(|p| normalize(p) == *out);
