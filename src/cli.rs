@@ -234,8 +234,8 @@ pub struct PlanArgs {
     #[arg(long, conflicts_with = "growth")]
     pub capacity: bool,
     /// Plan at each subscriber count: FROM..TO/STEP or a list (a,b,c).
-    #[arg(long, value_name = "COUNTS", value_parser = crate::plan::parse_growth)]
-    pub growth: Option<Vec<u64>>,
+    #[arg(long, value_name = "COUNTS", value_parser = growth_counts)]
+    pub growth: Option<GrowthCounts>,
     /// Override a scenario key (repeatable), e.g. --set simulation.duration=10m.
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = crate::scenario::Override::parse)]
     pub set: Vec<crate::scenario::Override>,
@@ -258,6 +258,15 @@ pub struct PlanArgs {
     /// Refuse to start when one candidate run is estimated to need more memory than this.
     #[arg(long, value_name = "SIZE", value_parser = crate::resources::parse_size)]
     pub max_memory: Option<u64>,
+}
+
+/// The subscriber counts of `--growth`, as one argument value (clap would otherwise take a
+/// `Vec` as repeated values).
+#[derive(Clone, Debug)]
+pub struct GrowthCounts(pub Vec<u64>);
+
+fn growth_counts(text: &str) -> Result<GrowthCounts, String> {
+    crate::plan::parse_growth(text).map(GrowthCounts)
 }
 
 fn fraction(text: &str) -> Result<f64, String> {
@@ -580,9 +589,23 @@ fn cmd_plan(args: &PlanArgs) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if base.simulation.model != crate::scenario::ModelKind::Clearwater {
+        eprintln!("error: {}: cwsim plan sizes Clearwater deployments", args.scenario.display());
+        return EXIT_BAD_INPUT;
+    }
+    let deployed = crate::plan::deployed(&base);
+    if let Some(t) = args.tiers.iter().flatten().find(|t| !deployed.contains(t)) {
+        let names: Vec<&str> = deployed.iter().map(|t| t.name()).collect();
+        eprintln!(
+            "error: --tiers: the scenario deploys no {} tier to plan (its tiers: {})",
+            t.name(),
+            names.join(", ")
+        );
+        return EXIT_BAD_INPUT;
+    }
     let dir = args.out.clone().unwrap_or_else(|| Path::new("outputs").join(format!("{}-plan", base.name)));
     let mut one = base.clone();
-    if let Some(n) = args.subscribers.or(args.growth.as_ref().and_then(|g| g.iter().max().copied())) {
+    if let Some(n) = args.subscribers.or(args.growth.as_ref().and_then(|g| g.0.iter().max().copied())) {
         if let crate::scenario::Load::SipStress { subscribers, .. }
         | crate::scenario::Load::CoreOnly { subscribers, .. }
         | crate::scenario::Load::Rate { subscribers, .. } = &mut one.load
@@ -605,7 +628,7 @@ fn cmd_plan(args: &PlanArgs) -> i32 {
         max_replications: args.max_replications,
         threads: args.threads.map(usize::from),
         mode: match (&args.growth, args.capacity) {
-            (Some(g), _) => Mode::Growth(g.clone()),
+            (Some(g), _) => Mode::Growth(g.0.clone()),
             (None, true) => Mode::Capacity { resolution: 0.01 },
             (None, false) => Mode::Nodes,
         },

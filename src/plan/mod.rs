@@ -86,7 +86,7 @@ pub fn parse_growth(text: &str) -> Result<Vec<u64>, String> {
 }
 
 /// The tiers the scenario deploys in its first site, among those a plan may size.
-fn deployed(s: &Scenario) -> Vec<Tier> {
+pub fn deployed(s: &Scenario) -> Vec<Tier> {
     PLANNABLE.iter().copied().filter(|&t| s.sites.first().is_some_and(|site| site.tier(t).nodes > 0)).collect()
 }
 

@@ -275,13 +275,22 @@ fn growth_chart(input: &PlanInput, plans: &[Plan]) -> Chart {
         .tiers
         .iter()
         .enumerate()
-        .map(|(i, t)| Series {
-            name: format!("{} nodes", t.name()),
-            points: plans.iter().map(|p| (p.subscribers as f64, p.tiers[i].nodes as f64)).collect(),
+        .map(|(i, t)| {
+            // Node counts are whole and known only at the planned populations: a step from
+            // each one to the next, not a slope that would suggest fractions of nodes.
+            let mut points: Vec<(f64, f64)> = Vec::new();
+            for p in plans {
+                let (x, y) = (p.subscribers as f64, p.tiers[i].nodes as f64);
+                if let Some(&(_, prev)) = points.last() {
+                    points.push((x, prev));
+                }
+                points.push((x, y));
+            }
+            Series { name: format!("{} nodes", t.name()), points }
         })
         .collect();
     Chart {
-        title: "Nodes per tier as subscribers grow".into(),
+        title: "Nodes per tier needed at each planned population".into(),
         x_label: "subscribers".into(),
         y_label: "nodes per site".into(),
         series,

@@ -99,3 +99,42 @@ fn more_subscribers_never_need_fewer_nodes() {
     // The largest population needs more than one node somewhere.
     assert!(plans.last().unwrap().tiers.iter().any(|t| t.nodes > 1));
 }
+
+#[test]
+fn the_command_line_takes_growth_and_refuses_bad_plans() {
+    use crate::support::{cwsim, stderr, temp_dir};
+    let dir = temp_dir("plan-cli");
+    let out = dir.join("out");
+    let o = cwsim(&[
+        "plan",
+        "scenarios/plan-stress.toml",
+        "--quiet",
+        "--growth",
+        "2000,4000",
+        "--set",
+        "simulation.duration=3m",
+        "--set",
+        "simulation.warmup=1m",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for f in ["plan.txt", "plan.json", "plan.csv", "plan_growth.png"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    for bad in [
+        &["--tiers", "bono"][..],
+        &["--growth", "5..1/1"],
+        &["--max-cpu", "NaN"],
+        &["--max-cpu", "0"],
+        &["--slo", "failures<=NaN%"],
+        &["--slo", "invite_setup.p99<=-5ms"],
+        &["--subscribers", "1"],
+    ] {
+        let mut args = vec!["plan", "scenarios/plan-core-only.toml", "--quiet"];
+        args.extend_from_slice(bad);
+        let o = cwsim(&args);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{bad:?}");
+    }
+}
