@@ -130,7 +130,7 @@ pub enum Command {
     /// (or, with --capacity, the most subscribers a deployment holds), by simulation.
     #[command(after_help = "Examples:\n  \
         cwsim plan scenarios/plan-core-only.toml --subscribers 1130000 --max-cpu 0.65\n  \
-        cwsim plan scenarios/plan-stress.toml --slo invite_setup.p99<=200ms --slo failures<=0.1%\n  \
+        cwsim plan scenarios/plan-stress.toml --slo invite_setup.p99<=300ms --slo failures<=0.1%\n  \
         cwsim plan scenarios/plan-core-only.toml --capacity --max-cpu 0.65\n  \
         cwsim plan scenarios/plan-stress.toml --growth 20000..100000/20000\n\n\
         The answer is verified: rerun with fresh seeds it meets every constraint, and one node fewer in any \
