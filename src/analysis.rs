@@ -3,8 +3,8 @@
 
 use crate::engine::SimTime;
 use crate::metrics::LatencyHistogram;
-use crate::model::clearwater::state::{FailCause, ReqType};
 use crate::model::clearwater::ClearwaterResult;
+use crate::model::clearwater::{FailCause, ReqType};
 use crate::scenario::Tier;
 
 /// Indices (in `ClearwaterResult::nodes`) of a tier's nodes; empty if it has none.

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::metrics::estimate::estimate;
-use crate::model::clearwater::state::ReqType;
+use crate::model::clearwater::ReqType;
 use crate::scenario::Tier;
 
 /// A figure of one replication that a constraint limits.

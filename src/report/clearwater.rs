@@ -2,7 +2,7 @@
 //! The columns and keys are a contract (README.md, "Outputs"); change them only together
 //! with the documentation.
 
-use crate::model::clearwater::stats::ThrottleRow;
+use crate::model::clearwater::ThrottleRow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -11,8 +11,8 @@ use super::common::{json_bytes, latency_csv, RunHeader};
 use super::files::OutputFiles;
 use crate::engine::Fingerprint;
 use crate::metrics::{estimate, Estimate, LatencyHistogram};
-use crate::model::clearwater::state::{FailCause, ReqType};
 use crate::model::clearwater::ClearwaterResult;
+use crate::model::clearwater::{FailCause, ReqType};
 use crate::scenario::{Scenario, Tier};
 
 /// The documented elastic-scaling trigger: scale a tier up at ~60% average CPU [doc 8.41].
@@ -483,7 +483,7 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
             f.insert(c.name(), results.iter().map(|r| r.req[t as usize].counts.failed[c as usize]).sum());
         }
         failures.insert(t.name(), f);
-        let sum = |g: fn(&crate::model::clearwater::stats::ReqCounts) -> u64| {
+        let sum = |g: fn(&crate::model::clearwater::ReqCounts) -> u64| {
             results.iter().map(|r| g(&r.req[t as usize].counts)).sum::<u64>()
         };
         requests.insert(
@@ -525,7 +525,7 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
     let mut ops = BTreeMap::new();
     let op = |f: fn(&ClearwaterResult) -> u64| estimate(&results.iter().map(|r| per_s(f(r))).collect::<Vec<_>>());
     ops.insert("homestead", op(|r| r.ops.homestead_total()));
-    ops.insert("homer", op(|r| r.ops.http_op(crate::model::clearwater::flows::HttpOp::Simservs)));
+    ops.insert("homer", op(|r| r.ops.http_op(crate::model::clearwater::HttpOp::Simservs)));
     ops.insert("memcached", op(|r| r.ops.memcached_total()));
     ops.insert("memcached_replica_writes", op(|r| r.counters.mc_replica_writes));
     ops.insert("chronos", op(|r| r.ops.chronos_total()));

@@ -7,8 +7,8 @@ use rayon::prelude::*;
 
 use crate::engine::RunControl;
 use crate::metrics::LatencyHistogram;
-use crate::model::clearwater::state::{FailCause, ReqType};
 use crate::model::clearwater::{self, ClearwaterResult};
+use crate::model::clearwater::{FailCause, ReqType};
 use crate::report::clearwater::mean_cv;
 use crate::scenario::{self, ModelKind, Override, Scenario, ScenarioErrors, Tier};
 

@@ -2,7 +2,7 @@
 //! "Published capacity figures"; derivation in docs/calibration.md).
 
 use cwsim::engine::RunControl;
-use cwsim::model::clearwater::state::ReqType;
+use cwsim::model::clearwater::ReqType;
 use cwsim::model::clearwater::{run, ClearwaterResult};
 use cwsim::scenario::Tier;
 

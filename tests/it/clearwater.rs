@@ -2,9 +2,9 @@
 //! CLEARWATER_FACTS.md.
 
 use cwsim::engine::RunControl;
-use cwsim::model::clearwater::flows::{ChronosOp, HttpOp, McOp};
-use cwsim::model::clearwater::state::{FailCause, ReqType};
 use cwsim::model::clearwater::{run, ClearwaterResult};
+use cwsim::model::clearwater::{ChronosOp, HttpOp, McOp};
+use cwsim::model::clearwater::{FailCause, ReqType};
 use cwsim::network::dns::Name;
 use cwsim::scenario::{self, Scenario, Tier};
 

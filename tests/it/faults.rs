@@ -1,8 +1,8 @@
 //! Each fault kind, shown through its mechanism.
 
 use cwsim::engine::RunControl;
-use cwsim::model::clearwater::state::{FailCause, ReqType};
 use cwsim::model::clearwater::{run, ClearwaterResult};
+use cwsim::model::clearwater::{FailCause, ReqType};
 use cwsim::scenario::Tier;
 
 use crate::clearwater::scenario;

@@ -1,7 +1,7 @@
 //! Elastic scaling: how load spreads onto a new Sprout, and what moves when Sprouts change.
 
-use cwsim::model::clearwater::state::ReqType;
 use cwsim::model::clearwater::ClearwaterResult;
+use cwsim::model::clearwater::ReqType;
 
 use crate::faults::run1;
 

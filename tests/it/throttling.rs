@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use cwsim::engine::RunControl;
-use cwsim::model::clearwater::state::{FailCause, ReqType};
 use cwsim::model::clearwater::{run, ClearwaterResult};
+use cwsim::model::clearwater::{FailCause, ReqType};
 use cwsim::scenario::{self, Override, Tier};
 use cwsim::sweep::replicate;
 

@@ -23,11 +23,16 @@ pub mod throttle;
 pub mod ue;
 pub mod world;
 
+// The model's public vocabulary: what results are made of. Readers of results (report,
+// analysis, sweep, plan, tests) import from here, not from the files that define them.
+pub use flows::{ChronosOp, HttpOp, McOp};
+pub use outage::Outage;
+pub use state::{FailCause, OutageCause, ReqType};
+pub use stats::{Counters, NodeRow, OpCounts, ReqCounts, ReqStats, RequestRow, ThrottleRow};
+
 use crate::engine::{Fingerprint, RunControl, RunEnd, SimDuration, SimTime, Simulation};
 use crate::metrics::LatencyHistogram;
 use crate::scenario::{Scenario, Tier};
-use state::ReqType;
-use stats::{NodeRow, OpCounts, ReqCounts, ReqStats};
 use world::World;
 
 /// A node as reported: where it is and how busy it was after warm-up.
