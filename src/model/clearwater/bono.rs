@@ -2,9 +2,10 @@
 //! re-resolves the Sprout cluster name through Bono's resolver cache when it has
 //! connections to replace.
 
+use super::events::Ev;
+use super::node::NodeId;
 use super::node::Topology;
 use super::params::POOL_RECYCLE_EVERY;
-use super::state::*;
 use super::world::World;
 use crate::engine::EventQueue;
 use crate::network::blacklist::Standing;
@@ -54,7 +55,7 @@ impl World {
             })
             .collect();
         let reachable: Vec<bool> =
-            candidates.iter().map(|&c| self.path(Some(node), c, None) == super::failure::Path::Open).collect();
+            candidates.iter().map(|&c| self.path(Some(node), c, None) == super::reachability::Path::Open).collect();
         let mut failed = Vec::new();
         let n = &mut self.nodes[node as usize];
         if let Some(pool) = n.pool.as_mut() {

@@ -7,19 +7,24 @@
 //! (profiles), `bono` (connection pool recycler), `flows` (the programs as data), `stats`.
 
 pub mod bono;
-pub mod failure;
-pub mod faults;
+pub mod call;
+pub mod events;
+pub mod fault_timeline;
 pub mod flows;
 pub mod load;
+pub mod message;
 pub mod node;
+pub mod node_failure;
 pub mod outage;
 pub mod params;
+pub mod reachability;
+pub mod routing;
+pub mod sampling;
 pub mod scaling;
-pub mod sip;
 pub mod sprout;
-pub mod state;
 pub mod stats;
 pub mod throttle;
+pub mod transaction;
 pub mod ue;
 pub mod world;
 
@@ -27,8 +32,9 @@ pub mod world;
 // analysis, sweep, plan, tests) import from here, not from the files that define them.
 pub use flows::{ChronosOp, HttpOp, McOp};
 pub use outage::Outage;
-pub use state::{FailCause, OutageCause, ReqType};
+pub use outage::OutageCause;
 pub use stats::{Counters, NodeRow, OpCounts, ReqCounts, ReqStats, RequestRow, ThrottleRow};
+pub use transaction::{FailCause, ReqType};
 
 use crate::engine::{Fingerprint, RunControl, RunEnd, SimDuration, SimTime, Simulation};
 use crate::metrics::LatencyHistogram;
@@ -162,8 +168,8 @@ pub fn run(s: &Scenario, replication: u32, control: &RunControl) -> ClearwaterRe
         nodes,
         registrations_end: w.registrations_statistic(),
         bound_end: (0..w.ues.len() as u32).filter(|&u| w.bound_for(u, w.ues[u as usize].site, now)).count() as u64,
-        subscriber_bytes: (w.ues.capacity() * std::mem::size_of::<state::Ue>()
-            + w.pairs.capacity() * std::mem::size_of::<state::Pair>()) as u64,
+        subscriber_bytes: (w.ues.capacity() * std::mem::size_of::<ue::Ue>()
+            + w.pairs.capacity() * std::mem::size_of::<load::Pair>()) as u64,
         counters: stats::Counters {
             timers_orphaned: w
                 .ues

@@ -1,13 +1,16 @@
 //! A node of the deployment: its CPU (a multi-server FIFO service centre), its random
 //! stream, its resolver cache, its connection pool (Bono) and its counters.
 
-use super::state::{Job, NodeId};
+use super::events::Job;
 use crate::engine::{Rng, SimTime};
 use crate::model::service_centre::ServiceCentre;
 use crate::network::blacklist::Blacklist;
 use crate::network::dns::{Name, ResolverCache};
 use crate::network::pool::ConnPool;
 use crate::scenario::Tier;
+
+pub type NodeId = u16;
+pub const NO_NODE: NodeId = u16::MAX;
 
 /// Counters of the current sample interval (reset at every sample).
 #[derive(Clone, Debug, Default)]
@@ -101,13 +104,13 @@ pub fn rendezvous(key: u64, candidates: &[NodeId]) -> [NodeId; 2] {
         let mut s = key ^ (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         crate::engine::rng::splitmix64(&mut s)
     };
-    let mut best = [(0u64, super::state::NO_NODE); 2];
+    let mut best = [(0u64, NO_NODE); 2];
     for &n in candidates {
         let w = weight(n);
-        if w > best[0].0 || best[0].1 == super::state::NO_NODE {
+        if w > best[0].0 || best[0].1 == NO_NODE {
             best[1] = best[0];
             best[0] = (w, n);
-        } else if w > best[1].0 || best[1].1 == super::state::NO_NODE {
+        } else if w > best[1].0 || best[1].1 == NO_NODE {
             best[1] = (w, n);
         }
     }
@@ -140,6 +143,6 @@ mod tests {
         // About a quarter of primaries move to the new node (binomial, n = 1000, p = 1/4:
         // 250 ± 3σ = ±41).
         assert!((209..=291).contains(&moved), "{moved}");
-        assert_eq!(rendezvous(5, &[7]), [7, super::super::state::NO_NODE]);
+        assert_eq!(rendezvous(5, &[7]), [7, super::NO_NODE]);
     }
 }

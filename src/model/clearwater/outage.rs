@@ -2,9 +2,27 @@
 //! receive a call — its edge node had failed, or its registration had lapsed — until it
 //! registered again through a working Bono. Counted from the first fault on.
 
-use super::state::*;
+use super::ue::UeId;
 use super::world::World;
 use crate::engine::SimTime;
+
+/// Why a subscriber could not place or receive calls.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OutageCause {
+    /// The node it was connected to failed.
+    EdgeFailure,
+    /// Its registration lapsed and was removed.
+    BindingExpired,
+}
+
+impl OutageCause {
+    pub fn name(self) -> &'static str {
+        match self {
+            OutageCause::EdgeFailure => "edge-failure",
+            OutageCause::BindingExpired => "binding-expired",
+        }
+    }
+}
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Outage {

@@ -11,8 +11,10 @@
 //!   close their connections to it, its subscribers (a Bono's) reconnect elsewhere, and
 //!   what it had queued still completes.
 
+use super::events::{Ev, Job, Side};
 use super::node::Topology;
-use super::state::*;
+use super::node::{NodeId, NO_NODE};
+use super::ue::UeId;
 use super::world::{Class, NodeSpec, World};
 use crate::engine::EventQueue;
 use crate::scenario::Tier;

@@ -11,11 +11,14 @@
 
 use rand::Rng as _;
 
-use super::failure::Path;
+use super::events::{Ev, Job, Side};
 use super::flows::{ChronosOp, HttpOp, McKey, McOp, Method, Program, Step, TimerKind};
-use super::node::{rendezvous, whole_seconds, Topology};
+use super::message::{Hop, HttpAnswer, Msg, RegisterStage, Route, Status, NO_KEY};
+use super::node::{rendezvous, whole_seconds, NodeId, Topology, NO_NODE};
+use super::outage::OutageCause;
 use super::params::Params;
-use super::state::*;
+use super::reachability::Path;
+use super::ue::UeId;
 use super::world::{Class, World};
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::model::slab::Key;
@@ -53,9 +56,9 @@ impl World {
     pub fn sprout_receive(&mut self, q: &mut EventQueue<Ev>, key: Key) {
         let now = q.now();
         let m = self.msgs.get(key).expect("live message");
-        let (ue, code, method, stage) = (m.ue, m.code, m.method, m.stage);
-        let node = m.route[1];
-        let (program, cost): (Program, fn(&Params) -> &crate::engine::Dist) = if code != 0 {
+        let (ue, request, method, stage) = (m.ue, m.is_request(), m.method, m.stage);
+        let node = m.sprout();
+        let (program, cost): (Program, fn(&Params) -> &crate::engine::Dist) = if !request {
             (Program::Relay, |p| &p.costs.sprout_response)
         } else {
             self.nodes[node as usize].window.requests += 1;
@@ -71,7 +74,7 @@ impl World {
             // A stateless 503 from the transport thread: cheap, and not a worker's message.
             let m = self.msgs.get_mut(key).expect("live message");
             m.program = Program::Reject;
-            m.code = 503;
+            m.status = Status::Response(503);
             let cost = self.p.reject_cost.saturating_mul_f64(1.0 + self.p.sprout_untimed);
             return self.submit(q, node, Job::Msg(key), cost, Class::New);
         }
@@ -82,7 +85,7 @@ impl World {
         m.lat_ns = 0;
         m.worker_ns = worker.as_ns();
         let total = worker.saturating_mul_f64(1.0 + self.p.sprout_untimed);
-        self.submit(q, node, Job::Msg(key), total, if code == 0 { Class::NewRequest } else { Class::New });
+        self.submit(q, node, Job::Msg(key), total, if request { Class::NewRequest } else { Class::New });
     }
 
     /// Whether a valid copy of `ue`'s bindings is in `site`'s store.
@@ -100,15 +103,17 @@ impl World {
         self.topo.ids.len() == 2
     }
 
-    /// Which registrar program a REGISTER runs: stage 0 is unauthenticated (challenge),
-    /// stage 1 carries credentials; stage 2 is a refresh sent without a challenge.
-    fn register_program(&self, ue: UeId, stage: u8, sprout: NodeId, now: SimTime) -> Program {
+    /// Which registrar program a REGISTER runs: an unauthenticated one is challenged, one
+    /// with credentials registers; a refresh sent without a challenge is accepted if Sprout
+    /// finds its bindings, else challenged.
+    fn register_program(&self, ue: UeId, stage: RegisterStage, sprout: NodeId, now: SimTime) -> Program {
+        use RegisterStage as S;
         let bound = self.bound_for(ue, self.nodes[sprout as usize].site, now);
         let p = match (stage, bound) {
-            (0, _) | (2, false) => Program::RegisterChallenge,
-            (2, true) => Program::RegisterUnchallengedRefresh,
-            (_, true) => Program::RegisterAuthRefresh,
-            (_, false) => Program::RegisterAuthInitial,
+            (S::Unauthenticated, _) | (S::UnchallengedRefresh, false) => Program::RegisterChallenge,
+            (S::UnchallengedRefresh, true) => Program::RegisterUnchallengedRefresh,
+            (S::WithCredentials, true) => Program::RegisterAuthRefresh,
+            (S::WithCredentials, false) => Program::RegisterAuthInitial,
         };
         if self.gr() {
             p.gr()
@@ -126,7 +131,7 @@ impl World {
             m.pc += 1;
             m.attempt = 0;
             m.http_503s = 0;
-            m.op_site = self.nodes[m.route[1] as usize].site;
+            m.op_site = self.nodes[m.route.sprout as usize].site;
             if let Step::Mc(_, McKey::RemoteBindings) = step {
                 m.op_site = 1 - m.op_site;
             }
@@ -138,7 +143,7 @@ impl World {
 
     /// Queues a continuation burst after a blocking operation returned.
     fn sprout_resume(&mut self, q: &mut EventQueue<Ev>, key: Key) {
-        let node = self.msgs.get(key).expect("live message").route[1];
+        let node = self.msgs.get(key).expect("live message").sprout();
         let worker = self.demand(node, |p| &p.costs.sprout_continuation);
         self.msgs.get_mut(key).expect("live message").worker_ns = worker.as_ns();
         let total = worker.saturating_mul_f64(1.0 + self.p.sprout_untimed);
@@ -148,9 +153,9 @@ impl World {
     fn sprout_finish(&mut self, q: &mut EventQueue<Ev>, key: Key) {
         let now = q.now();
         let m = self.msgs.get(key).expect("live message");
-        let (sprout, lat_ns, program) = (m.route[1], m.lat_ns, m.program);
+        let (sprout, lat_ns, program) = (m.route.sprout, m.lat_ns, m.program);
         if program == Program::Reject {
-            return self.forward(q, key, HOP_BONO_A);
+            return self.forward(q, key, Hop::OriginBono);
         }
         self.nodes[sprout as usize].record_latency(lat_ns);
         self.stats.sprout_latency.record(SimDuration::from_ns(lat_ns));
@@ -158,11 +163,11 @@ impl World {
             self.throttle_complete(sprout, now, lat_ns);
         }
         let m = self.msgs.get(key).expect("live message");
-        if m.code != 0 {
-            return self.forward(q, key, HOP_BONO_A);
+        if !m.is_request() {
+            return self.forward(q, key, Hop::OriginBono);
         }
         match m.program {
-            Program::Relay => self.forward(q, key, HOP_BONO_B),
+            Program::Relay => self.forward(q, key, Hop::TargetBono),
             Program::RegisterChallenge => self.respond_from_sprout(q, key, 401),
             p if p.is_register() => self.respond_from_sprout(q, key, 200),
             Program::InviteWithHomer | Program::InviteWithoutHomer => {
@@ -170,12 +175,12 @@ impl World {
                     let (peer, call) = (m.peer, m.call);
                     let callee_bono = self.edge_bono(peer);
                     let m = self.msgs.get_mut(key).expect("live message");
-                    m.route[2] = callee_bono;
+                    m.route.target_bono = callee_bono;
                     let route = m.route;
                     if let Some(c) = self.calls.get_mut(call) {
                         c.route = route;
                     }
-                    self.forward(q, key, HOP_BONO_B)
+                    self.forward(q, key, Hop::TargetBono)
                 } else {
                     // The callee has no valid binding: 480 Temporarily Unavailable.
                     self.respond_from_sprout(q, key, 480)
@@ -203,7 +208,7 @@ impl World {
     fn op_start(&mut self, q: &mut EventQueue<Ev>, key: Key, step: Step) {
         let now = q.now();
         let m = self.msgs.get(key).expect("live message");
-        let (sprout, ue, attempt, op_site) = (m.route[1], m.ue, m.attempt, m.op_site);
+        let (sprout, ue, attempt, op_site) = (m.route.sprout, m.ue, m.attempt, m.op_site);
         let site = self.nodes[sprout as usize].site;
         let target = match step {
             Step::Http(op) => {
@@ -281,7 +286,7 @@ impl World {
     pub fn dns_done(&mut self, q: &mut EventQueue<Ev>, key: Key) {
         let now = q.now();
         let Some(m) = self.msgs.get(key) else { return };
-        let sprout = m.route[1];
+        let sprout = m.route.sprout;
         if !self.nodes[sprout as usize].up {
             return self.worker_lost(q, key);
         }
@@ -298,7 +303,7 @@ impl World {
         let now = q.now();
         let Some(m) = self.msgs.get(key) else { return };
         let (sprout, target, ue, step, attempt, sent) =
-            (m.route[1], m.op_target, m.ue, current_step(m), m.attempt, m.op_sent);
+            (m.route.sprout, m.op_target, m.ue, current_step(m), m.attempt, m.op_sent);
         match self.path(Some(sprout), target, Some(interface(step))) {
             Path::Open => {}
             Path::Refused => {
@@ -354,7 +359,7 @@ impl World {
 
     /// The server's LoadMonitor refused the request: an immediate 503 back to the worker.
     fn refuse_op(&mut self, q: &mut EventQueue<Ev>, key: Key, server: NodeId, sprout: NodeId, attempt: u8) {
-        self.msgs.get_mut(key).expect("live").op_code = 503;
+        self.msgs.get_mut(key).expect("live").op_answer = HttpAnswer::Unavailable;
         let d = self.node_delay(server, sprout);
         q.schedule_in(d, Ev::OpReply { msg: key, attempt });
     }
@@ -405,7 +410,7 @@ impl World {
         let now = q.now();
         let Some(m) = self.msgs.get(key) else { return };
         let (sprout, ue, peer, step, used_hss, attempt, site) =
-            (m.route[1], m.ue, m.peer, current_step(m), m.hss, m.attempt, m.op_site);
+            (m.route.sprout, m.ue, m.peer, current_step(m), m.hss, m.attempt, m.op_site);
         let expiry_task = m.program.is_binding_expiry();
         self.stats.count_op(step);
         let mut delay = self.node_delay(server, sprout);
@@ -420,7 +425,7 @@ impl World {
                     // The HSS did not answer in time: 504, and a penalty at Homestead.
                     self.stats.counters.hss_timeouts += 1;
                     self.throttle_penalty(server);
-                    self.msgs.get_mut(key).expect("live").op_code = 504;
+                    self.msgs.get_mut(key).expect("live").op_answer = HttpAnswer::GatewayTimeout;
                     q.schedule_in(delay + self.p.net.diameter_timeout, Ev::OpReply { msg: key, attempt });
                     return;
                 }
@@ -496,16 +501,16 @@ impl World {
         if m.attempt != attempt {
             return;
         }
-        let (sprout, target) = (m.route[1], m.op_target);
+        let (sprout, target) = (m.route.sprout, m.op_target);
         if !self.nodes[sprout as usize].up {
             return self.worker_lost(q, key);
         }
         if self.partitioned && self.nodes[sprout as usize].site != self.nodes[target as usize].site {
             return; // the answer is lost too; the timeout was scheduled when it was sent
         }
-        let code = self.msgs.get(key).expect("live").op_code;
-        if code != 0 {
-            return self.http_error(q, key, code);
+        let answer = self.msgs.get(key).expect("live").op_answer;
+        if answer != HttpAnswer::Ok {
+            return self.http_error(q, key, answer);
         }
         self.nodes[sprout as usize].blacklist.success(target);
         self.sprout_resume(q, key);
@@ -513,11 +518,11 @@ impl World {
 
     /// Homestead answered 503 (throttled) or 504 (HSS timeout): try the other target after a
     /// 503, give up after two 503s or any 504, recording a penalty at Sprout.
-    fn http_error(&mut self, q: &mut EventQueue<Ev>, key: Key, code: u16) {
+    fn http_error(&mut self, q: &mut EventQueue<Ev>, key: Key, answer: HttpAnswer) {
         let m = self.msgs.get_mut(key).expect("live message");
-        m.op_code = 0;
-        let (sprout, step, attempt) = (m.route[1], current_step(m), m.attempt);
-        if code == 503 {
+        m.op_answer = HttpAnswer::Ok;
+        let (sprout, step, attempt) = (m.route.sprout, current_step(m), m.attempt);
+        if answer == HttpAnswer::Unavailable {
             m.http_503s += 1;
             if (attempt as u32) < self.p.pool.http_attempts {
                 return self.op_start(q, key, step);
@@ -528,7 +533,7 @@ impl World {
             return self.sprout_resume(q, key);
         }
         let m = self.msgs.get(key).expect("live");
-        if code == 504 || m.http_503s >= 2 {
+        if answer == HttpAnswer::GatewayTimeout || m.http_503s >= 2 {
             self.throttle_penalty(sprout);
         }
         self.sprout_abort(q, key, 504)
@@ -540,7 +545,7 @@ impl World {
         if m.attempt != attempt {
             return;
         }
-        if !self.nodes[m.route[1] as usize].up {
+        if !self.nodes[m.route.sprout as usize].up {
             return self.worker_lost(q, key);
         }
         self.op_failed(q, key);
@@ -549,7 +554,8 @@ impl World {
     fn op_failed(&mut self, q: &mut EventQueue<Ev>, key: Key) {
         let now = q.now();
         let m = self.msgs.get(key).expect("live message");
-        let (sprout, target, step, attempt, site) = (m.route[1], m.op_target, current_step(m), m.attempt, m.op_site);
+        let (sprout, target, step, attempt, site) =
+            (m.route.sprout, m.op_target, current_step(m), m.attempt, m.op_site);
         let home = self.nodes[sprout as usize].site;
         match step {
             Step::Http(_) => {
@@ -792,7 +798,9 @@ impl World {
                 u.timer_gen = u.timer_gen.wrapping_add(1);
                 // The pop is an HTTP callback into the Sprout on the same node.
                 let program = if self.gr() { Program::BindingExpiryGr } else { Program::BindingExpiry };
-                let msg = self.new_msg(NO_KEY, Method::Register, 0, ue, ue, [NO_NODE, node, NO_NODE], HOP_SPROUT, 0);
+                let route = Route { sprout: node, ..Route::EMPTY };
+                let (request, stage) = (Status::Request, RegisterStage::Unauthenticated);
+                let msg = self.new_msg(NO_KEY, Method::Register, request, ue, ue, route, Hop::Sprout, stage);
                 self.msgs.get_mut(msg).expect("just inserted").program = program;
                 let worker = self.demand(node, |p| &p.costs.sprout_request);
                 self.msgs.get_mut(msg).expect("just inserted").worker_ns = worker.as_ns();

@@ -21,7 +21,8 @@
 //!   refused replica PUT is lost: that replica does not hold the timer.
 
 use super::flows::Method;
-use super::state::*;
+use super::message::Msg;
+use super::node::NodeId;
 use super::world::World;
 use crate::engine::SimTime;
 use crate::model::load_monitor::{LoadMonitor, LoadMonitorConfig, Variant};
@@ -78,7 +79,7 @@ fn variant_of(profile: ThrottleProfile) -> Variant {
 
 /// Whether the era's rules allow refusing this SIP message.
 fn refusable(variant: Variant, m: &Msg) -> bool {
-    let request = m.code == 0;
+    let request = m.is_request();
     match variant {
         Variant::Documented => request && m.method != Method::Ack,
         Variant::Later => request && !m.method.in_dialog() && m.method != Method::Register,

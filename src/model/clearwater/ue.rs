@@ -1,36 +1,65 @@
-//! The UE side: SIP transactions (with Timer B/F), the digest-challenged REGISTER, the
-//! called party's answers, and call progress.
+//! The UE: its connection to an edge node (Bono, or Sprout without one), its DNS cache of
+//! the Bono name, and the registration procedure it runs.
 
+use super::events::Ev;
 use super::flows::Method;
-use super::params::TIMER_C;
-use super::state::*;
+use super::message::{RegisterStage, Route, NO_KEY};
+use super::node::{NodeId, NO_NODE};
+use super::outage::OutageCause;
+use super::transaction::{FailCause, ReqType};
 use super::world::World;
-use crate::engine::{EventQueue, SimDuration};
+use crate::engine::{EventQueue, SimTime};
 use crate::model::slab::Key;
-use crate::scenario::Load;
+
+pub type UeId = u32;
+
+/// One subscriber: its UE and the network's record of it. Kept small (see the test).
+#[derive(Clone, Debug)]
+pub struct Ue {
+    /// The node this UE is connected to: a Bono, or a Sprout when the site has no Bono
+    /// (Clearwater's core-only stress tests drive Sprout directly).
+    pub edge: NodeId,
+    pub site: u8,
+    /// The UE believes it is registered (last REGISTER succeeded, not yet expired).
+    pub registered: bool,
+    /// A registration procedure is in progress.
+    pub registering: bool,
+    /// Server side (memcached): binding expiry in whole seconds since the start; a binding is
+    /// valid while `now_s < binding_expires_s` [src sprout: registrarsproutlet.cpp]. One copy
+    /// per site's store (GR writes both); `mc_held[site]` has bit r set while replica r of
+    /// that store holds the record (a crash clears it).
+    pub binding_expires_s: [u32; 2],
+    pub mc_held: [u8; 2],
+    /// The binding's Chronos timer: due time, generation, replicas, whether one exists.
+    pub timer_due: SimTime,
+    pub timer_gen: u32,
+    pub timer_replicas: [NodeId; 2],
+    pub timer_set: bool,
+    /// Which replicas actually hold the timer (replication can fail; a crash loses them).
+    pub timer_held: [bool; 2],
+    /// Homestead's view: the subscriber is registered, and until when its cached record
+    /// is fresh (after that a SAR goes to the HSS again) [doc 8.21 hss_reregistration_time].
+    pub hs_registered: bool,
+    pub hs_fresh_until: SimTime,
+    /// Generation of the UE's own refresh timer.
+    pub reg_gen: u32,
+    /// The UE's TCP connection to `edge` is up (as far as the UE knows).
+    pub connected: bool,
+    /// The UE's DNS cache for the Bono name: the site whose Bonos it returned, and expiry.
+    pub dns_site: u8,
+    pub dns_expires: SimTime,
+    /// Generation of the UE's DNS query / connection attempt in progress.
+    pub conn_gen: u32,
+    /// The REGISTER transaction in progress, if any.
+    pub reg_txn: Key,
+    /// Outage accounting: since when the UE is unreachable (`SimTime::MAX`: reachable).
+    pub out_since: SimTime,
+    pub out_cause: OutageCause,
+    /// Random draws made so far (the UE's stream position).
+    pub draws: u32,
+}
 
 impl World {
-    /// Opens a UE transaction; it fails by timeout unless answered within Timer B/F.
-    fn new_txn(&mut self, q: &mut EventQueue<Ev>, method: Method, ue: UeId, call: Key, refresh: bool) -> Key {
-        let now = q.now();
-        let txn = Txn {
-            method,
-            ue,
-            sent_at: now,
-            started_at: now,
-            stage: 0,
-            refresh,
-            call,
-            provisional: false,
-            deadline: 0,
-            measured: self.stats.measuring,
-        };
-        self.stats.started(txn.req_type());
-        let key = self.txns.insert(txn);
-        q.schedule_in(self.p.sip.transaction_timeout, Ev::TxnTimeout { txn: key, deadline: 0 });
-        key
-    }
-
     /// Starts a registration procedure for `ue` unless one is already running: resolve the
     /// Bono name (through the UE's DNS cache), connect if the answer points elsewhere, send
     /// the REGISTER.
@@ -121,7 +150,7 @@ impl World {
         let mut rng = self.ue_rng(ue);
         let edge = answer[rng.random_range(0..answer.len())];
         let d = match self.path(None, edge, None) {
-            super::failure::Path::Dropped => self.p.sip.tcp_connect_timeout,
+            super::reachability::Path::Dropped => self.p.sip.tcp_connect_timeout,
             _ => self.access_delay(edge) + self.access_delay(edge),
         };
         let u = &mut self.ues[ue as usize];
@@ -137,7 +166,7 @@ impl World {
         if u.conn_gen != gen {
             return;
         }
-        if self.path(None, u.edge, None) == super::failure::Path::Open {
+        if self.path(None, u.edge, None) == super::reachability::Path::Open {
             self.ues[ue as usize].connected = true;
             self.send_register(q, ue);
         } else {
@@ -176,7 +205,11 @@ impl World {
 
     fn send_register(&mut self, q: &mut EventQueue<Ev>, ue: UeId) {
         let refresh = self.ues[ue as usize].registered;
-        let stage = if refresh && !self.p.sip.challenge_reregister { 2 } else { 0 };
+        let stage = if refresh && !self.p.sip.challenge_reregister {
+            RegisterStage::UnchallengedRefresh
+        } else {
+            RegisterStage::Unauthenticated
+        };
         let txn = self.new_txn(q, Method::Register, ue, NO_KEY, refresh);
         self.txns.get_mut(txn).expect("just created").stage = stage;
         self.ues[ue as usize].reg_txn = txn;
@@ -186,12 +219,12 @@ impl World {
 
     /// The route of a new request from `ue`: through its Bono (Sprout picked by the Bono's
     /// pool), or straight to its Sprout when there is no Bono.
-    pub fn first_route(&self, ue: UeId) -> [NodeId; 3] {
+    pub fn first_route(&self, ue: UeId) -> Route {
         let edge = self.ues[ue as usize].edge;
         if self.nodes[edge as usize].tier == crate::scenario::Tier::Bono {
-            [edge, NO_NODE, NO_NODE]
+            Route { origin_bono: edge, ..Route::EMPTY }
         } else {
-            [NO_NODE, edge, NO_NODE]
+            Route { sprout: edge, ..Route::EMPTY }
         }
     }
 
@@ -204,233 +237,14 @@ impl World {
             NO_NODE
         }
     }
+}
 
-    /// Starts a call from `caller` to `callee`; `pair` is the stress pair to resume after it.
-    pub fn start_call(&mut self, q: &mut EventQueue<Ev>, caller: UeId, callee: UeId, pair: u32) {
-        let call = self.calls.insert(Call {
-            caller,
-            callee,
-            route: [NO_NODE; 3], // set by send_invite
-            phase: CallPhase::Inviting,
-            invite: NO_KEY,
-            pair,
-            attempts: 0,
-        });
-        self.calls_started += 1;
-        self.send_invite(q, call);
-    }
-
-    /// Sends the call's INVITE (again, on a redial) along a fresh first route.
-    fn send_invite(&mut self, q: &mut EventQueue<Ev>, call: Key) {
-        let c = self.calls.get(call).expect("live call");
-        let (caller, callee) = (c.caller, c.callee);
-        let route = self.first_route(caller);
-        let txn = self.new_txn(q, Method::Invite, caller, call, false);
-        let c = self.calls.get_mut(call).expect("live call");
-        c.route = route;
-        c.invite = txn;
-        c.phase = CallPhase::Inviting;
-        c.attempts = c.attempts.saturating_add(1);
-        self.send_request(q, txn, Method::Invite, caller, callee, call, route, 0);
-    }
-
-    /// The INVITE failed. Before any provisional response the caller may redial after the
-    /// back-off (`[sip] call_retries`); otherwise the call is over.
-    fn invite_failed(&mut self, q: &mut EventQueue<Ev>, call: Key, provisional: bool) {
-        let retries = self.p.sip.call_retries;
-        let Some(c) = self.calls.get_mut(call) else { return };
-        if provisional || u32::from(c.attempts) > retries {
-            return self.call_over(q, call);
-        }
-        c.phase = CallPhase::Redialling;
-        let caller = c.caller;
-        let mut rng = self.ue_rng(caller);
-        let after = self.p.sip.call_retry.sample(&mut rng);
-        self.stats.counters.call_redials += 1;
-        q.schedule_in(after, Ev::CallRedial { call });
-    }
-
-    pub fn call_redial(&mut self, q: &mut EventQueue<Ev>, call: Key) {
-        if self.calls.get(call).is_some_and(|c| c.phase == CallPhase::Redialling) {
-            self.send_invite(q, call);
-        }
-    }
-
-    /// The caller sends an in-dialog request along the call's record-routed path.
-    fn in_dialog(&mut self, q: &mut EventQueue<Ev>, call: Key, method: Method) {
-        let c = self.calls.get(call).expect("live call");
-        let (caller, callee, route) = (c.caller, c.callee, c.route);
-        let txn = if method == Method::Ack { NO_KEY } else { self.new_txn(q, method, caller, call, false) };
-        self.send_request(q, txn, method, caller, callee, call, route, 0);
-    }
-
-    /// A response reaches the UE that sent the request.
-    pub fn ue_gets_response(&mut self, q: &mut EventQueue<Ev>, key: Key) {
-        let now = q.now();
-        let m = self.msgs.remove(key).expect("live message");
-        let Some(t) = self.txns.get_mut(m.txn) else { return }; // the UE gave up already
-        match (m.method, m.code) {
-            (Method::Invite, 100..=199) => {
-                if !t.provisional {
-                    let latency = now.since(t.sent_at);
-                    self.stats.succeeded(ReqType::InviteSetup, latency, t.measured);
-                    t.provisional = true;
-                    t.measured = self.stats.measuring;
-                    t.deadline += 1;
-                    let deadline = t.deadline;
-                    self.stats.started(ReqType::InviteAnswer);
-                    q.schedule_in(TIMER_C, Ev::TxnTimeout { txn: m.txn, deadline });
-                }
-            }
-            (Method::Register, 401) if t.stage == 0 => {
-                // Challenged: answer with credentials at once, in a new transaction.
-                t.stage = 1;
-                t.sent_at = now;
-                t.deadline += 1;
-                let (deadline, ue) = (t.deadline, t.ue);
-                q.schedule_in(self.p.sip.transaction_timeout, Ev::TxnTimeout { txn: m.txn, deadline });
-                let route = self.first_route(ue);
-                self.send_request(q, m.txn, Method::Register, ue, ue, NO_KEY, route, 1);
-            }
-            (_, 200..=299) => self.end_txn(q, m.txn, None),
-            (_, TRANSPORT_ERROR) => self.end_txn(q, m.txn, Some(FailCause::Transport)),
-            (_, 503) => self.end_txn(q, m.txn, Some(FailCause::Rejected503)),
-            _ => self.end_txn(q, m.txn, Some(FailCause::Other)),
-        }
-    }
-
-    pub fn txn_timeout(&mut self, q: &mut EventQueue<Ev>, txn: Key, deadline: u32) {
-        if self.txns.get(txn).is_some_and(|t| t.deadline == deadline) {
-            self.end_txn(q, txn, Some(FailCause::Timeout));
-        }
-    }
-
-    /// Ends a transaction exactly once: records the outcome and moves the UE's script on.
-    fn end_txn(&mut self, q: &mut EventQueue<Ev>, key: Key, failure: Option<FailCause>) {
-        let now = q.now();
-        let t = self.txns.remove(key).expect("live transaction");
-        let kind = t.req_type();
-        match failure {
-            None => {
-                let since = if t.method == Method::Register { t.started_at } else { t.sent_at };
-                self.stats.succeeded(kind, now.since(since), t.measured);
-            }
-            Some(cause) => self.stats.failed(kind, cause, t.measured),
-        }
-        let ok = failure.is_none();
-        match t.method {
-            Method::Register => {
-                if ok {
-                    self.outage_end(t.ue, now);
-                }
-                self.register_done(q, t.ue, ok)
-            }
-            Method::Invite if ok => self.call_answered(q, t.call),
-            Method::Invite => self.invite_failed(q, t.call, t.provisional),
-            Method::Update => self.schedule_hangup(q, t.call),
-            Method::Bye | Method::Ack => self.call_over(q, t.call),
-        }
-    }
-
-    /// A request reaches the called UE, which answers as Clearwater's stress script does.
-    pub fn ue_gets_request(&mut self, q: &mut EventQueue<Ev>, key: Key) {
-        let m = self.msgs.get_mut(key).expect("live message");
-        match m.method {
-            Method::Invite => {
-                m.code = 180;
-                let (call, txn) = (m.call, m.txn);
-                // (An INVITE of an abandoned attempt still rings, but does not drive the call.)
-                if let Some(c) = self.calls.get_mut(call).filter(|c| c.invite == txn) {
-                    c.phase = CallPhase::Ringing;
-                    q.schedule_in(self.answer_after(), Ev::CallStep { call });
-                }
-                self.forward(q, key, HOP_BONO_B);
-            }
-            Method::Ack | Method::Register => {
-                self.msgs.remove(key);
-            }
-            Method::Update | Method::Bye => {
-                m.code = 200;
-                self.forward(q, key, HOP_BONO_B);
-            }
-        }
-    }
-
-    fn answer_after(&self) -> SimDuration {
-        match &self.p.load {
-            Load::SipStress { answer_after, .. }
-            | Load::CoreOnly { answer_after, .. }
-            | Load::Rate { answer_after, .. } => *answer_after,
-            Load::Poisson { .. } => SimDuration::ZERO,
-        }
-    }
-
-    fn talk_time(&self) -> SimDuration {
-        match &self.p.load {
-            Load::SipStress { talk, .. } => *talk,
-            Load::CoreOnly { call_length, .. } | Load::Rate { call_length, .. } => *call_length,
-            Load::Poisson { .. } => SimDuration::ZERO,
-        }
-    }
-
-    /// The call's next scripted action: the callee answers, or the caller hangs up.
-    pub fn call_step(&mut self, q: &mut EventQueue<Ev>, call: Key) {
-        let Some(c) = self.calls.get_mut(call) else { return };
-        match c.phase {
-            CallPhase::Ringing => {
-                // The callee's 200 OK for the INVITE, sent along the INVITE's route.
-                let (invite, caller, callee, route) = (c.invite, c.caller, c.callee, c.route);
-                c.phase = CallPhase::Inviting;
-                self.send_response_from_callee(q, invite, call, caller, callee, route);
-            }
-            CallPhase::Talking => {
-                c.phase = CallPhase::Ending;
-                self.in_dialog(q, call, Method::Bye);
-            }
-            CallPhase::Inviting | CallPhase::Ending | CallPhase::Redialling => {}
-        }
-    }
-
-    fn send_response_from_callee(
-        &mut self,
-        q: &mut EventQueue<Ev>,
-        txn: Key,
-        call: Key,
-        caller: UeId,
-        callee: UeId,
-        route: [NodeId; 3],
-    ) {
-        let msg = self.new_msg(txn, Method::Invite, 200, caller, callee, route, HOP_UE_B, 0);
-        self.msgs.get_mut(msg).expect("just inserted").call = call;
-        self.forward(q, msg, HOP_BONO_B);
-    }
-
-    /// The caller got the 200 OK: ACK, then (stress profile) an UPDATE round trip, then talk.
-    fn call_answered(&mut self, q: &mut EventQueue<Ev>, call: Key) {
-        if self.calls.get(call).is_none() {
-            return;
-        }
-        self.in_dialog(q, call, Method::Ack);
-        self.calls.get_mut(call).expect("live call").phase = CallPhase::Talking;
-        if matches!(self.p.load, Load::SipStress { .. }) {
-            self.in_dialog(q, call, Method::Update);
-        } else {
-            self.schedule_hangup(q, call);
-        }
-    }
-
-    fn schedule_hangup(&mut self, q: &mut EventQueue<Ev>, call: Key) {
-        if self.calls.get(call).is_some() {
-            q.schedule_in(self.talk_time(), Ev::CallStep { call });
-        }
-    }
-
-    /// The call is over (BYE answered, or a failure): free it and resume the pair's script.
-    fn call_over(&mut self, q: &mut EventQueue<Ev>, call: Key) {
-        if let Some(c) = self.calls.remove(call) {
-            if c.pair != u32::MAX {
-                self.pair_after_call(q, c.pair);
-            }
-        }
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn small_enough() {
+        // Subscribers are counted in millions.
+        let size = std::mem::size_of::<super::Ue>();
+        assert!(size <= 128, "Ue is {size} bytes");
     }
 }

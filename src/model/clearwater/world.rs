@@ -2,10 +2,16 @@
 
 use rand::Rng as _;
 
+use super::call::Call;
+use super::events::{Ev, Job};
+use super::load::Pair;
+use super::message::{Msg, NO_KEY};
+use super::node::NodeId;
 use super::node::{Node, Topology, Window};
 use super::params::{Params, POOL_RECYCLE_EVERY};
-use super::state::*;
 use super::stats::Stats;
+use super::transaction::Txn;
+use super::ue::{Ue, UeId};
 use crate::engine::{Dist, EventQueue, Model, Rng, RngFactory, SimDuration, SimTime, StreamId};
 use crate::model::service_centre::ServiceCentre;
 use crate::model::slab::{Key, Slab};
@@ -62,9 +68,9 @@ pub struct World {
     pub faults: Vec<crate::scenario::Fault>,
     /// Per fault: the tier's size before a `scale` fault changed it.
     pub scale_before: Vec<u32>,
-    pub extra_latency: super::faults::ExtraLatency,
+    pub extra_latency: super::fault_timeline::ExtraLatency,
     pub partitioned: bool,
-    pub blocks: Vec<super::failure::Block>,
+    pub blocks: Vec<super::reachability::Block>,
     pub outages: super::outage::Outages,
     /// Nodes scaled in (few: a linear scan is fine).
     pub retired: Vec<NodeId>,

@@ -1,7 +1,8 @@
 //! The fault timeline: each `[[fault]]` starts at `at` and, with `until`, ends then.
 
-use super::failure::Block;
-use super::state::*;
+use super::events::Ev;
+use super::node::NodeId;
+use super::reachability::Block;
 use super::world::World;
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::scenario::{FailureMode, Fault, FaultKind, Tier};

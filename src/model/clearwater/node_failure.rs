@@ -1,62 +1,18 @@
-//! What failures do: which messages get through (node state, partition, blocked ports),
-//! what a crash destroys (queued work, memcached records, Chronos timers, connections), and
-//! how the nodes that depended on the failed one find out.
+//! What a node failure does: what a crash destroys (queued work, memcached records,
+//! Chronos timers, connections), how the nodes and UEs that depended on it find out, and
+//! what health-checked DNS makes of it.
 
-use super::state::*;
+use super::events::{Ev, Job};
+use super::message::Hop;
+use super::node::NodeId;
+use super::outage::OutageCause;
+use super::ue::UeId;
 use super::world::World;
 use crate::engine::{EventQueue, SimTime};
 use crate::model::slab::Key;
-use crate::network::ports::Interface;
 use crate::scenario::Tier;
 
-/// The fate of a message sent to a node.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Path {
-    Open,
-    /// Connection refused or reset: the sender learns at once.
-    Refused,
-    /// Black-holed: the sender learns only by its own timers.
-    Dropped,
-}
-
-/// A `block-port` rule in force: messages on this interface are dropped, as by a firewall
-/// missing the rule.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Block {
-    pub from: Tier,
-    pub to: Tier,
-    pub port: u16,
-    pub between_sites: bool,
-}
-
 impl World {
-    /// The fate of a message from `from` (`None`: a UE) to `to`, on `iface` (`None`: a
-    /// response on an established connection, not filtered by port).
-    pub fn path(&self, from: Option<NodeId>, to: NodeId, iface: Option<&Interface>) -> Path {
-        let t = &self.nodes[to as usize];
-        if !t.up {
-            return if t.silent { Path::Dropped } else { Path::Refused };
-        }
-        if let Some(f) = from.filter(|&f| f != to) {
-            // (Loopback traffic — a Sprout and its own memcached or Chronos — crosses no
-            // network, so no partition or firewall rule applies to it.)
-            let cross = self.nodes[f as usize].site != t.site;
-            if cross && self.partitioned {
-                return Path::Dropped;
-            }
-            if let Some(i) = iface {
-                if self
-                    .blocks
-                    .iter()
-                    .any(|b| b.from == i.from && b.to == i.to && b.port == i.port && b.between_sites == cross)
-                {
-                    return Path::Dropped;
-                }
-            }
-        }
-        Path::Open
-    }
-
     /// A node fails. Everything it was doing is lost; its memcached records and Chronos
     /// timers are gone; loud failures reset its connections.
     pub fn crash(&mut self, q: &mut EventQueue<Ev>, node: NodeId, silent: bool) {
@@ -144,7 +100,7 @@ impl World {
     /// A SIP message being processed by a node that crashed.
     fn lost_in_node(&mut self, q: &mut EventQueue<Ev>, key: Key, silent: bool) {
         let Some(m) = self.msgs.get(key) else { return };
-        if !silent && m.hop == HOP_SPROUT && m.code == 0 && !m.program.is_binding_expiry() {
+        if !silent && m.hop == Hop::Sprout && m.is_request() && !m.program.is_binding_expiry() {
             // The Bono (or direct UE) sees the connection reset.
             return self.refused_at(q, key);
         }
@@ -153,7 +109,7 @@ impl World {
 
     /// A worker whose Sprout crashed while it waited on I/O.
     pub fn worker_lost(&mut self, q: &mut EventQueue<Ev>, key: Key) {
-        let silent = self.msgs.get(key).is_none_or(|m| self.nodes[m.route[1] as usize].silent);
+        let silent = self.msgs.get(key).is_none_or(|m| self.nodes[m.sprout() as usize].silent);
         self.lost_in_node(q, key, silent);
     }
 

@@ -4,9 +4,12 @@
 //! blocked port): a refused connection comes back to the sender as a transport error, a
 //! black-holed message is simply lost and the sender's timers take over.
 
-use super::failure::Path;
-use super::flows::{Method, Program};
-use super::state::*;
+use super::events::{Ev, Job};
+use super::flows::Method;
+use super::message::{Hop, Msg, RegisterStage, Route, Status};
+use super::node::{NodeId, NO_NODE};
+use super::reachability::Path;
+use super::ue::UeId;
 use super::world::{Class, World};
 use crate::engine::{EventQueue, SimDuration};
 use crate::model::slab::Key;
@@ -19,37 +22,16 @@ impl World {
         &mut self,
         txn: Key,
         method: Method,
-        code: u16,
+        status: Status,
         ue: UeId,
         peer: UeId,
-        route: [NodeId; 3],
-        hop: u8,
-        stage: u8,
+        route: Route,
+        hop: Hop,
+        stage: RegisterStage,
     ) -> Key {
-        self.msgs.insert(Msg {
-            txn,
-            method,
-            code,
-            ue,
-            peer,
-            route,
-            hop,
-            program: Program::Relay,
-            pc: 0,
-            stage,
-            op_target: NO_NODE,
-            attempt: 0,
-            op_sent: crate::engine::SimTime::ZERO,
-            op_site: 0,
-            op_code: 0,
-            http_503s: 0,
-            tries: 0,
-            found: false,
-            hss: false,
-            call: NO_KEY,
-            lat_ns: 0,
-            worker_ns: 0,
-        })
+        let mut m = Msg::new(txn, method, status, ue, peer, route, hop);
+        m.stage = stage;
+        self.msgs.insert(m)
     }
 
     /// A UE sends a request; it reaches the UE's Bono (or its Sprout, without Bono) after
@@ -63,40 +45,31 @@ impl World {
         ue: UeId,
         peer: UeId,
         call: Key,
-        route: [NodeId; 3],
-        stage: u8,
+        route: Route,
+        stage: RegisterStage,
     ) {
-        let hop = if route[0] == NO_NODE { HOP_SPROUT } else { HOP_BONO_A };
-        let msg = self.new_msg(txn, method, 0, ue, peer, route, hop, stage);
+        let hop = if route.origin_bono == NO_NODE { Hop::Sprout } else { Hop::OriginBono };
+        let msg = self.new_msg(txn, method, Status::Request, ue, peer, route, hop, stage);
         self.msgs.get_mut(msg).expect("just inserted").call = call;
-        let d = self.access_delay(if route[0] == NO_NODE { route[1] } else { route[0] });
+        let d = self.access_delay(route.origin_edge());
         q.schedule_in(d, Ev::Hop { msg });
-    }
-
-    /// The node a hop of the message's route is on (`None` for the UEs).
-    fn node_at(route: [NodeId; 3], hop: u8) -> Option<NodeId> {
-        match hop {
-            HOP_BONO_A => Some(route[0]),
-            HOP_SPROUT => Some(route[1]),
-            HOP_BONO_B => Some(route[2]),
-            _ => None,
-        }
     }
 
     /// Moves a message to `hop`, after the network delay between where it is and there.
     /// An absent Bono (core-only deployments) is skipped.
-    pub fn forward(&mut self, q: &mut EventQueue<Ev>, key: Key, hop: u8) {
+    pub fn forward(&mut self, q: &mut EventQueue<Ev>, key: Key, hop: Hop) {
         let m = self.msgs.get_mut(key).expect("live message");
+        let no_target_bono = m.route.target_bono == NO_NODE;
         let hop = match hop {
-            HOP_BONO_A if m.route[0] == NO_NODE => HOP_UE_A,
-            HOP_BONO_B if m.route[2] == NO_NODE && m.hop == HOP_UE_B => HOP_SPROUT,
-            HOP_BONO_B if m.route[2] == NO_NODE => HOP_UE_B,
+            Hop::OriginBono if m.route.origin_bono == NO_NODE => Hop::OriginUe,
+            Hop::TargetBono if no_target_bono && m.hop == Hop::TargetUe => Hop::Sprout,
+            Hop::TargetBono if no_target_bono => Hop::TargetUe,
             h => h,
         };
         let from = m.hop;
         m.hop = hop;
         let route = m.route;
-        let d = match (Self::node_at(route, from), Self::node_at(route, hop)) {
+        let d = match (route.at(from), route.at(hop)) {
             (Some(a), Some(b)) => self.node_delay(a, b),
             (Some(edge), None) | (None, Some(edge)) => self.access_delay(edge),
             (None, None) => SimDuration::ZERO,
@@ -107,15 +80,14 @@ impl World {
     /// Where a message arriving at `hop` came from, and the interface a request uses to get
     /// there (responses ride the connection their request opened: no port check).
     fn arrival(m: &Msg) -> (Option<NodeId>, Option<&'static ports::Interface>) {
-        let request = m.code == 0;
-        match (m.hop, request) {
-            (HOP_SPROUT, true) => {
+        match (m.hop, m.is_request()) {
+            (Hop::Sprout, true) => {
                 let iface = if m.method == Method::Register { &ports::BONO_TO_ICSCF } else { &ports::BONO_TO_SCSCF };
-                (Self::node_at(m.route, HOP_BONO_A).filter(|&n| n != NO_NODE), Some(iface))
+                (m.route.at(Hop::OriginBono), Some(iface))
             }
-            (HOP_BONO_B, true) => (Some(m.route[1]), Some(&ports::SPROUT_TO_BONO)),
-            (HOP_SPROUT, false) => (Self::node_at(m.route, HOP_BONO_B).filter(|&n| n != NO_NODE), None),
-            (HOP_BONO_A, false) => (Some(m.route[1]), None),
+            (Hop::TargetBono, true) => (Some(m.route.sprout), Some(&ports::SPROUT_TO_BONO)),
+            (Hop::Sprout, false) => (m.route.at(Hop::TargetBono), None),
+            (Hop::OriginBono, false) => (Some(m.route.sprout), None),
             _ => (None, None),
         }
     }
@@ -123,28 +95,28 @@ impl World {
     pub fn on_hop(&mut self, q: &mut EventQueue<Ev>, key: Key) {
         let Some(m) = self.msgs.get(key) else { return };
         let hop = m.hop;
-        if hop == HOP_UE_A {
+        if hop == Hop::OriginUe {
             return self.ue_gets_response(q, key);
         }
-        if hop == HOP_UE_B {
+        if hop == Hop::TargetUe {
             return self.ue_gets_request(q, key);
         }
-        let node = Self::node_at(m.route, hop).expect("a node hop");
+        let node = m.route.at(hop).expect("a node hop");
         let (from, iface) = Self::arrival(m);
         match self.path(from, node, iface) {
             Path::Open => {}
             Path::Refused => return self.refused_at(q, key),
             Path::Dropped => return self.dropped_at(q, key),
         }
-        if hop == HOP_SPROUT {
+        if hop == Hop::Sprout {
             return self.sprout_receive(q, key);
         }
-        if m.code == 0 {
+        if m.is_request() {
             self.nodes[node as usize].window.requests += 1;
         }
         if !self.sip_admit(node, key, q.now()) {
             // Bono answers 503 itself: the work is relaying a response instead.
-            self.msgs.get_mut(key).expect("live").code = 503;
+            self.msgs.get_mut(key).expect("live").status = Status::Response(503);
         }
         let demand = self.demand(node, |p| &p.costs.bono_message);
         self.submit(q, node, Job::Msg(key), demand, Class::New);
@@ -154,26 +126,26 @@ impl World {
     /// learns at once.
     pub fn refused_at(&mut self, q: &mut EventQueue<Ev>, key: Key) {
         let m = self.msgs.get_mut(key).expect("live message");
-        match (m.hop, m.code == 0) {
+        match (m.hop, m.is_request()) {
             // The UE's own edge refused it.
-            (HOP_BONO_A, true) => self.transport_error_to_ue(q, key),
-            (HOP_SPROUT, true) if m.route[0] == NO_NODE => self.transport_error_to_ue(q, key),
+            (Hop::OriginBono, true) => self.transport_error_to_ue(q, key),
+            (Hop::Sprout, true) if m.route.origin_bono == NO_NODE => self.transport_error_to_ue(q, key),
             // The Bono that sent it is gone too (a whole site failed): nobody is left to retry.
-            (HOP_SPROUT, true) if !self.nodes[m.route[0] as usize].up => {
+            (Hop::Sprout, true) if !self.nodes[m.route.origin_bono as usize].up => {
                 self.msgs.remove(key);
             }
             // Bono's connection to that Sprout failed: blacklist it and try another.
-            (HOP_SPROUT, true) => {
-                let (bono, sprout) = (m.route[0], m.route[1]);
-                m.hop = HOP_BONO_A;
-                m.route[1] = NO_NODE;
+            (Hop::Sprout, true) => {
+                let (bono, sprout) = (m.route.origin_bono, m.route.sprout);
+                m.hop = Hop::OriginBono;
+                m.route.sprout = NO_NODE;
                 self.bono_lost_sprout(q.now(), bono, sprout);
                 self.bono_forward(q, key)
             }
             // The callee's Bono is gone: Sprout answers the caller.
-            (HOP_BONO_B, true) => {
+            (Hop::TargetBono, true) => {
                 let m = self.msgs.get_mut(key).expect("live");
-                m.hop = HOP_SPROUT;
+                m.hop = Hop::Sprout;
                 if m.method == Method::Ack {
                     self.msgs.remove(key);
                     return;
@@ -189,19 +161,19 @@ impl World {
     /// The message vanished (black-holed node, partition, blocked port): nobody hears.
     pub fn dropped_at(&mut self, q: &mut EventQueue<Ev>, key: Key) {
         let m = self.msgs.remove(key).expect("live message");
-        if m.hop == HOP_SPROUT && m.code == 0 && m.route[0] != NO_NODE {
+        if m.hop == Hop::Sprout && m.is_request() && m.route.origin_bono != NO_NODE {
             // Bono's transaction times out in turn and it stops using that Sprout.
             let t = self.p.sip.transaction_timeout;
-            q.schedule_in(t, Ev::BonoGaveUp { bono: m.route[0], sprout: m.route[1] });
+            q.schedule_in(t, Ev::BonoGaveUp { bono: m.route.origin_bono, sprout: m.route.sprout });
         }
     }
 
     /// Turns a request into a transport error travelling back to its UE.
     fn transport_error_to_ue(&mut self, q: &mut EventQueue<Ev>, key: Key) {
         let m = self.msgs.get_mut(key).expect("live message");
-        m.code = TRANSPORT_ERROR;
-        let edge = if m.route[0] == NO_NODE { m.route[1] } else { m.route[0] };
-        m.hop = HOP_UE_A;
+        m.status = Status::TransportError;
+        let edge = m.route.origin_edge();
+        m.hop = Hop::OriginUe;
         let d = self.access_delay(edge);
         q.schedule_in(d, Ev::Hop { msg: key });
     }
@@ -209,7 +181,7 @@ impl World {
     /// CPU work on a message finished at `node`.
     pub fn msg_cpu_done(&mut self, q: &mut EventQueue<Ev>, node: NodeId, key: Key, wait: SimDuration, expired: bool) {
         let Some(m) = self.msgs.get_mut(key) else { return };
-        if m.hop != HOP_SPROUT {
+        if m.hop != Hop::Sprout {
             return self.bono_forward(q, key);
         }
         if expired {
@@ -229,39 +201,38 @@ impl World {
 
     fn bono_forward(&mut self, q: &mut EventQueue<Ev>, key: Key) {
         let m = self.msgs.get_mut(key).expect("live message");
-        let (hop, is_request) = (m.hop, m.code == 0);
-        match (hop, is_request) {
-            (HOP_BONO_A, true) => {
-                if m.route[1] == NO_NODE {
+        match (m.hop, m.is_request()) {
+            (Hop::OriginBono, true) => {
+                if m.route.sprout == NO_NODE {
                     if m.tries as u32 >= self.p.sip.max_targets {
-                        m.code = 503;
-                        return self.forward(q, key, HOP_UE_A);
+                        m.status = Status::Response(503);
+                        return self.forward(q, key, Hop::OriginUe);
                     }
                     m.tries += 1;
-                    let bono = m.route[0] as usize;
+                    let bono = m.route.origin_bono as usize;
                     let node = &mut self.nodes[bono];
                     match node.pool.as_ref().and_then(|p| p.pick(&mut node.rng)) {
-                        Some(sprout) => self.msgs.get_mut(key).expect("live").route[1] = sprout,
+                        Some(sprout) => self.msgs.get_mut(key).expect("live").route.sprout = sprout,
                         None => {
                             // No upstream connection at all: Bono answers 503 itself.
                             let m = self.msgs.get_mut(key).expect("live");
-                            m.code = 503;
-                            return self.forward(q, key, HOP_UE_A);
+                            m.status = Status::Response(503);
+                            return self.forward(q, key, Hop::OriginUe);
                         }
                     }
                 }
-                self.forward(q, key, HOP_SPROUT)
+                self.forward(q, key, Hop::Sprout)
             }
-            (HOP_BONO_B, true) => self.forward(q, key, HOP_UE_B),
-            (HOP_BONO_B, false) => self.forward(q, key, HOP_SPROUT),
-            _ => self.forward(q, key, HOP_UE_A),
+            (Hop::TargetBono, true) => self.forward(q, key, Hop::TargetUe),
+            (Hop::TargetBono, false) => self.forward(q, key, Hop::Sprout),
+            _ => self.forward(q, key, Hop::OriginUe),
         }
     }
 
     /// Sprout turns the request into its own final response and sends it back.
     pub fn respond_from_sprout(&mut self, q: &mut EventQueue<Ev>, key: Key, code: u16) {
         let m = self.msgs.get_mut(key).expect("live message");
-        m.code = code;
-        self.forward(q, key, HOP_BONO_A);
+        m.status = Status::Response(code);
+        self.forward(q, key, Hop::OriginBono);
     }
 }

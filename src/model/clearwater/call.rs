@@ -1,0 +1,202 @@
+//! Calls as the UEs run them: the INVITE (with redials), the called party's answer, the
+//! in-dialog UPDATE and BYE along the record-routed path, and the hang-up.
+
+use super::events::Ev;
+use super::flows::Method;
+use super::message::{Hop, RegisterStage, Route, Status, NO_KEY};
+use super::ue::UeId;
+use super::world::World;
+use crate::engine::{EventQueue, SimDuration};
+use crate::model::slab::Key;
+use crate::scenario::Load;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CallPhase {
+    Inviting,
+    /// Callee rings; answers at the next step.
+    Ringing,
+    /// Answered; the caller sends UPDATE (stress profile) or waits to hang up.
+    Talking,
+    Ending,
+    /// The INVITE failed; the caller waits out the redial back-off.
+    Redialling,
+}
+
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub caller: UeId,
+    pub callee: UeId,
+    /// Record-routed path, fixed by the INVITE.
+    pub route: Route,
+    pub phase: CallPhase,
+    /// The INVITE transaction (answered by the callee's 200).
+    pub invite: Key,
+    /// Stress-profile pair to resume when the call ends (`u32::MAX`: none).
+    pub pair: u32,
+    /// INVITEs sent for this call so far (1 + redials).
+    pub attempts: u8,
+}
+
+impl World {
+    /// Starts a call from `caller` to `callee`; `pair` is the stress pair to resume after it.
+    pub fn start_call(&mut self, q: &mut EventQueue<Ev>, caller: UeId, callee: UeId, pair: u32) {
+        let call = self.calls.insert(Call {
+            caller,
+            callee,
+            route: Route::EMPTY, // set by send_invite
+            phase: CallPhase::Inviting,
+            invite: NO_KEY,
+            pair,
+            attempts: 0,
+        });
+        self.calls_started += 1;
+        self.send_invite(q, call);
+    }
+
+    /// Sends the call's INVITE (again, on a redial) along a fresh first route.
+    fn send_invite(&mut self, q: &mut EventQueue<Ev>, call: Key) {
+        let c = self.calls.get(call).expect("live call");
+        let (caller, callee) = (c.caller, c.callee);
+        let route = self.first_route(caller);
+        let txn = self.new_txn(q, Method::Invite, caller, call, false);
+        let c = self.calls.get_mut(call).expect("live call");
+        c.route = route;
+        c.invite = txn;
+        c.phase = CallPhase::Inviting;
+        c.attempts = c.attempts.saturating_add(1);
+        self.send_request(q, txn, Method::Invite, caller, callee, call, route, RegisterStage::Unauthenticated);
+    }
+
+    /// The INVITE failed. Before any provisional response the caller may redial after the
+    /// back-off (`[sip] call_retries`); otherwise the call is over.
+    pub(super) fn invite_failed(&mut self, q: &mut EventQueue<Ev>, call: Key, provisional: bool) {
+        let retries = self.p.sip.call_retries;
+        let Some(c) = self.calls.get_mut(call) else { return };
+        if provisional || u32::from(c.attempts) > retries {
+            return self.call_over(q, call);
+        }
+        c.phase = CallPhase::Redialling;
+        let caller = c.caller;
+        let mut rng = self.ue_rng(caller);
+        let after = self.p.sip.call_retry.sample(&mut rng);
+        self.stats.counters.call_redials += 1;
+        q.schedule_in(after, Ev::CallRedial { call });
+    }
+
+    pub fn call_redial(&mut self, q: &mut EventQueue<Ev>, call: Key) {
+        if self.calls.get(call).is_some_and(|c| c.phase == CallPhase::Redialling) {
+            self.send_invite(q, call);
+        }
+    }
+
+    /// The caller sends an in-dialog request along the call's record-routed path.
+    fn in_dialog(&mut self, q: &mut EventQueue<Ev>, call: Key, method: Method) {
+        let c = self.calls.get(call).expect("live call");
+        let (caller, callee, route) = (c.caller, c.callee, c.route);
+        let txn = if method == Method::Ack { NO_KEY } else { self.new_txn(q, method, caller, call, false) };
+        self.send_request(q, txn, method, caller, callee, call, route, RegisterStage::Unauthenticated);
+    }
+
+    /// A request reaches the called UE, which answers as Clearwater's stress script does.
+    pub fn ue_gets_request(&mut self, q: &mut EventQueue<Ev>, key: Key) {
+        let m = self.msgs.get_mut(key).expect("live message");
+        match m.method {
+            Method::Invite => {
+                m.status = Status::Response(180);
+                let (call, txn) = (m.call, m.txn);
+                // (An INVITE of an abandoned attempt still rings, but does not drive the call.)
+                if let Some(c) = self.calls.get_mut(call).filter(|c| c.invite == txn) {
+                    c.phase = CallPhase::Ringing;
+                    q.schedule_in(self.answer_after(), Ev::CallStep { call });
+                }
+                self.forward(q, key, Hop::TargetBono);
+            }
+            Method::Ack | Method::Register => {
+                self.msgs.remove(key);
+            }
+            Method::Update | Method::Bye => {
+                m.status = Status::Response(200);
+                self.forward(q, key, Hop::TargetBono);
+            }
+        }
+    }
+
+    fn answer_after(&self) -> SimDuration {
+        match &self.p.load {
+            Load::SipStress { answer_after, .. }
+            | Load::CoreOnly { answer_after, .. }
+            | Load::Rate { answer_after, .. } => *answer_after,
+            Load::Poisson { .. } => SimDuration::ZERO,
+        }
+    }
+
+    fn talk_time(&self) -> SimDuration {
+        match &self.p.load {
+            Load::SipStress { talk, .. } => *talk,
+            Load::CoreOnly { call_length, .. } | Load::Rate { call_length, .. } => *call_length,
+            Load::Poisson { .. } => SimDuration::ZERO,
+        }
+    }
+
+    /// The call's next scripted action: the callee answers, or the caller hangs up.
+    pub fn call_step(&mut self, q: &mut EventQueue<Ev>, call: Key) {
+        let Some(c) = self.calls.get_mut(call) else { return };
+        match c.phase {
+            CallPhase::Ringing => {
+                // The callee's 200 OK for the INVITE, sent along the INVITE's route.
+                let (invite, caller, callee, route) = (c.invite, c.caller, c.callee, c.route);
+                c.phase = CallPhase::Inviting;
+                self.send_response_from_callee(q, invite, call, caller, callee, route);
+            }
+            CallPhase::Talking => {
+                c.phase = CallPhase::Ending;
+                self.in_dialog(q, call, Method::Bye);
+            }
+            CallPhase::Inviting | CallPhase::Ending | CallPhase::Redialling => {}
+        }
+    }
+
+    fn send_response_from_callee(
+        &mut self,
+        q: &mut EventQueue<Ev>,
+        txn: Key,
+        call: Key,
+        caller: UeId,
+        callee: UeId,
+        route: Route,
+    ) {
+        let (ok, stage) = (Status::Response(200), RegisterStage::Unauthenticated);
+        let msg = self.new_msg(txn, Method::Invite, ok, caller, callee, route, Hop::TargetUe, stage);
+        self.msgs.get_mut(msg).expect("just inserted").call = call;
+        self.forward(q, msg, Hop::TargetBono);
+    }
+
+    /// The caller got the 200 OK: ACK, then (stress profile) an UPDATE round trip, then talk.
+    pub(super) fn call_answered(&mut self, q: &mut EventQueue<Ev>, call: Key) {
+        if self.calls.get(call).is_none() {
+            return;
+        }
+        self.in_dialog(q, call, Method::Ack);
+        self.calls.get_mut(call).expect("live call").phase = CallPhase::Talking;
+        if matches!(self.p.load, Load::SipStress { .. }) {
+            self.in_dialog(q, call, Method::Update);
+        } else {
+            self.schedule_hangup(q, call);
+        }
+    }
+
+    pub(super) fn schedule_hangup(&mut self, q: &mut EventQueue<Ev>, call: Key) {
+        if self.calls.get(call).is_some() {
+            q.schedule_in(self.talk_time(), Ev::CallStep { call });
+        }
+    }
+
+    /// The call is over (BYE answered, or a failure): free it and resume the pair's script.
+    pub(super) fn call_over(&mut self, q: &mut EventQueue<Ev>, call: Key) {
+        if let Some(c) = self.calls.remove(call) {
+            if c.pair != u32::MAX {
+                self.pair_after_call(q, c.pair);
+            }
+        }
+    }
+}

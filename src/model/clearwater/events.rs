@@ -1,0 +1,154 @@
+//! The events of the Clearwater world, and the work items a node's CPU queues.
+
+use super::node::NodeId;
+use super::ue::UeId;
+use crate::engine::EventKind;
+use crate::model::slab::Key;
+
+/// The events of the Clearwater world.
+#[derive(Copy, Clone, Debug)]
+pub enum Ev {
+    /// A node's CPU finished the job on `slot`.
+    CpuDone { node: NodeId, slot: u16, gen: u32 },
+    /// A SIP message reaches its current hop (a node or a UE).
+    Hop { msg: Key },
+    /// A remote operation (HTTP, memcached, Chronos) reaches its server.
+    OpArrive { msg: Key },
+    /// A remote operation's answer reaches the Sprout worker waiting for it.
+    OpReply { msg: Key, attempt: u8 },
+    /// A DNS query made by a Sprout worker for this message completes.
+    DnsDone { msg: Key },
+    /// Fire-and-forget work reaches a node (memcached replica write, Chronos replication).
+    SideArrive { node: NodeId, side: Side },
+    /// A UE's transaction timer (Timer B/F, or Timer C after a provisional response).
+    TxnTimeout { txn: Key, deadline: u32 },
+    /// A UE refreshes its registration (core-only and rate profiles).
+    UeRegister { ue: UeId, gen: u32 },
+    /// A stress-profile pair resumes its script after a pause.
+    PairStep { pair: u32, gen: u32 },
+    /// A call's next scripted action (answer, UPDATE, hang-up).
+    CallStep { call: Key },
+    /// The caller redials a call whose INVITE failed (`[sip] call_retries`).
+    CallRedial { call: Key },
+    /// The load generator starts a call (core-only, rate).
+    CallArrival,
+    /// The rate profile's stepped ramp.
+    RampStep,
+    /// A binding timer is due on one of its Chronos replicas.
+    ChronosPop { ue: UeId, gen: u32, replica: u8 },
+    /// Bono's connection recycler (every second).
+    PoolRecycle { node: NodeId },
+    /// Bono's recycler DNS query completes.
+    PoolDnsDone { node: NodeId },
+    /// A `[[fault]]` starts or ends.
+    Fault { index: u32, start: bool },
+    /// A blocking operation got no answer in time (target black-holed).
+    OpTimeout { msg: Key, attempt: u8 },
+    /// A UE's DNS query for the Bono name completes.
+    UeDns { ue: UeId, gen: u32 },
+    /// A UE's TCP connection attempt completes (or fails).
+    UeConnect { ue: UeId, gen: u32 },
+    /// A UE's connection was reset (its Bono crashed loudly): it re-registers at once.
+    UeConnLost { ue: UeId },
+    /// A Bono gives up on a request it sent to a silent Sprout (its transaction timer) and
+    /// blacklists that Sprout.
+    BonoGaveUp { bono: NodeId, sprout: NodeId },
+    /// Route 53-style health checks change their verdict on a node.
+    DnsHealth { node: NodeId, healthy: bool },
+    /// Periodic statistics.
+    Sample,
+    /// End of warm-up: statistics restart.
+    WarmupEnd,
+}
+
+impl EventKind for Ev {
+    fn kind(&self) -> u32 {
+        match self {
+            Ev::CpuDone { .. } => 0,
+            Ev::Hop { .. } => 1,
+            Ev::OpArrive { .. } => 2,
+            Ev::OpReply { .. } => 3,
+            Ev::DnsDone { .. } => 4,
+            Ev::SideArrive { .. } => 5,
+            Ev::TxnTimeout { .. } => 6,
+            Ev::UeRegister { .. } => 7,
+            Ev::PairStep { .. } => 8,
+            Ev::CallStep { .. } => 9,
+            Ev::CallArrival => 10,
+            Ev::RampStep => 11,
+            Ev::ChronosPop { .. } => 12,
+            Ev::PoolRecycle { .. } => 13,
+            Ev::PoolDnsDone { .. } => 14,
+            Ev::Sample => 15,
+            Ev::WarmupEnd => 16,
+            Ev::Fault { .. } => 17,
+            Ev::OpTimeout { .. } => 18,
+            Ev::UeDns { .. } => 19,
+            Ev::UeConnect { .. } => 20,
+            Ev::UeConnLost { .. } => 21,
+            Ev::BonoGaveUp { .. } => 22,
+            Ev::DnsHealth { .. } => 23,
+            Ev::CallRedial { .. } => 24,
+        }
+    }
+
+    fn target(&self) -> u64 {
+        match *self {
+            Ev::CpuDone { node, slot, .. } => ((node as u64) << 16) | slot as u64,
+            Ev::Hop { msg } | Ev::OpArrive { msg } | Ev::OpReply { msg, .. } | Ev::DnsDone { msg } => msg.idx as u64,
+            Ev::SideArrive { node, .. } | Ev::PoolRecycle { node } | Ev::PoolDnsDone { node } => node as u64,
+            Ev::TxnTimeout { txn, .. } => txn.idx as u64,
+            Ev::UeRegister { ue, .. } | Ev::ChronosPop { ue, .. } => ue as u64,
+            Ev::PairStep { pair, .. } => pair as u64,
+            Ev::CallStep { call } | Ev::CallRedial { call } => call.idx as u64,
+            Ev::Fault { index, .. } => index as u64,
+            Ev::OpTimeout { msg, .. } => msg.idx as u64,
+            Ev::UeDns { ue, .. } | Ev::UeConnect { ue, .. } | Ev::UeConnLost { ue } => ue as u64,
+            Ev::BonoGaveUp { bono, sprout } => ((bono as u64) << 16) | sprout as u64,
+            Ev::DnsHealth { node, .. } => node as u64,
+            Ev::CallArrival | Ev::RampStep | Ev::Sample | Ev::WarmupEnd => 0,
+        }
+    }
+}
+
+/// Work a node's CPU does.
+#[derive(Copy, Clone, Debug)]
+pub enum Job {
+    /// SIP processing of a message (Bono relay; a Sprout worker burst).
+    Msg(Key),
+    /// Serving the current remote operation of a message (Homestead, Homer, memcached,
+    /// Chronos).
+    Op(Key),
+    /// Work nobody waits for.
+    Side(Side),
+}
+
+#[derive(Copy, Clone, Debug)]
+pub enum Side {
+    /// A memcached write to the second replica of a record (`delete`: it removes it).
+    McReplicaWrite { ue: UeId, site: u8, bindings: bool, delete: bool },
+    /// Chronos replicating a timer operation to another replica (`which`: its replica slot;
+    /// `binding`: a binding timer, else a challenge timer).
+    ChronosReplica { ue: UeId, which: u8, binding: bool, gen: u32 },
+    /// A Chronos replica firing a binding timer.
+    ChronosPop { ue: UeId, gen: u32 },
+    /// A Chronos replica told that another replica fired.
+    ChronosSkip,
+    /// A page of a store's resynchronisation leaving its sender (`remaining` records or
+    /// timers still to send to `to`, this page included).
+    Resync { to: NodeId, remaining: u32, timers: bool },
+    /// A resynchronisation page arriving at its new home.
+    ResyncStore { count: u32, timers: bool },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_enough() {
+        // Events travel through the heap by value.
+        assert!(std::mem::size_of::<Ev>() <= 16, "Ev is {} bytes", std::mem::size_of::<Ev>());
+        assert!(std::mem::size_of::<Job>() <= 16);
+    }
+}

@@ -1,0 +1,86 @@
+//! Sampling: every `sample_interval` a row per node (CPU, queue, latency, LoadMonitor,
+//! Chronos timers, Bono connections) and per request type; the warm-up reset; the
+//! registrations statistic.
+
+use super::events::Ev;
+use super::node::NodeId;
+use super::stats::{throttle_row, NodeRow, ReqCounts, RequestRow};
+use super::transaction::ReqType;
+use super::world::World;
+use crate::engine::EventQueue;
+use crate::scenario::Tier;
+
+impl World {
+    /// Chronos replication factor in a site: 2, or 1 with a single Sprout.
+    pub fn replication(&self, site: u8) -> u64 {
+        self.sprouts_of(site).len().min(2) as u64
+    }
+
+    pub fn sample(&mut self, q: &mut EventQueue<Ev>) {
+        let now = q.now();
+        q.schedule_in(self.p.sample_interval, Ev::Sample);
+        for t in ReqType::ALL {
+            let (total, last) = (&self.stats.req_total[t as usize], &self.stats.req_at_last_sample[t as usize]);
+            let mut d = ReqCounts { started: total.started - last.started, ok: total.ok - last.ok, failed: [0; 4] };
+            for c in 0..4 {
+                d.failed[c] = total.failed[c] - last.failed[c];
+            }
+            if d.started + d.ended() > 0 {
+                self.stats.request_rows.push(RequestRow { time: now, kind: t, counts: d });
+            }
+        }
+        self.stats.req_at_last_sample = self.stats.req_total.clone();
+        let span_ns = self.p.sample_interval.as_ns() as f64;
+        for id in 0..self.nodes.len() {
+            let replication = self.replication(self.nodes[id].site).max(1);
+            let n = &mut self.nodes[id];
+            let busy = n.cpu.stats().busy.integral(now);
+            let cpu =
+                (busy - n.window.busy_at_start.min(busy) + n.window.busy_carry) as f64 / (span_ns * n.cores as f64);
+            let w = std::mem::take(&mut n.window);
+            n.window.busy_at_start = busy;
+            let throttle = throttle_row(n.throttle.as_ref(), &mut n.throttle_at_sample);
+            let chronos = throttle_row(n.chronos_throttle.as_ref(), &mut n.chronos_at_sample);
+            let connections = match &n.pool {
+                Some(pool) => self.topo.nodes(n.site, Tier::Sprout).iter().map(|&s| (s, pool.count_to(s))).collect(),
+                None => Vec::new(),
+            };
+            self.stats.rows.push(NodeRow {
+                time: now,
+                node: id as NodeId,
+                cpu,
+                queue: n.cpu.queue_len() as u32,
+                latency_ms: (w.latency_n > 0).then(|| w.latency_sum_ns as f64 / w.latency_n as f64 / 1e6),
+                requests: w.requests,
+                rejected: w.rejected,
+                registrations: n.binding_timers as f64 / replication as f64,
+                chronos_timers: n.binding_timers + n.challenge_timers,
+                connections,
+                throttle,
+                chronos,
+            });
+        }
+    }
+
+    pub fn warmup_end(&mut self, q: &mut EventQueue<Ev>) {
+        let now = q.now();
+        self.stats.restart();
+        for n in &mut self.nodes {
+            let busy = n.cpu.stats().busy.integral(now);
+            n.window.busy_carry += busy - n.window.busy_at_start.min(busy);
+            n.window.busy_at_start = 0;
+            n.cpu.reset_stats(now);
+        }
+    }
+
+    /// Registrations as Clearwater's stateful statistic reports them: binding timers held
+    /// by all Chronos replicas divided by the replication factor.
+    pub fn registrations_statistic(&self) -> f64 {
+        let mut total = 0.0;
+        for site in 0..self.topo.ids.len() as u8 {
+            let timers: u64 = self.sprouts_of(site).iter().map(|&s| self.nodes[s as usize].binding_timers).sum();
+            total += timers as f64 / self.replication(site).max(1) as f64;
+        }
+        total
+    }
+}
