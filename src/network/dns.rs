@@ -71,10 +71,39 @@ impl DnsServer {
     }
 }
 
+/// One cached answer and when it expires: the rule every resolver here follows (nodes'
+/// caches below, and each UE's cache of the Bono name). Use it until it expires; when a
+/// refresh gets no answer, keep it `stale_extension` longer.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Cached<T> {
+    pub value: T,
+    pub expires: SimTime,
+}
+
+impl<T> Cached<T> {
+    pub fn new(value: T, expires: SimTime) -> Self {
+        Cached { value, expires }
+    }
+
+    pub fn is_fresh(&self, now: SimTime) -> bool {
+        now < self.expires
+    }
+
+    /// A query answered with `value` for `ttl`.
+    pub fn answered(&mut self, now: SimTime, value: T, ttl: SimDuration) {
+        self.value = value;
+        self.expires = now + ttl;
+    }
+
+    /// A refresh got no answer: the stale answer is kept a little longer.
+    pub fn refresh_failed(&mut self, now: SimTime, stale_extension: SimDuration) {
+        self.expires = now + stale_extension;
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Entry {
-    records: Vec<u16>,
-    expires: SimTime,
+    answer: Cached<Vec<u16>>,
     refreshing: bool,
 }
 
@@ -108,14 +137,14 @@ impl ResolverCache {
     pub fn lookup(&mut self, now: SimTime, name: Name) -> Lookup<'_> {
         let slot = &mut self.entries[name.0 as usize];
         let Some(e) = slot else { return Lookup::Miss };
-        if now < e.expires {
-            return Lookup::Fresh(&e.records);
+        if e.answer.is_fresh(now) {
+            return Lookup::Fresh(&e.answer.value);
         }
         if e.refreshing {
-            return Lookup::Stale(&e.records);
+            return Lookup::Stale(&e.answer.value);
         }
         e.refreshing = true;
-        Lookup::Refresh(&e.records)
+        Lookup::Refresh(&e.answer.value)
     }
 
     /// Applies a query's outcome; returns the records now cached (maybe none).
@@ -123,20 +152,20 @@ impl ResolverCache {
         let slot = &mut self.entries[name.0 as usize];
         match (answer, slot.as_mut()) {
             (Answer::Records(records, ttl), _) => {
-                *slot = Some(Entry { records, expires: now + ttl, refreshing: false });
+                *slot = Some(Entry { answer: Cached::new(records, now + ttl), refreshing: false });
             }
             (Answer::Failed, Some(e)) => {
-                e.expires = now + self.stale_extension;
+                e.answer.refresh_failed(now, self.stale_extension);
                 e.refreshing = false;
             }
             (Answer::Failed, None) => {}
         }
-        slot.as_ref().map_or(&[], |e| e.records.as_slice())
+        slot.as_ref().map_or(&[], |e| e.answer.value.as_slice())
     }
 
     /// When the entry for `name` expires (for tests and reports).
     pub fn expiry(&self, name: Name) -> Option<SimTime> {
-        self.entries[name.0 as usize].as_ref().map(|e| e.expires)
+        self.entries[name.0 as usize].as_ref().map(|e| e.answer.expires)
     }
 }
 

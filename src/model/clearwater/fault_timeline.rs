@@ -36,7 +36,7 @@ impl World {
     pub fn fault(&mut self, q: &mut EventQueue<Ev>, index: u32, start: bool) {
         if start {
             // Outages count from the first fault on.
-            self.outages.tracking = true;
+            self.outages.start_tracking(self.ues.len());
         }
         let kind = self.faults[index as usize].kind.clone();
         match kind {

@@ -15,10 +15,8 @@ use rand::Rng as _;
 use rand_distr::{Distribution, Exp1};
 
 use super::events::Ev;
-use super::message::NO_KEY;
 use super::node::NO_NODE;
 use super::node::{whole_seconds, Topology};
-use super::outage::OutageCause;
 use super::ue::{Ue, UeId};
 use super::world::World;
 use crate::engine::{EventQueue, SimDuration, SimTime};
@@ -58,30 +56,10 @@ impl World {
         let n = self.p.load.subscribers() as usize;
         let split = self.p.dns.site_split.clone();
         for ue in 0..n as UeId {
-            self.ues.push(Ue {
-                edge: NO_NODE,
-                site: 0,
-                registered: false,
-                registering: false,
-                binding_expires_s: [0; 2],
-                mc_held: [0; 2],
-                timer_due: SimTime::ZERO,
-                timer_gen: 0,
-                timer_replicas: [NO_NODE; 2],
-                timer_set: false,
-                timer_held: [false; 2],
-                hs_registered: false,
-                hs_fresh_until: SimTime::ZERO,
-                reg_gen: 0,
-                connected: false,
-                dns_site: 0,
-                dns_expires: SimTime::ZERO,
-                conn_gen: 0,
-                reg_txn: NO_KEY,
-                out_since: SimTime::MAX,
-                out_cause: OutageCause::EdgeFailure,
-                draws: 0,
-            });
+            self.ues.push(Ue::new());
+            self.store.add_subscriber();
+            self.chronos.add_subscriber();
+            self.homestead.add_subscriber();
             let mut rng = self.ue_rng(ue);
             let x: f64 = rng.random();
             let mut acc = 0.0;
@@ -97,7 +75,7 @@ impl World {
             let edge = edges[rng.random_range(0..edges.len())];
             let u = &mut self.ues[ue as usize];
             u.site = site as u8;
-            u.dns_site = site as u8;
+            u.dns.value = site as u8;
             u.edge = edge;
         }
         let _ = q;
@@ -189,13 +167,11 @@ impl World {
         let u = &mut self.ues[ue as usize];
         u.registered = true;
         u.connected = true;
-        u.dns_expires = dns_expires;
-        u.hs_registered = true;
-        u.hs_fresh_until = SimTime::ZERO + fresh;
+        u.dns.expires = dns_expires;
+        self.homestead.install(ue, SimTime::ZERO + fresh);
         let expires_s = whole_seconds(expiry);
         // GR: Sprout wrote the bindings to both sites' stores.
-        u.binding_expires_s = [expires_s, if sites == 2 { expires_s } else { 0 }];
-        u.mc_held = held;
+        self.store.install(ue, [expires_s, if sites == 2 { expires_s } else { 0 }], held);
         let replicas = self.binding_timer_replicas(ue, site);
         let due = SimTime::ZERO + SimDuration::from_secs(expires_s as u64);
         self.set_binding_timer(q, ue, due.max(q.now()), replicas, None);

@@ -165,6 +165,12 @@ impl Msg {
         self.status.is_request()
     }
 
+    /// The step of its program the message is executing (the program counter was advanced
+    /// when the step started).
+    pub fn current_step(&self) -> super::flows::Step {
+        self.program.steps()[self.pc as usize - 1]
+    }
+
     /// The Sprout running this message's program.
     pub fn sprout(&self) -> NodeId {
         self.route.sprout

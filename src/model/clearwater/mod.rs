@@ -8,16 +8,22 @@
 
 pub mod bono;
 pub mod call;
+pub mod chronos;
 pub mod events;
 pub mod fault_timeline;
 pub mod flows;
+pub mod homer;
+pub mod homestead;
+pub mod http_client;
 pub mod load;
+pub mod memcached;
 pub mod message;
 pub mod node;
 pub mod node_failure;
 pub mod outage;
 pub mod params;
 pub mod reachability;
+pub mod result;
 pub mod routing;
 pub mod sampling;
 pub mod scaling;
@@ -33,92 +39,13 @@ pub mod world;
 pub use flows::{ChronosOp, HttpOp, McOp};
 pub use outage::Outage;
 pub use outage::OutageCause;
+pub use result::{ClearwaterResult, NodeSummary};
 pub use stats::{Counters, NodeRow, OpCounts, ReqCounts, ReqStats, RequestRow, ThrottleRow};
 pub use transaction::{FailCause, ReqType};
 
-use crate::engine::{Fingerprint, RunControl, RunEnd, SimDuration, SimTime, Simulation};
-use crate::metrics::LatencyHistogram;
-use crate::scenario::{Scenario, Tier};
+use crate::engine::{RunControl, Simulation};
+use crate::scenario::Scenario;
 use world::World;
-
-/// A node as reported: where it is and how busy it was after warm-up.
-#[derive(Clone, Debug)]
-pub struct NodeSummary {
-    pub label: String,
-    pub site: String,
-    pub tier: Tier,
-    pub cores: u32,
-    /// Mean busy fraction of its cores after warm-up.
-    pub cpu: f64,
-}
-
-/// Everything one replication measured.
-#[derive(Clone, Debug)]
-pub struct ClearwaterResult {
-    pub replication: u32,
-    pub fingerprint: Fingerprint,
-    pub events: u64,
-    /// How the replication ended, and the simulated time it stopped at.
-    pub end: RunEnd,
-    pub stopped_at: SimTime,
-    pub measured: SimDuration,
-    pub subscribers: u64,
-    pub req: [ReqStats; 6],
-    pub req_total: [ReqCounts; 6],
-    /// Transactions still open at the end, by request type.
-    pub in_flight: [u64; 6],
-    pub ops: OpCounts,
-    pub dns_queries: u64,
-    pub dns_queries_by_name: Vec<u64>,
-    pub dns_failed_by_name: Vec<u64>,
-    pub sprout_latency: LatencyHistogram,
-    pub nodes: Vec<NodeSummary>,
-    pub rows: Vec<NodeRow>,
-    /// The stateful statistic at the end (timers ÷ replication factor).
-    pub registrations_end: f64,
-    /// Subscribers with a valid binding at the end.
-    pub bound_end: u64,
-    /// Bytes of subscriber state (the `Ue` array) — for the memory budget.
-    pub subscriber_bytes: u64,
-    pub counters: stats::Counters,
-    /// Every outage (from the first fault on), in the order they ended.
-    pub outages: Vec<outage::Outage>,
-    /// UE-side request outcomes per sample interval.
-    pub request_rows: Vec<stats::RequestRow>,
-    /// Each subscriber's home site (for `outages.csv`).
-    pub ue_sites: Vec<u8>,
-}
-
-impl ClearwaterResult {
-    /// Conservation at the end of a run: over the whole run every request started has
-    /// ended or is in flight, and after warm-up no type ended more often than it started.
-    /// A violation is a model bug; the run reports it instead of writing wrong figures.
-    pub fn check_invariants(&self) -> Result<(), String> {
-        for t in ReqType::ALL {
-            let (total, measured) = (&self.req_total[t as usize], &self.req[t as usize].counts);
-            let in_flight = self.in_flight[t as usize];
-            if total.started != total.ended() + in_flight {
-                return Err(format!(
-                    "{}: started {} ≠ ended {} + in flight {} over the whole run",
-                    t.name(),
-                    total.started,
-                    total.ended(),
-                    in_flight
-                ));
-            }
-            if measured.ended() > measured.started {
-                return Err(format!(
-                    "{}: after warm-up, ok {} + failed {} > started {}",
-                    t.name(),
-                    measured.ok,
-                    measured.ended() - measured.ok,
-                    measured.started
-                ));
-            }
-        }
-        Ok(())
-    }
-}
 
 /// Runs one replication of a Clearwater scenario.
 pub fn run(s: &Scenario, replication: u32, control: &RunControl) -> ClearwaterResult {
@@ -127,60 +54,5 @@ pub fn run(s: &Scenario, replication: u32, control: &RunControl) -> ClearwaterRe
     let end = sim.run_until(s.simulation.end(), control);
     let now = sim.now();
     let (fingerprint, events) = (sim.fingerprint(), sim.events_processed());
-    let mut w = sim.model;
-    w.close_outages(now);
-    let measured = now.since(s.simulation.warmup_end().min(now));
-    let mut in_flight = [0u64; 6];
-    for t in w.txns.iter() {
-        in_flight[t.req_type() as usize] += 1;
-    }
-    let nodes = w
-        .nodes
-        .iter()
-        .map(|n| NodeSummary {
-            label: n.label(),
-            site: s.sites[n.site as usize].name.clone(),
-            tier: n.tier,
-            cores: n.cores,
-            cpu: if measured.is_zero() {
-                0.0
-            } else {
-                n.cpu.stats().busy.integral(now) as f64 / (measured.as_ns() as f64 * n.cores as f64)
-            },
-        })
-        .collect();
-    ClearwaterResult {
-        replication,
-        fingerprint,
-        events,
-        end,
-        stopped_at: now,
-        measured,
-        subscribers: w.ues.len() as u64,
-        req: w.stats.req.clone(),
-        req_total: w.stats.req_total.clone(),
-        in_flight,
-        ops: w.stats.ops.clone(),
-        dns_queries: w.dns.queries,
-        dns_queries_by_name: w.dns.queries_by_name.clone(),
-        dns_failed_by_name: w.dns.failed_by_name.clone(),
-        sprout_latency: w.stats.sprout_latency.clone(),
-        nodes,
-        registrations_end: w.registrations_statistic(),
-        bound_end: (0..w.ues.len() as u32).filter(|&u| w.bound_for(u, w.ues[u as usize].site, now)).count() as u64,
-        subscriber_bytes: (w.ues.capacity() * std::mem::size_of::<ue::Ue>()
-            + w.pairs.capacity() * std::mem::size_of::<load::Pair>()) as u64,
-        counters: stats::Counters {
-            timers_orphaned: w
-                .ues
-                .iter()
-                .filter(|u| u.timer_set && !(0..2).any(|r| u.timer_held[r] && w.nodes[u.timer_replicas[r] as usize].up))
-                .count() as u64,
-            ..w.stats.counters.clone()
-        },
-        outages: std::mem::take(&mut w.outages.records),
-        ue_sites: w.ues.iter().map(|u| u.site).collect(),
-        request_rows: std::mem::take(&mut w.stats.request_rows),
-        rows: std::mem::take(&mut w.stats.rows),
-    }
+    sim.model.into_result(s, replication, fingerprint, events, end, now)
 }

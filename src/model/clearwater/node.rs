@@ -54,10 +54,6 @@ pub struct Node {
     /// previous sample.
     pub chronos_throttle: Option<crate::model::load_monitor::LoadMonitor>,
     pub chronos_at_sample: crate::model::load_monitor::Totals,
-    /// Chronos (Sprout nodes): binding timers held here.
-    pub binding_timers: u64,
-    /// Chronos (Sprout nodes): challenge timers held here.
-    pub challenge_timers: u64,
     pub window: Window,
 }
 

@@ -48,7 +48,7 @@ impl World {
         // UEs connected to it: unreachable from now on; loudly reset ones re-register.
         for ue in 0..self.ues.len() as UeId {
             if self.ues[ue as usize].edge == node {
-                self.outage_begin(ue, now, OutageCause::EdgeFailure);
+                self.outages.begin(ue, now, OutageCause::EdgeFailure);
                 if !silent && self.ues[ue as usize].connected {
                     let d = self.access_delay(node);
                     q.schedule_in(d, Ev::UeConnLost { ue });
@@ -79,22 +79,8 @@ impl World {
 
     /// memcached records and Chronos timers held by a crashed Sprout node are gone.
     fn wipe_sprout_state(&mut self, node: NodeId, site: u8) {
-        self.nodes[node as usize].binding_timers = 0;
-        self.nodes[node as usize].challenge_timers = 0;
-        for ue in 0..self.ues.len() as UeId {
-            let replicas = self.bindings_replicas(ue, site);
-            let u = &mut self.ues[ue as usize];
-            for (r, &n) in replicas.iter().enumerate() {
-                if n == node {
-                    u.mc_held[site as usize] &= !(1 << r);
-                }
-            }
-            for r in 0..2 {
-                if u.timer_set && u.timer_replicas[r] == node {
-                    u.timer_held[r] = false;
-                }
-            }
-        }
+        self.chronos.lose_node(node);
+        self.memcached_lost_node(node, site);
     }
 
     /// A SIP message being processed by a node that crashed.

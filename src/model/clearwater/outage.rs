@@ -3,7 +3,6 @@
 //! registered again through a working Bono. Counted from the first fault on.
 
 use super::ue::UeId;
-use super::world::World;
 use crate::engine::SimTime;
 
 /// Why a subscriber could not place or receive calls.
@@ -34,41 +33,57 @@ pub struct Outage {
     pub open: bool,
 }
 
+/// Every subscriber's outage state, from the first fault on (before it, nothing is kept).
 #[derive(Clone, Debug, Default)]
 pub struct Outages {
-    pub tracking: bool,
-    pub records: Vec<Outage>,
+    tracking: bool,
+    /// Per subscriber: since when it is unreachable (`SimTime::MAX`: reachable), and why.
+    since: Vec<SimTime>,
+    cause: Vec<OutageCause>,
+    /// Outages that ended, in the order they ended.
+    records: Vec<Outage>,
 }
 
-impl World {
-    pub fn outage_begin(&mut self, ue: UeId, at: SimTime, cause: OutageCause) {
-        if !self.outages.tracking {
+impl Outages {
+    /// Outages count from the first fault on.
+    pub fn start_tracking(&mut self, subscribers: usize) {
+        if !self.tracking {
+            self.tracking = true;
+            self.since = vec![SimTime::MAX; subscribers];
+            self.cause = vec![OutageCause::EdgeFailure; subscribers];
+        }
+    }
+
+    /// `ue` can no longer place or receive calls (if it still could).
+    pub fn begin(&mut self, ue: UeId, at: SimTime, cause: OutageCause) {
+        if !self.tracking {
             return;
         }
-        let u = &mut self.ues[ue as usize];
-        if u.out_since == SimTime::MAX {
-            u.out_since = at;
-            u.out_cause = cause;
+        if self.since[ue as usize] == SimTime::MAX {
+            self.since[ue as usize] = at;
+            self.cause[ue as usize] = cause;
         }
     }
 
     /// `ue` registered successfully through a working path.
-    pub fn outage_end(&mut self, ue: UeId, at: SimTime) {
-        let u = &mut self.ues[ue as usize];
-        if u.out_since != SimTime::MAX {
-            self.outages.records.push(Outage { ue, start: u.out_since, end: at, cause: u.out_cause, open: false });
-            u.out_since = SimTime::MAX;
+    pub fn end(&mut self, ue: UeId, at: SimTime) {
+        let Some(since) = self.since.get_mut(ue as usize) else { return };
+        if *since != SimTime::MAX {
+            let (start, cause) = (*since, self.cause[ue as usize]);
+            self.records.push(Outage { ue, start, end: at, cause, open: false });
+            *since = SimTime::MAX;
         }
     }
 
-    /// Closes every outage still open at the end of the run.
-    pub fn close_outages(&mut self, end: SimTime) {
-        for ue in 0..self.ues.len() as UeId {
-            let u = &mut self.ues[ue as usize];
-            if u.out_since != SimTime::MAX {
-                self.outages.records.push(Outage { ue, start: u.out_since, end, cause: u.out_cause, open: true });
-                u.out_since = SimTime::MAX;
+    /// Closes every outage still open at `end` and hands over all of them.
+    pub fn finish(&mut self, end: SimTime) -> Vec<Outage> {
+        for (ue, since) in self.since.iter_mut().enumerate() {
+            if *since != SimTime::MAX {
+                let cause = self.cause[ue];
+                self.records.push(Outage { ue: ue as UeId, start: *since, end, cause, open: true });
+                *since = SimTime::MAX;
             }
         }
+        std::mem::take(&mut self.records)
     }
 }

@@ -53,8 +53,8 @@ impl World {
                 latency_ms: (w.latency_n > 0).then(|| w.latency_sum_ns as f64 / w.latency_n as f64 / 1e6),
                 requests: w.requests,
                 rejected: w.rejected,
-                registrations: n.binding_timers as f64 / replication as f64,
-                chronos_timers: n.binding_timers + n.challenge_timers,
+                registrations: self.chronos.binding_timers(id as NodeId) as f64 / replication as f64,
+                chronos_timers: self.chronos.timers(id as NodeId),
                 connections,
                 throttle,
                 chronos,
@@ -78,7 +78,7 @@ impl World {
     pub fn registrations_statistic(&self) -> f64 {
         let mut total = 0.0;
         for site in 0..self.topo.ids.len() as u8 {
-            let timers: u64 = self.sprouts_of(site).iter().map(|&s| self.nodes[s as usize].binding_timers).sum();
+            let timers: u64 = self.sprouts_of(site).iter().map(|&s| self.chronos.binding_timers(s)).sum();
             total += timers as f64 / self.replication(site).max(1) as f64;
         }
         total

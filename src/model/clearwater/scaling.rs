@@ -12,7 +12,8 @@
 //!   what it had queued still completes.
 
 use super::events::{Ev, Job, Side};
-use super::node::Topology;
+use super::memcached::{record_key, SALT_BINDINGS};
+use super::node::{rendezvous, Topology};
 use super::node::{NodeId, NO_NODE};
 use super::ue::UeId;
 use super::world::{Class, NodeSpec, World};
@@ -49,6 +50,7 @@ impl World {
         let mut node = Self::make_node(&self.p, &self.rngs, self.topo.ids.len(), id, spec, now);
         node.window.busy_at_start = 0;
         self.nodes.push(node);
+        self.chronos.add_node();
         self.topo.ids[site as usize][tier as usize].push(id);
         // A fresh node resolves what it needs when it starts.
         for s in 0..self.topo.ids.len() as u8 {
@@ -105,27 +107,25 @@ impl World {
         for ue in 0..self.ues.len() as UeId {
             // The bindings record in this site's store.
             let new = self.bindings_replicas(ue, site);
-            let before = super::node::rendezvous(self.bindings_key(ue), old);
-            let u = &self.ues[ue as usize];
-            if new != before && u.mc_held[site as usize] != 0 && now_s < u.binding_expires_s[site as usize] {
+            let before = rendezvous(record_key(SALT_BINDINGS, ue), old);
+            if new != before && self.store.holds_valid(ue, site, now_s) {
                 let sender = before.into_iter().find(|&n| n != NO_NODE).unwrap_or(new[0]);
                 for r in new.into_iter().filter(|&r| r != NO_NODE && !before.contains(&r)) {
                     traffic.entry((sender, r)).or_default().1 += 1;
                 }
                 let held = (new[0] != NO_NODE) as u8 | (((new[1] != NO_NODE) as u8) << 1);
-                self.ues[ue as usize].mc_held[site as usize] = held;
+                self.store.set_held(ue, site, held);
             }
             // The binding timer, if it lives in this site's Chronos cluster.
-            let u = &self.ues[ue as usize];
-            if u.timer_set && old.contains(&u.timer_replicas[0]) {
+            let timer = self.chronos.replicas_of(ue);
+            if let Some(before) = timer.filter(|r| old.contains(&r[0])) {
                 let new = self.binding_timer_replicas(ue, site);
-                let before = u.timer_replicas;
                 if new != before {
                     let sender = before[0];
                     for r in new.into_iter().filter(|&r| r != NO_NODE && !before.contains(&r)) {
                         traffic.entry((sender, r)).or_default().0 += 1;
                     }
-                    self.move_timer(ue, new);
+                    self.chronos.move_timer(ue, new);
                 }
             }
         }
@@ -139,29 +139,6 @@ impl World {
                 self.resync_page(q, from, Side::Resync { to, remaining: records, timers: false });
             }
         }
-    }
-
-    /// A timer's replicas change: the new ones hold it (as the resync delivers it), the
-    /// old ones that are no longer replicas drop it.
-    fn move_timer(&mut self, ue: UeId, new: [NodeId; 2]) {
-        let u = &self.ues[ue as usize];
-        let (before, held) = (u.timer_replicas, u.timer_held);
-        for r in 0..2 {
-            if held[r] {
-                let c = &mut self.nodes[before[r] as usize].binding_timers;
-                *c = c.saturating_sub(1);
-            }
-        }
-        let mut now_held = [false; 2];
-        for (r, &n) in new.iter().enumerate() {
-            if n != NO_NODE {
-                now_held[r] = true;
-                self.nodes[n as usize].binding_timers += 1;
-            }
-        }
-        let u = &mut self.ues[ue as usize];
-        u.timer_replicas = new;
-        u.timer_held = now_held;
     }
 
     /// Queues the next page of a resynchronisation at its sender.

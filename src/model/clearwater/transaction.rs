@@ -194,7 +194,7 @@ impl World {
         match t.method {
             Method::Register => {
                 if ok {
-                    self.outage_end(t.ue, now);
+                    self.outages.end(t.ue, now);
                 }
                 self.register_done(q, t.ue, ok)
             }

@@ -5,15 +5,17 @@ use super::events::Ev;
 use super::flows::Method;
 use super::message::{RegisterStage, Route, NO_KEY};
 use super::node::{NodeId, NO_NODE};
-use super::outage::OutageCause;
 use super::transaction::{FailCause, ReqType};
 use super::world::World;
 use crate::engine::{EventQueue, SimTime};
 use crate::model::slab::Key;
+use crate::network::dns::Cached;
 
 pub type UeId = u32;
 
-/// One subscriber: its UE and the network's record of it. Kept small (see the test).
+/// One subscriber's UE: what the phone knows and does. The network's records of the
+/// subscriber live with the components that keep them (memcached.rs, chronos.rs,
+/// homestead.rs, outage.rs). Kept small (see the test): subscribers count in millions.
 #[derive(Clone, Debug)]
 pub struct Ue {
     /// The node this UE is connected to: a Bono, or a Sprout when the site has no Bono
@@ -24,39 +26,36 @@ pub struct Ue {
     pub registered: bool,
     /// A registration procedure is in progress.
     pub registering: bool,
-    /// Server side (memcached): binding expiry in whole seconds since the start; a binding is
-    /// valid while `now_s < binding_expires_s` [src sprout: registrarsproutlet.cpp]. One copy
-    /// per site's store (GR writes both); `mc_held[site]` has bit r set while replica r of
-    /// that store holds the record (a crash clears it).
-    pub binding_expires_s: [u32; 2],
-    pub mc_held: [u8; 2],
-    /// The binding's Chronos timer: due time, generation, replicas, whether one exists.
-    pub timer_due: SimTime,
-    pub timer_gen: u32,
-    pub timer_replicas: [NodeId; 2],
-    pub timer_set: bool,
-    /// Which replicas actually hold the timer (replication can fail; a crash loses them).
-    pub timer_held: [bool; 2],
-    /// Homestead's view: the subscriber is registered, and until when its cached record
-    /// is fresh (after that a SAR goes to the HSS again) [doc 8.21 hss_reregistration_time].
-    pub hs_registered: bool,
-    pub hs_fresh_until: SimTime,
-    /// Generation of the UE's own refresh timer.
-    pub reg_gen: u32,
     /// The UE's TCP connection to `edge` is up (as far as the UE knows).
     pub connected: bool,
-    /// The UE's DNS cache for the Bono name: the site whose Bonos it returned, and expiry.
-    pub dns_site: u8,
-    pub dns_expires: SimTime,
+    /// Generation of the UE's own refresh timer.
+    pub reg_gen: u32,
+    /// The UE's DNS cache of the Bono name: the site whose Bonos the answer listed, and its
+    /// expiry (`SimTime::ZERO`: never answered).
+    pub dns: Cached<u8>,
     /// Generation of the UE's DNS query / connection attempt in progress.
     pub conn_gen: u32,
     /// The REGISTER transaction in progress, if any.
     pub reg_txn: Key,
-    /// Outage accounting: since when the UE is unreachable (`SimTime::MAX`: reachable).
-    pub out_since: SimTime,
-    pub out_cause: OutageCause,
     /// Random draws made so far (the UE's stream position).
     pub draws: u32,
+}
+
+impl Ue {
+    pub fn new() -> Ue {
+        Ue {
+            edge: NO_NODE,
+            site: 0,
+            registered: false,
+            registering: false,
+            connected: false,
+            reg_gen: 0,
+            dns: Cached::new(0, SimTime::ZERO),
+            conn_gen: 0,
+            reg_txn: NO_KEY,
+            draws: 0,
+        }
+    }
 }
 
 impl World {
@@ -70,7 +69,7 @@ impl World {
             return;
         }
         u.registering = true;
-        if u.dns_expires > now {
+        if u.dns.is_fresh(now) {
             return self.ue_pick_edge(q, ue);
         }
         u.conn_gen = u.conn_gen.wrapping_add(1);
@@ -95,11 +94,10 @@ impl World {
         let answered = !matches!(self.dns.query(name, Some(self.p.dns.bono_ttl)), crate::network::dns::Answer::Failed);
         let u = &mut self.ues[ue as usize];
         if answered {
-            u.dns_site = site;
-            u.dns_expires = now + self.p.dns.bono_ttl;
-        } else if u.dns_expires != crate::engine::SimTime::ZERO {
+            u.dns.answered(now, site, self.p.dns.bono_ttl);
+        } else if u.dns.expires != SimTime::ZERO {
             // No answer: keep the stale one 30 s more [src cpp-common: dnscachedresolver.cpp].
-            u.dns_expires = now + self.p.dns.stale_extension;
+            u.dns.refresh_failed(now, self.p.dns.stale_extension);
         } else {
             return self.register_failed_early(q, ue, FailCause::Other);
         }
@@ -134,7 +132,7 @@ impl World {
     /// Connects to an edge of the cached answer (keeping the current one if it is in it) and
     /// sends the REGISTER.
     fn ue_pick_edge(&mut self, q: &mut EventQueue<Ev>, ue: UeId) {
-        let site = self.ues[ue as usize].dns_site;
+        let site = self.ues[ue as usize].dns.value;
         let all = self.topo.nodes(site, self.edge_tier(site));
         let latency_based = self.p.dns.mode == crate::scenario::DnsMode::LatencyBased;
         let mut answer: Vec<NodeId> =

@@ -48,37 +48,44 @@ pub enum Class {
     Resumed,
 }
 
+/// The deployment: the router and scheduler of the model. It owns the nodes, the
+/// subscribers and the components' state, and hands each event to the component that
+/// handles it (`handle` below). Its fields are private to the model.
 pub struct World {
-    pub p: Params,
-    pub topo: Topology,
-    pub nodes: Vec<Node>,
-    pub dns: DnsServer,
-    pub ues: Vec<Ue>,
-    pub pairs: Vec<Pair>,
-    pub txns: Slab<Txn>,
-    pub msgs: Slab<Msg>,
-    pub calls: Slab<Call>,
-    pub rngs: RngFactory,
+    pub(super) p: Params,
+    pub(super) topo: Topology,
+    pub(super) nodes: Vec<Node>,
+    pub(super) dns: DnsServer,
+    pub(super) ues: Vec<Ue>,
+    /// The network's records of the subscribers, each kept by its component.
+    pub(super) store: super::memcached::BindingStore,
+    pub(super) chronos: super::chronos::Chronos,
+    pub(super) homestead: super::homestead::HomesteadCache,
+    pub(super) pairs: Vec<Pair>,
+    pub(super) txns: Slab<Txn>,
+    pub(super) msgs: Slab<Msg>,
+    pub(super) calls: Slab<Call>,
+    pub(super) rngs: RngFactory,
     /// The load generator's stream (core-only and rate call arrivals).
-    pub load_rng: Rng,
+    pub(super) load_rng: Rng,
     /// Current call rate of the rate profile (calls/s) and calls started so far.
-    pub rate_now: f64,
-    pub calls_started: u64,
-    pub stats: Stats,
-    pub faults: Vec<crate::scenario::Fault>,
+    pub(super) rate_now: f64,
+    pub(super) calls_started: u64,
+    pub(super) stats: Stats,
+    pub(super) faults: Vec<crate::scenario::Fault>,
     /// Per fault: the tier's size before a `scale` fault changed it.
-    pub scale_before: Vec<u32>,
-    pub extra_latency: super::fault_timeline::ExtraLatency,
-    pub partitioned: bool,
-    pub blocks: Vec<super::reachability::Block>,
-    pub outages: super::outage::Outages,
+    pub(super) scale_before: Vec<u32>,
+    pub(super) extra_latency: super::fault_timeline::ExtraLatency,
+    pub(super) partitioned: bool,
+    pub(super) blocks: Vec<super::reachability::Block>,
+    pub(super) outages: super::outage::Outages,
     /// Nodes scaled in (few: a linear scan is fine).
-    pub retired: Vec<NodeId>,
+    pub(super) retired: Vec<NodeId>,
     /// Cores per site and tier, and nodes ever created per site and tier (to name new ones).
-    pub cores: Vec<[u32; 5]>,
-    pub created: Vec<[u16; 5]>,
+    pub(super) cores: Vec<[u32; 5]>,
+    pub(super) created: Vec<[u16; 5]>,
     /// Reused buffer for the jobs of a crashed node.
-    pub scratch_jobs: Vec<Job>,
+    pub(super) scratch_jobs: Vec<Job>,
 }
 
 impl World {
@@ -115,6 +122,9 @@ impl World {
             nodes,
             dns,
             ues: Vec::with_capacity(n),
+            store: super::memcached::BindingStore::with_capacity(n),
+            chronos: super::chronos::Chronos::with_capacity(n),
+            homestead: super::homestead::HomesteadCache::with_capacity(n),
             pairs: Vec::new(),
             txns: Slab::default(),
             msgs: Slab::default(),
@@ -134,6 +144,9 @@ impl World {
             created: s.sites.iter().map(|site| Tier::ALL.map(|t| site.tier(t).nodes as u16)).collect(),
             scratch_jobs: Vec::new(),
         };
+        for _ in 0..world.nodes.len() {
+            world.chronos.add_node();
+        }
         world.warm_caches_and_pools(q);
         world.create_subscribers(q);
         world.start_load(q);
@@ -179,8 +192,6 @@ impl World {
             throttle_at_sample: Default::default(),
             chronos_throttle: super::throttle::chronos_monitor_for(&p.throttling, spec.tier, now),
             chronos_at_sample: Default::default(),
-            binding_timers: 0,
-            challenge_timers: 0,
             window: Window::default(),
         }
     }
@@ -308,6 +319,11 @@ impl World {
         } else {
             self.p.dns.query_timeout
         }
+    }
+
+    /// Two sites: geographically redundant.
+    pub fn gr(&self) -> bool {
+        self.topo.ids.len() == 2
     }
 
     pub fn sprouts_of(&self, site: u8) -> &[NodeId] {

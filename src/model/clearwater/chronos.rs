@@ -1,0 +1,295 @@
+//! Chronos on the Sprout nodes: the timers Sprout sets (the 30 s challenge timer, the
+//! binding timer due at binding expiry), where they live and how they fire.
+//!
+//! - Sprout talks to the Chronos on its own node, which stores the timer on its two
+//!   replicas (rendezvous hashing of the timer id over the site's Sprouts
+//!   [src chronos: doc/design/hashing.md]) and replicates the operation to the replicas
+//!   other than itself over TCP/7253; a replica the replication misses (blocked port, crash,
+//!   its LoadMonitor's 503) will not fire.
+//! - The primary fires at the due time; the backup 2 s later only if it did not hear that
+//!   the primary fired [src chronos: timer.cpp]. A pop is an HTTP callback into the Sprout
+//!   on the same node, which runs the binding-expiry task.
+
+use super::events::{Ev, Job, Side};
+use super::flows::{ChronosOp, Method, Program, Step, TimerKind};
+use super::memcached::{record_key, SALT_TIMER_BINDING, SALT_TIMER_CHALLENGE};
+use super::message::{Hop, RegisterStage, Route, Status, NO_KEY};
+use super::node::{rendezvous, whole_seconds, NodeId, NO_NODE};
+use super::params::CHRONOS_BACKUP_DELAY;
+use super::ue::UeId;
+use super::world::{Class, World};
+use crate::engine::{EventQueue, SimDuration, SimTime};
+use crate::network::ports;
+
+/// A subscriber's binding timer.
+#[derive(Copy, Clone, Debug)]
+struct BindingTimer {
+    /// Generation: pops and replications of an older timer are ignored.
+    gen: u32,
+    replicas: [NodeId; 2],
+    /// A timer exists.
+    set: bool,
+    /// Which replicas actually hold it (replication can fail; a crash loses them).
+    held: [bool; 2],
+}
+
+/// Every Chronos of the deployment: the subscribers' binding timers and, per node, how
+/// many timers its Chronos holds (Clearwater's stateful statistics count these).
+#[derive(Clone, Debug, Default)]
+pub struct Chronos {
+    timers: Vec<BindingTimer>,
+    /// Per node id: binding and challenge timers held.
+    binding_held: Vec<u64>,
+    challenge_held: Vec<u64>,
+}
+
+impl Chronos {
+    pub fn with_capacity(subscribers: usize) -> Self {
+        Chronos { timers: Vec::with_capacity(subscribers), ..Default::default() }
+    }
+
+    pub fn add_subscriber(&mut self) {
+        self.timers.push(BindingTimer { gen: 0, replicas: [NO_NODE; 2], set: false, held: [false; 2] });
+    }
+
+    /// A node joined the deployment (every node has a slot; only Sprouts run Chronos).
+    pub fn add_node(&mut self) {
+        self.binding_held.push(0);
+        self.challenge_held.push(0);
+    }
+
+    /// Binding timers held by `node`'s Chronos.
+    pub fn binding_timers(&self, node: NodeId) -> u64 {
+        self.binding_held[node as usize]
+    }
+
+    /// All timers (binding and challenge) held by `node`'s Chronos.
+    pub fn timers(&self, node: NodeId) -> u64 {
+        self.binding_held[node as usize] + self.challenge_held[node as usize]
+    }
+
+    /// Binding timers that exist but that no live replica holds: they will never fire.
+    pub fn orphaned(&self, up: impl Fn(NodeId) -> bool) -> u64 {
+        self.timers.iter().filter(|t| t.set && !(0..2).any(|r| t.held[r] && up(t.replicas[r]))).count() as u64
+    }
+
+    /// The replicas of `ue`'s timer, if it has one.
+    pub fn replicas_of(&self, ue: UeId) -> Option<[NodeId; 2]> {
+        let t = &self.timers[ue as usize];
+        t.set.then_some(t.replicas)
+    }
+
+    fn hold(&mut self, ue: UeId, which: u8) {
+        let t = &mut self.timers[ue as usize];
+        if !t.held[which as usize] {
+            t.held[which as usize] = true;
+            self.binding_held[t.replicas[which as usize] as usize] += 1;
+        }
+    }
+
+    fn clear(&mut self, ue: UeId) {
+        let t = &mut self.timers[ue as usize];
+        if !t.set {
+            return;
+        }
+        t.set = false;
+        t.gen = t.gen.wrapping_add(1);
+        for which in 0..2 {
+            if t.held[which] {
+                t.held[which] = false;
+                let c = &mut self.binding_held[t.replicas[which] as usize];
+                *c = c.saturating_sub(1);
+            }
+        }
+    }
+
+    /// A timer's replicas change after a resize: the new ones hold it (as the resync
+    /// delivers it), the old ones that are no longer replicas drop it.
+    pub fn move_timer(&mut self, ue: UeId, new: [NodeId; 2]) {
+        let t = self.timers[ue as usize];
+        for r in 0..2 {
+            if t.held[r] {
+                let c = &mut self.binding_held[t.replicas[r] as usize];
+                *c = c.saturating_sub(1);
+            }
+        }
+        let mut now_held = [false; 2];
+        for (r, &n) in new.iter().enumerate() {
+            if n != NO_NODE {
+                now_held[r] = true;
+                self.binding_held[n as usize] += 1;
+            }
+        }
+        let t = &mut self.timers[ue as usize];
+        t.replicas = new;
+        t.held = now_held;
+    }
+
+    /// `node` crashed: its Chronos lost every timer it held.
+    pub fn lose_node(&mut self, node: NodeId) {
+        self.binding_held[node as usize] = 0;
+        self.challenge_held[node as usize] = 0;
+        for t in &mut self.timers {
+            for r in 0..2 {
+                if t.set && t.replicas[r] == node {
+                    t.held[r] = false;
+                }
+            }
+        }
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.timers.capacity() * std::mem::size_of::<BindingTimer>()
+    }
+}
+
+impl World {
+    /// Where a subscriber's binding timer lives: two Sprouts of its site, by rendezvous
+    /// hashing of the timer id.
+    pub fn binding_timer_replicas(&self, ue: UeId, site: u8) -> [NodeId; 2] {
+        rendezvous(record_key(SALT_TIMER_BINDING, ue), self.sprouts_of(site))
+    }
+
+    /// Chronos on `node` (the worker's own node) handles a timer operation.
+    pub(super) fn chronos_apply(
+        &mut self,
+        q: &mut EventQueue<Ev>,
+        node: NodeId,
+        ue: UeId,
+        op: ChronosOp,
+        timer: TimerKind,
+    ) {
+        let now = q.now();
+        let site = self.nodes[node as usize].site;
+        match (timer, op) {
+            (TimerKind::Challenge, _) => {
+                let replicas = rendezvous(record_key(SALT_TIMER_CHALLENGE, ue), self.sprouts_of(site));
+                for (which, r) in replicas.into_iter().enumerate().filter(|(_, r)| *r != NO_NODE) {
+                    if r != node {
+                        let side = Side::ChronosReplica { ue, which: which as u8, binding: false, gen: 0 };
+                        self.send_side(q, node, r, &ports::CHRONOS, side);
+                    }
+                    let c = &mut self.chronos.challenge_held[r as usize];
+                    *c = if op == ChronosOp::Delete { c.saturating_sub(1) } else { *c + 1 };
+                }
+            }
+            (TimerKind::Binding, ChronosOp::Delete) => {
+                // The timer-pop task deletes the timer only when no binding is left.
+                if !self.bound_for(ue, site, now) {
+                    self.chronos.clear(ue);
+                }
+            }
+            (TimerKind::Binding, _) => {
+                let expires = self.store.expires_s(ue, site);
+                let interval_s = expires.saturating_sub(whole_seconds(now)).max(1);
+                let due = now + SimDuration::from_secs(interval_s as u64);
+                let replicas = self.binding_timer_replicas(ue, site);
+                self.set_binding_timer(q, ue, due, replicas, Some(node));
+            }
+        }
+    }
+
+    /// Stores (or replaces) a subscriber's binding timer and schedules its pop. `local`: the
+    /// Chronos that received it (it holds the timer at once if it is a replica; other
+    /// replicas get it by replication); `None` installs it on both replicas directly.
+    pub fn set_binding_timer(
+        &mut self,
+        q: &mut EventQueue<Ev>,
+        ue: UeId,
+        due: SimTime,
+        replicas: [NodeId; 2],
+        local: Option<NodeId>,
+    ) {
+        // Replacing a timer on the same replicas: each keeps its copy until the update
+        // reaches it (a replica the update never reaches keeps the old one).
+        let t = &self.chronos.timers[ue as usize];
+        if !(t.set && t.replicas == replicas) {
+            self.chronos.clear(ue);
+        }
+        let t = &mut self.chronos.timers[ue as usize];
+        t.gen = t.gen.wrapping_add(1);
+        t.set = true;
+        t.replicas = replicas;
+        let gen = t.gen;
+        for (which, r) in replicas.into_iter().enumerate() {
+            if r == NO_NODE {
+                continue;
+            }
+            match local {
+                Some(l) if l != r => {
+                    let side = Side::ChronosReplica { ue, which: which as u8, binding: true, gen };
+                    self.send_side(q, l, r, &ports::CHRONOS, side);
+                }
+                _ => self.chronos.hold(ue, which as u8),
+            }
+        }
+        q.schedule_at(due, Ev::ChronosPop { ue, gen, replica: 0 });
+    }
+
+    /// A binding timer is due on replica `replica`: the primary fires at the due time; a
+    /// backup 2 s later only if the primary could not. A timer no live replica holds is
+    /// lost: the binding is never cleaned up.
+    pub fn chronos_pop(&mut self, q: &mut EventQueue<Ev>, ue: UeId, gen: u32, replica: u8) {
+        let t = &self.chronos.timers[ue as usize];
+        if !t.set || t.gen != gen {
+            return;
+        }
+        let node = t.replicas[replica as usize];
+        let fires = node != NO_NODE && t.held[replica as usize] && self.nodes[node as usize].up;
+        if !fires {
+            if replica == 0 && t.replicas[1] != NO_NODE {
+                q.schedule_in(CHRONOS_BACKUP_DELAY, Ev::ChronosPop { ue, gen, replica: 1 });
+            } else {
+                self.stats.counters.timers_lost += 1;
+            }
+            return;
+        }
+        let demand = self.demand(node, |p| &p.costs.chronos_op);
+        self.submit(q, node, Job::Side(Side::ChronosPop { ue, gen }), demand, Class::New);
+    }
+
+    /// A replication of a timer operation reached replica `which`.
+    pub(super) fn chronos_replicated(&mut self, ue: UeId, which: u8, binding: bool, gen: u32) {
+        let t = &self.chronos.timers[ue as usize];
+        if binding && t.set && t.gen == gen {
+            self.chronos.hold(ue, which);
+        }
+    }
+
+    /// Chronos on `node` fires a binding timer: it tells the other replica and calls back
+    /// into the Sprout on the same node, which runs the binding-expiry task.
+    pub(super) fn chronos_fired(&mut self, q: &mut EventQueue<Ev>, node: NodeId, ue: UeId, gen: u32) {
+        let t = &self.chronos.timers[ue as usize];
+        if !t.set || t.gen != gen {
+            return;
+        }
+        self.stats.counters.timer_pops += 1;
+        // Tell the other replica so its backup does not fire too.
+        let other = if t.replicas[0] == node { t.replicas[1] } else { t.replicas[0] };
+        if other != NO_NODE {
+            self.send_side(q, node, other, &ports::CHRONOS, Side::ChronosSkip);
+        }
+        // The timer has fired: later pops of this generation are ignored.
+        let t = &mut self.chronos.timers[ue as usize];
+        t.gen = t.gen.wrapping_add(1);
+        let program = if self.gr() { Program::BindingExpiryGr } else { Program::BindingExpiry };
+        let route = Route { sprout: node, ..Route::EMPTY };
+        let (request, stage) = (Status::Request, RegisterStage::Unauthenticated);
+        let msg = self.new_msg(NO_KEY, Method::Register, request, ue, ue, route, Hop::Sprout, stage);
+        self.msgs.get_mut(msg).expect("just inserted").program = program;
+        let worker = self.demand(node, |p| &p.costs.sprout_request);
+        self.msgs.get_mut(msg).expect("just inserted").worker_ns = worker.as_ns();
+        let total = worker.saturating_mul_f64(1.0 + self.p.sprout_untimed);
+        self.submit(q, node, Job::Msg(msg), total, Class::New);
+    }
+
+    /// Whether a finished job was an HTTP request served by the node's Chronos (what its
+    /// LoadMonitor measures).
+    pub fn is_chronos_request(&self, job: &Job) -> bool {
+        match job {
+            Job::Op(key) => self.msgs.get(*key).is_some_and(|m| matches!(m.current_step(), Step::Chronos(..))),
+            Job::Side(side) => matches!(side, Side::ChronosReplica { .. } | Side::ChronosSkip),
+            Job::Msg(_) => false,
+        }
+    }
+}

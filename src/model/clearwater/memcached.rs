@@ -1,0 +1,243 @@
+//! memcached on the Sprout nodes: the registration store, where its records live, and what
+//! each operation does [src cpp-common: memcachedstore.cpp].
+//!
+//! - Every record has up to two replicas among the site's Sprouts, placed by rendezvous
+//!   hashing; a write goes to both (the worker waits for the first), a read tries the first
+//!   and then the second.
+//! - Geographic redundancy: each site has its own store; Sprout repeats every bindings write
+//!   in the remote store, and a read that finds nothing locally (or cannot reach the local
+//!   store) reads the remote one [doc 8.46.1].
+//! - The store keeps, per subscriber and site, the binding's expiry (whole seconds) and which
+//!   replicas hold the record; a crash loses the copies on that node.
+
+use super::events::{Ev, Side};
+use super::flows::{McKey, McOp, Step};
+use super::node::{rendezvous, whole_seconds, NodeId, NO_NODE};
+use super::outage::OutageCause;
+use super::ue::UeId;
+use super::world::World;
+use crate::engine::{EventQueue, SimTime};
+use crate::model::slab::Key;
+use crate::network::ports;
+
+/// Salts of the record keys hashed onto replicas (memcached records, Chronos timers).
+pub const SALT_AV: u64 = 0xa5a5_0001;
+pub const SALT_BINDINGS: u64 = 0xa5a5_0002;
+pub const SALT_TIMER_BINDING: u64 = 0xa5a5_0003;
+pub const SALT_TIMER_CHALLENGE: u64 = 0xa5a5_0004;
+
+/// The hashing key of a subscriber's record of one kind.
+pub fn record_key(salt: u64, ue: UeId) -> u64 {
+    (salt << 32) ^ ue as u64
+}
+
+/// The registration store of every site: per subscriber, a binding expiry and the replicas
+/// holding the record, one pair per site (structure of arrays: millions of subscribers).
+#[derive(Clone, Debug, Default)]
+pub struct BindingStore {
+    /// A binding is valid while `now_s < expires_s` [src sprout: registrarsproutlet.cpp].
+    expires_s: Vec<[u32; 2]>,
+    /// Bit r set while replica r of that site's store holds the record.
+    held: Vec<[u8; 2]>,
+}
+
+impl BindingStore {
+    pub fn with_capacity(n: usize) -> Self {
+        BindingStore { expires_s: Vec::with_capacity(n), held: Vec::with_capacity(n) }
+    }
+
+    pub fn add_subscriber(&mut self) {
+        self.expires_s.push([0; 2]);
+        self.held.push([0; 2]);
+    }
+
+    /// Whether a valid copy of `ue`'s bindings is in `site`'s store.
+    pub fn bound_in(&self, ue: UeId, site: u8, now: SimTime) -> bool {
+        self.valid(ue, site, whole_seconds(now))
+    }
+
+    fn valid(&self, ue: UeId, site: u8, now_s: u32) -> bool {
+        self.held[ue as usize][site as usize] != 0 && now_s < self.expires_s[ue as usize][site as usize]
+    }
+
+    /// Whether replica `replica` of `site`'s store answers a read with a valid binding.
+    fn replica_finds(&self, ue: UeId, site: u8, replica: u8, now_s: u32) -> bool {
+        self.held[ue as usize][site as usize] & (1 << replica) != 0
+            && now_s < self.expires_s[ue as usize][site as usize]
+    }
+
+    /// The binding's expiry in `site`'s store (whole seconds; 0: none).
+    pub fn expires_s(&self, ue: UeId, site: u8) -> u32 {
+        self.expires_s[ue as usize][site as usize]
+    }
+
+    /// A registration's state as a running deployment holds it (preregistered profiles).
+    pub fn install(&mut self, ue: UeId, expires_s: [u32; 2], held: [u8; 2]) {
+        self.expires_s[ue as usize] = expires_s;
+        self.held[ue as usize] = held;
+    }
+
+    /// After a resize, the record sits on its new replicas.
+    pub fn set_held(&mut self, ue: UeId, site: u8, held: u8) {
+        self.held[ue as usize][site as usize] = held;
+    }
+
+    /// A crash lost replica `r`'s copy.
+    pub fn lose_copy(&mut self, ue: UeId, site: u8, r: usize) {
+        self.held[ue as usize][site as usize] &= !(1 << r);
+    }
+
+    /// The second replica's write landed (`delete`: it removed the record).
+    fn second_replica_written(&mut self, ue: UeId, site: u8, delete: bool) {
+        let held = &mut self.held[ue as usize][site as usize];
+        if delete {
+            *held &= !2;
+        } else {
+            *held |= 2;
+        }
+    }
+
+    /// Valid records of `site`, for resynchronisation after a resize.
+    pub fn holds_valid(&self, ue: UeId, site: u8, now_s: u32) -> bool {
+        self.valid(ue, site, now_s)
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.expires_s.capacity() * std::mem::size_of::<[u32; 2]>() + self.held.capacity() * 2
+    }
+}
+
+impl World {
+    /// Whether Sprouts of `site` would find valid bindings (locally, else in GR remotely).
+    pub fn bound_for(&self, ue: UeId, site: u8, now: SimTime) -> bool {
+        self.store.bound_in(ue, site, now) || (self.gr() && self.store.bound_in(ue, 1 - site, now))
+    }
+
+    /// The memcached replicas of `ue`'s bindings in `site`'s store.
+    pub fn bindings_replicas(&self, ue: UeId, site: u8) -> [NodeId; 2] {
+        rendezvous(record_key(SALT_BINDINGS, ue), self.sprouts_of(site))
+    }
+
+    /// The replica a memcached operation goes to (`None`: no further replica to try). A
+    /// write's copy to the second replica leaves at once.
+    pub(super) fn memcached_target(
+        &mut self,
+        q: &mut EventQueue<Ev>,
+        key: Key,
+        op: McOp,
+        record: McKey,
+    ) -> Option<NodeId> {
+        let m = self.msgs.get(key).expect("live message");
+        let (sprout, attempt, site) = (m.sprout(), m.attempt, m.op_site);
+        let owner = if record == McKey::CalleeBindings { m.peer } else { m.ue };
+        let salt = if record == McKey::Av { SALT_AV } else { SALT_BINDINGS };
+        let replicas = rendezvous(record_key(salt, owner), self.sprouts_of(site));
+        let first = if attempt == 0 { 0 } else { 1 };
+        if replicas[first] == NO_NODE {
+            return None;
+        }
+        if op.is_write() && first == 0 && replicas[1] != NO_NODE {
+            // memcached writes go to both replicas; the worker waits for the first.
+            let bindings = record != McKey::Av;
+            let side = Side::McReplicaWrite { ue: owner, site, bindings, delete: op == McOp::Delete };
+            self.send_side(q, sprout, replicas[1], &ports::MEMCACHED, side);
+        }
+        Some(replicas[first])
+    }
+
+    /// A replica served the operation: apply it to the store. `false`: the worker was sent
+    /// elsewhere instead of getting this answer (a GR read moving to the remote store).
+    pub(super) fn memcached_served(&mut self, q: &mut EventQueue<Ev>, key: Key, op: McOp, record: McKey) -> bool {
+        let now = q.now();
+        let m = self.msgs.get(key).expect("live message");
+        let (sprout, ue, peer, attempt, site) = (m.sprout(), m.ue, m.peer, m.attempt, m.op_site);
+        let expiry_task = m.program.is_binding_expiry();
+        let replica = if attempt <= 1 { 0 } else { 1 };
+        let now_s = whole_seconds(now);
+        let granted = self.p.granted_expires_s;
+        let (u, s) = (ue as usize, site as usize);
+        match (op, record) {
+            (McOp::Get, McKey::CalleeBindings | McKey::Bindings) => {
+                let owner = if record == McKey::CalleeBindings { peer } else { ue };
+                let found = self.store.replica_finds(owner, site, replica, now_s);
+                let home = self.nodes[sprout as usize].site;
+                if !found && self.gr() && site == home {
+                    // GR: not in the local store, so read the remote site's.
+                    let m = self.msgs.get_mut(key).expect("live");
+                    m.op_site = 1 - home;
+                    m.attempt = 0;
+                    self.op_start(q, key, Step::Mc(op, record));
+                    return false;
+                }
+                if record == McKey::CalleeBindings {
+                    self.msgs.get_mut(key).expect("live").found = found;
+                }
+            }
+            (McOp::Add | McOp::Cas, McKey::Bindings | McKey::RemoteBindings) if !expiry_task => {
+                self.store.expires_s[u][s] = now_s + granted;
+                self.store.held[u][s] |= 1 << replica;
+            }
+            (McOp::Cas, McKey::Bindings | McKey::RemoteBindings) => {
+                // The timer-pop task writes back the AoR without expired bindings.
+                let e = &mut self.store.expires_s[u][s];
+                if *e != 0 && *e <= now_s {
+                    *e = 0;
+                    self.store.held[u][s] = 0;
+                    if record == McKey::Bindings {
+                        self.stats.counters.bindings_expired += 1;
+                        self.outages.begin(ue, now, OutageCause::BindingExpired);
+                    }
+                }
+            }
+            (McOp::Delete, McKey::Bindings | McKey::RemoteBindings) => {
+                self.store.expires_s[u][s] = 0;
+                self.store.held[u][s] &= !(1 << replica);
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// Both replicas failed the operation (or there was none).
+    pub(super) fn memcached_failed(&mut self, q: &mut EventQueue<Ev>, key: Key, op: McOp, record: McKey) {
+        let gr = self.gr();
+        let m = self.msgs.get_mut(key).expect("live");
+        let home = self.nodes[m.sprout() as usize].site;
+        match (op, record) {
+            // Local store unreachable: GR reads go to the remote store.
+            (McOp::Get, McKey::Bindings | McKey::CalleeBindings) if gr && m.op_site == home => {
+                m.op_site = 1 - home;
+                m.attempt = 0;
+                self.op_start(q, key, Step::Mc(op, record))
+            }
+            (McOp::Get, _) => {
+                m.found = false;
+                self.sprout_resume(q, key)
+            }
+            // A failed write to the remote site's store does not fail the request.
+            (_, McKey::RemoteBindings) => self.sprout_resume(q, key),
+            _ => self.sprout_abort(q, key, 500),
+        }
+    }
+
+    /// The second replica's copy of a write arrived and was applied.
+    pub(super) fn memcached_replica_written(&mut self, ue: UeId, site: u8, bindings: bool, delete: bool) {
+        self.stats.counters.mc_replica_writes += 1;
+        if bindings {
+            // Whichever replica's write lands first, each records its own copy.
+            self.store.second_replica_written(ue, site, delete);
+        }
+    }
+
+    /// A Sprout node crashed: its memcached copies are gone.
+    pub(super) fn memcached_lost_node(&mut self, node: NodeId, site: u8) {
+        for ue in 0..self.ues.len() as UeId {
+            let replicas = self.bindings_replicas(ue, site);
+            for (r, &n) in replicas.iter().enumerate() {
+                if n == node {
+                    self.store.lose_copy(ue, site, r);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! What one replication measured, as the model hands it to analysis and reports.
+
+use super::load::Pair;
+use super::ue::Ue;
+use super::world::World;
+use super::{outage, stats, ReqType};
+use crate::engine::{Fingerprint, RunEnd, SimDuration, SimTime};
+use crate::metrics::LatencyHistogram;
+use crate::scenario::{Scenario, Tier};
+use stats::{NodeRow, OpCounts, ReqCounts, ReqStats};
+
+/// A node as reported: where it is and how busy it was after warm-up.
+#[derive(Clone, Debug)]
+pub struct NodeSummary {
+    pub label: String,
+    pub site: String,
+    pub tier: Tier,
+    pub cores: u32,
+    /// Mean busy fraction of its cores after warm-up.
+    pub cpu: f64,
+}
+
+/// Everything one replication measured.
+#[derive(Clone, Debug)]
+pub struct ClearwaterResult {
+    pub replication: u32,
+    pub fingerprint: Fingerprint,
+    pub events: u64,
+    /// How the replication ended, and the simulated time it stopped at.
+    pub end: RunEnd,
+    pub stopped_at: SimTime,
+    pub measured: SimDuration,
+    pub subscribers: u64,
+    pub req: [ReqStats; 6],
+    pub req_total: [ReqCounts; 6],
+    /// Transactions still open at the end, by request type.
+    pub in_flight: [u64; 6],
+    pub ops: OpCounts,
+    pub dns_queries: u64,
+    pub dns_queries_by_name: Vec<u64>,
+    pub dns_failed_by_name: Vec<u64>,
+    pub sprout_latency: LatencyHistogram,
+    pub nodes: Vec<NodeSummary>,
+    pub rows: Vec<NodeRow>,
+    /// The stateful statistic at the end (timers ÷ replication factor).
+    pub registrations_end: f64,
+    /// Subscribers with a valid binding at the end.
+    pub bound_end: u64,
+    /// Bytes of subscriber state (the `Ue` array) — for the memory budget.
+    pub subscriber_bytes: u64,
+    pub counters: stats::Counters,
+    /// Every outage (from the first fault on), in the order they ended.
+    pub outages: Vec<outage::Outage>,
+    /// UE-side request outcomes per sample interval.
+    pub request_rows: Vec<stats::RequestRow>,
+    /// Each subscriber's home site (for `outages.csv`).
+    pub ue_sites: Vec<u8>,
+}
+
+impl ClearwaterResult {
+    /// Conservation at the end of a run: over the whole run every request started has
+    /// ended or is in flight, and after warm-up no type ended more often than it started.
+    /// A violation is a model bug; the run reports it instead of writing wrong figures.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        for t in ReqType::ALL {
+            let (total, measured) = (&self.req_total[t as usize], &self.req[t as usize].counts);
+            let in_flight = self.in_flight[t as usize];
+            if total.started != total.ended() + in_flight {
+                return Err(format!(
+                    "{}: started {} ≠ ended {} + in flight {} over the whole run",
+                    t.name(),
+                    total.started,
+                    total.ended(),
+                    in_flight
+                ));
+            }
+            if measured.ended() > measured.started {
+                return Err(format!(
+                    "{}: after warm-up, ok {} + failed {} > started {}",
+                    t.name(),
+                    measured.ok,
+                    measured.ended() - measured.ok,
+                    measured.started
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl World {
+    /// The replication's results, once the run stopped at `now`.
+    pub(super) fn into_result(
+        mut self,
+        s: &Scenario,
+        replication: u32,
+        fingerprint: Fingerprint,
+        events: u64,
+        end: RunEnd,
+        now: SimTime,
+    ) -> ClearwaterResult {
+        let w = &mut self;
+        let outages = w.outages.finish(now);
+        let measured = now.since(s.simulation.warmup_end().min(now));
+        let mut in_flight = [0u64; 6];
+        for t in w.txns.iter() {
+            in_flight[t.req_type() as usize] += 1;
+        }
+        let nodes = w
+            .nodes
+            .iter()
+            .map(|n| NodeSummary {
+                label: n.label(),
+                site: s.sites[n.site as usize].name.clone(),
+                tier: n.tier,
+                cores: n.cores,
+                cpu: if measured.is_zero() {
+                    0.0
+                } else {
+                    n.cpu.stats().busy.integral(now) as f64 / (measured.as_ns() as f64 * n.cores as f64)
+                },
+            })
+            .collect();
+        let subscriber_bytes = w.ues.capacity() * std::mem::size_of::<Ue>()
+            + w.pairs.capacity() * std::mem::size_of::<Pair>()
+            + w.store.bytes()
+            + w.chronos.bytes()
+            + w.homestead.bytes();
+        let up: Vec<bool> = w.nodes.iter().map(|n| n.up).collect();
+        ClearwaterResult {
+            replication,
+            fingerprint,
+            events,
+            end,
+            stopped_at: now,
+            measured,
+            subscribers: w.ues.len() as u64,
+            req: w.stats.req.clone(),
+            req_total: w.stats.req_total.clone(),
+            in_flight,
+            ops: w.stats.ops.clone(),
+            dns_queries: w.dns.queries,
+            dns_queries_by_name: w.dns.queries_by_name.clone(),
+            dns_failed_by_name: w.dns.failed_by_name.clone(),
+            sprout_latency: w.stats.sprout_latency.clone(),
+            nodes,
+            registrations_end: w.registrations_statistic(),
+            bound_end: (0..w.ues.len() as u32).filter(|&u| w.bound_for(u, w.ues[u as usize].site, now)).count() as u64,
+            subscriber_bytes: subscriber_bytes as u64,
+            counters: stats::Counters {
+                timers_orphaned: w.chronos.orphaned(|n| up[n as usize]),
+                ..w.stats.counters.clone()
+            },
+            outages,
+            ue_sites: w.ues.iter().map(|u| u.site).collect(),
+            request_rows: std::mem::take(&mut w.stats.request_rows),
+            rows: std::mem::take(&mut w.stats.rows),
+        }
+    }
+}
