@@ -3,16 +3,16 @@
 //! implementing [`Model`] with a closed `enum` of events.
 
 pub mod dist;
+pub mod event_list;
 pub mod fingerprint;
-pub mod queue;
 pub mod rng;
 pub mod time;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use dist::Dist;
+pub use event_list::EventQueue;
 pub use fingerprint::{EventKind, Fingerprint};
-pub use queue::EventQueue;
 pub use rng::{Rng, RngFactory, StreamId};
 pub use time::{SimDuration, SimTime};
 

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per concern.
 
+mod architecture;
 mod bad_input;
 mod calibration;
 mod clearwater;

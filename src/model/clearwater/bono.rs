@@ -3,7 +3,7 @@
 //! connections to replace.
 
 use super::events::Ev;
-use super::node::NodeId;
+use super::ids::NodeId;
 use super::node::Topology;
 use super::params::POOL_RECYCLE_EVERY;
 use super::world::World;

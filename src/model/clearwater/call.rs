@@ -1,41 +1,15 @@
 //! Calls as the UEs run them: the INVITE (with redials), the called party's answer, the
 //! in-dialog UPDATE and BYE along the record-routed path, and the hang-up.
 
+use super::call_record::{Call, CallPhase};
 use super::events::Ev;
 use super::flows::Method;
-use super::message::{Hop, RegisterStage, Route, Status, NO_KEY};
-use super::ue::UeId;
+use super::ids::{UeId, NO_KEY};
+use super::message::{Hop, RegisterStage, Route, Status};
 use super::world::World;
 use crate::engine::{EventQueue, SimDuration};
 use crate::model::slab::Key;
 use crate::scenario::Load;
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum CallPhase {
-    Inviting,
-    /// Callee rings; answers at the next step.
-    Ringing,
-    /// Answered; the caller sends UPDATE (stress profile) or waits to hang up.
-    Talking,
-    Ending,
-    /// The INVITE failed; the caller waits out the redial back-off.
-    Redialling,
-}
-
-#[derive(Clone, Debug)]
-pub struct Call {
-    pub caller: UeId,
-    pub callee: UeId,
-    /// Record-routed path, fixed by the INVITE.
-    pub route: Route,
-    pub phase: CallPhase,
-    /// The INVITE transaction (answered by the callee's 200).
-    pub invite: Key,
-    /// Stress-profile pair to resume when the call ends (`u32::MAX`: none).
-    pub pair: u32,
-    /// INVITEs sent for this call so far (1 + redials).
-    pub attempts: u8,
-}
 
 impl World {
     /// Starts a call from `caller` to `callee`; `pair` is the stress pair to resume after it.

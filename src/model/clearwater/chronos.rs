@@ -10,138 +10,16 @@
 //!   the primary fired [src chronos: timer.cpp]. A pop is an HTTP callback into the Sprout
 //!   on the same node, which runs the binding-expiry task.
 
+use super::binding_store::{record_key, SALT_TIMER_BINDING, SALT_TIMER_CHALLENGE};
 use super::events::{Ev, Job, Side};
 use super::flows::{ChronosOp, Method, Program, Step, TimerKind};
-use super::memcached::{record_key, SALT_TIMER_BINDING, SALT_TIMER_CHALLENGE};
-use super::message::{Hop, RegisterStage, Route, Status, NO_KEY};
-use super::node::{rendezvous, whole_seconds, NodeId, NO_NODE};
+use super::ids::{NodeId, UeId, NO_KEY, NO_NODE};
+use super::message::{Hop, RegisterStage, Route, Status};
+use super::node::{rendezvous, whole_seconds};
 use super::params::CHRONOS_BACKUP_DELAY;
-use super::ue::UeId;
 use super::world::{Class, World};
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::network::ports;
-
-/// A subscriber's binding timer.
-#[derive(Copy, Clone, Debug)]
-struct BindingTimer {
-    /// Generation: pops and replications of an older timer are ignored.
-    gen: u32,
-    replicas: [NodeId; 2],
-    /// A timer exists.
-    set: bool,
-    /// Which replicas actually hold it (replication can fail; a crash loses them).
-    held: [bool; 2],
-}
-
-/// Every Chronos of the deployment: the subscribers' binding timers and, per node, how
-/// many timers its Chronos holds (Clearwater's stateful statistics count these).
-#[derive(Clone, Debug, Default)]
-pub struct Chronos {
-    timers: Vec<BindingTimer>,
-    /// Per node id: binding and challenge timers held.
-    binding_held: Vec<u64>,
-    challenge_held: Vec<u64>,
-}
-
-impl Chronos {
-    pub fn with_capacity(subscribers: usize) -> Self {
-        Chronos { timers: Vec::with_capacity(subscribers), ..Default::default() }
-    }
-
-    pub fn add_subscriber(&mut self) {
-        self.timers.push(BindingTimer { gen: 0, replicas: [NO_NODE; 2], set: false, held: [false; 2] });
-    }
-
-    /// A node joined the deployment (every node has a slot; only Sprouts run Chronos).
-    pub fn add_node(&mut self) {
-        self.binding_held.push(0);
-        self.challenge_held.push(0);
-    }
-
-    /// Binding timers held by `node`'s Chronos.
-    pub fn binding_timers(&self, node: NodeId) -> u64 {
-        self.binding_held[node as usize]
-    }
-
-    /// All timers (binding and challenge) held by `node`'s Chronos.
-    pub fn timers(&self, node: NodeId) -> u64 {
-        self.binding_held[node as usize] + self.challenge_held[node as usize]
-    }
-
-    /// Binding timers that exist but that no live replica holds: they will never fire.
-    pub fn orphaned(&self, up: impl Fn(NodeId) -> bool) -> u64 {
-        self.timers.iter().filter(|t| t.set && !(0..2).any(|r| t.held[r] && up(t.replicas[r]))).count() as u64
-    }
-
-    /// The replicas of `ue`'s timer, if it has one.
-    pub fn replicas_of(&self, ue: UeId) -> Option<[NodeId; 2]> {
-        let t = &self.timers[ue as usize];
-        t.set.then_some(t.replicas)
-    }
-
-    fn hold(&mut self, ue: UeId, which: u8) {
-        let t = &mut self.timers[ue as usize];
-        if !t.held[which as usize] {
-            t.held[which as usize] = true;
-            self.binding_held[t.replicas[which as usize] as usize] += 1;
-        }
-    }
-
-    fn clear(&mut self, ue: UeId) {
-        let t = &mut self.timers[ue as usize];
-        if !t.set {
-            return;
-        }
-        t.set = false;
-        t.gen = t.gen.wrapping_add(1);
-        for which in 0..2 {
-            if t.held[which] {
-                t.held[which] = false;
-                let c = &mut self.binding_held[t.replicas[which] as usize];
-                *c = c.saturating_sub(1);
-            }
-        }
-    }
-
-    /// A timer's replicas change after a resize: the new ones hold it (as the resync
-    /// delivers it), the old ones that are no longer replicas drop it.
-    pub fn move_timer(&mut self, ue: UeId, new: [NodeId; 2]) {
-        let t = self.timers[ue as usize];
-        for r in 0..2 {
-            if t.held[r] {
-                let c = &mut self.binding_held[t.replicas[r] as usize];
-                *c = c.saturating_sub(1);
-            }
-        }
-        let mut now_held = [false; 2];
-        for (r, &n) in new.iter().enumerate() {
-            if n != NO_NODE {
-                now_held[r] = true;
-                self.binding_held[n as usize] += 1;
-            }
-        }
-        let t = &mut self.timers[ue as usize];
-        t.replicas = new;
-        t.held = now_held;
-    }
-
-    /// `node` crashed: its Chronos lost every timer it held.
-    pub fn lose_node(&mut self, node: NodeId) {
-        self.binding_held[node as usize] = 0;
-        self.challenge_held[node as usize] = 0;
-        for t in &mut self.timers {
-            for r in 0..2 {
-                if t.set && t.replicas[r] == node {
-                    t.held[r] = false;
-                }
-            }
-        }
-    }
-
-    pub fn bytes(&self) -> usize {
-        self.timers.capacity() * std::mem::size_of::<BindingTimer>()
-    }
-}
 
 impl World {
     /// Where a subscriber's binding timer lives: two Sprouts of its site, by rendezvous
@@ -169,8 +47,7 @@ impl World {
                         let side = Side::ChronosReplica { ue, which: which as u8, binding: false, gen: 0 };
                         self.send_side(q, node, r, &ports::CHRONOS, side);
                     }
-                    let c = &mut self.chronos.challenge_held[r as usize];
-                    *c = if op == ChronosOp::Delete { c.saturating_sub(1) } else { *c + 1 };
+                    self.chronos.count_challenge(r, op == ChronosOp::Delete);
                 }
             }
             (TimerKind::Binding, ChronosOp::Delete) => {
@@ -202,15 +79,11 @@ impl World {
     ) {
         // Replacing a timer on the same replicas: each keeps its copy until the update
         // reaches it (a replica the update never reaches keeps the old one).
-        let t = &self.chronos.timers[ue as usize];
+        let t = self.chronos.get(ue);
         if !(t.set && t.replicas == replicas) {
             self.chronos.clear(ue);
         }
-        let t = &mut self.chronos.timers[ue as usize];
-        t.gen = t.gen.wrapping_add(1);
-        t.set = true;
-        t.replicas = replicas;
-        let gen = t.gen;
+        let gen = self.chronos.renew(ue, replicas);
         for (which, r) in replicas.into_iter().enumerate() {
             if r == NO_NODE {
                 continue;
@@ -230,7 +103,7 @@ impl World {
     /// backup 2 s later only if the primary could not. A timer no live replica holds is
     /// lost: the binding is never cleaned up.
     pub fn chronos_pop(&mut self, q: &mut EventQueue<Ev>, ue: UeId, gen: u32, replica: u8) {
-        let t = &self.chronos.timers[ue as usize];
+        let t = *self.chronos.get(ue);
         if !t.set || t.gen != gen {
             return;
         }
@@ -250,7 +123,7 @@ impl World {
 
     /// A replication of a timer operation reached replica `which`.
     pub(super) fn chronos_replicated(&mut self, ue: UeId, which: u8, binding: bool, gen: u32) {
-        let t = &self.chronos.timers[ue as usize];
+        let t = *self.chronos.get(ue);
         if binding && t.set && t.gen == gen {
             self.chronos.hold(ue, which);
         }
@@ -259,7 +132,7 @@ impl World {
     /// Chronos on `node` fires a binding timer: it tells the other replica and calls back
     /// into the Sprout on the same node, which runs the binding-expiry task.
     pub(super) fn chronos_fired(&mut self, q: &mut EventQueue<Ev>, node: NodeId, ue: UeId, gen: u32) {
-        let t = &self.chronos.timers[ue as usize];
+        let t = *self.chronos.get(ue);
         if !t.set || t.gen != gen {
             return;
         }
@@ -270,8 +143,7 @@ impl World {
             self.send_side(q, node, other, &ports::CHRONOS, Side::ChronosSkip);
         }
         // The timer has fired: later pops of this generation are ignored.
-        let t = &mut self.chronos.timers[ue as usize];
-        t.gen = t.gen.wrapping_add(1);
+        self.chronos.fired(ue);
         let program = if self.gr() { Program::BindingExpiryGr } else { Program::BindingExpiry };
         let route = Route { sprout: node, ..Route::EMPTY };
         let (request, stage) = (Status::Request, RegisterStage::Unauthenticated);

@@ -1,7 +1,6 @@
 //! The events of the Clearwater world, and the work items a node's CPU queues.
 
-use super::node::NodeId;
-use super::ue::UeId;
+use super::ids::{NodeId, UeId};
 use crate::engine::EventKind;
 use crate::model::slab::Key;
 

@@ -1,18 +1,11 @@
 //! The fault timeline: each `[[fault]]` starts at `at` and, with `until`, ends then.
 
 use super::events::Ev;
-use super::node::NodeId;
+use super::ids::NodeId;
 use super::reachability::Block;
 use super::world::World;
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::scenario::{FailureMode, Fault, FaultKind, Tier};
-
-/// Added one-way latency, by scope.
-#[derive(Clone, Debug, Default)]
-pub struct ExtraLatency {
-    pub intra_site: SimDuration,
-    pub inter_site: SimDuration,
-}
 
 impl World {
     pub fn schedule_faults(&mut self, q: &mut EventQueue<Ev>, faults: &[Fault]) {
@@ -59,13 +52,13 @@ impl World {
                 }
             }
             FaultKind::DnsFailure => self.dns.up = !start,
-            FaultKind::Partition => self.partitioned = start,
+            FaultKind::Partition => self.net.partitioned = start,
             FaultKind::BlockPort { from, to, port, between_sites } => {
                 let b = Block { from, to, port, between_sites };
                 if start {
-                    self.blocks.push(b);
-                } else if let Some(i) = self.blocks.iter().position(|x| *x == b) {
-                    self.blocks.remove(i);
+                    self.net.blocks.push(b);
+                } else if let Some(i) = self.net.blocks.iter().position(|x| *x == b) {
+                    self.net.blocks.remove(i);
                 }
             }
             FaultKind::CpuSlowdown { site, tier, index, factor } => {
@@ -75,9 +68,9 @@ impl World {
             FaultKind::Latency { extra, between_sites } => {
                 let d = if start { extra } else { SimDuration::ZERO };
                 if between_sites {
-                    self.extra_latency.inter_site = d;
+                    self.net.extra_latency.inter_site = d;
                 } else {
-                    self.extra_latency.intra_site = d;
+                    self.net.extra_latency.intra_site = d;
                 }
             }
             FaultKind::Scale { site, tier, nodes } => {

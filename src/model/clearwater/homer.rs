@@ -2,7 +2,7 @@
 //! when an INVITE is routed to the MMTEL application server. Homer keeps the documents in
 //! Cassandra: a request costs its CPU and a Cassandra read.
 
-use super::node::NodeId;
+use super::ids::NodeId;
 use super::world::World;
 use crate::engine::SimDuration;
 

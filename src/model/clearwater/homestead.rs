@@ -10,53 +10,13 @@
 //!   LoadMonitor; otherwise the request costs a Cassandra read (or the HSS round trip).
 
 use super::flows::HttpOp;
+use super::ids::NodeId;
 use super::message::HttpAnswer;
-use super::node::NodeId;
-use super::ue::UeId;
 use super::world::World;
-use crate::engine::{EventQueue, SimDuration, SimTime};
+use crate::engine::{EventQueue, SimDuration};
 use crate::model::slab::Key;
 
 use super::events::Ev;
-
-/// What Homestead's cache knows of each subscriber (structure of arrays).
-#[derive(Clone, Debug, Default)]
-pub struct HomesteadCache {
-    /// The subscriber is registered at Homestead.
-    registered: Vec<bool>,
-    /// Until when its cached record is fresh (after that a SAR goes to the HSS again).
-    fresh_until: Vec<SimTime>,
-}
-
-impl HomesteadCache {
-    pub fn with_capacity(n: usize) -> Self {
-        HomesteadCache { registered: Vec::with_capacity(n), fresh_until: Vec::with_capacity(n) }
-    }
-
-    pub fn add_subscriber(&mut self) {
-        self.registered.push(false);
-        self.fresh_until.push(SimTime::ZERO);
-    }
-
-    /// A registration as a running deployment holds it: registered, fresh until `until`.
-    pub fn install(&mut self, ue: UeId, until: SimTime) {
-        self.registered[ue as usize] = true;
-        self.fresh_until[ue as usize] = until;
-    }
-
-    /// Whether the request goes to the HSS (with one configured).
-    fn needs_hss(&self, op: HttpOp, ue: UeId, now: SimTime) -> bool {
-        match op {
-            HttpOp::Uar | HttpOp::Mar | HttpOp::Lir | HttpOp::SarDereg => true,
-            HttpOp::Sar => !self.registered[ue as usize] || now >= self.fresh_until[ue as usize],
-            HttpOp::RegDataCall | HttpOp::RegDataGet | HttpOp::Simservs => false,
-        }
-    }
-
-    pub fn bytes(&self) -> usize {
-        self.registered.capacity() + self.fresh_until.capacity() * std::mem::size_of::<SimTime>()
-    }
-}
 
 impl World {
     /// An HTTP request reaches Homestead `target`: its CPU demand, or `None` if its
@@ -116,15 +76,9 @@ impl World {
             q.schedule_in(delay + self.p.net.diameter_timeout, Ev::OpReply { msg: key, attempt });
             return None;
         }
-        let cache = &mut self.homestead;
         match op {
-            HttpOp::Sar => {
-                if used_hss || !cache.registered[ue as usize] {
-                    cache.fresh_until[ue as usize] = now + self.p.hss_reregistration;
-                }
-                cache.registered[ue as usize] = true;
-            }
-            HttpOp::SarDereg => cache.registered[ue as usize] = false,
+            HttpOp::Sar => self.homestead.sar_answered(ue, used_hss, now + self.p.hss_reregistration),
+            HttpOp::SarDereg => self.homestead.deregistered(ue),
             _ => {}
         }
         Some(io)

@@ -4,12 +4,13 @@
 //! a penalty at Sprout's LoadMonitor when a request ends with two 503s or a 504, and how
 //! long a worker waits on a target that does not answer.
 
+use super::ids::NodeId;
 use rand::Rng as _;
 
 use super::events::Ev;
 use super::flows::{HttpOp, Step};
 use super::message::HttpAnswer;
-use super::node::{NodeId, Topology};
+use super::node::Topology;
 use super::params::{HTTP_CONNECT_REMOTE, MEMCACHED_CONNECT_LOCAL, MEMCACHED_CONNECT_REMOTE};
 use super::world::World;
 use crate::engine::{EventQueue, SimDuration};

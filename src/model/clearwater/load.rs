@@ -11,13 +11,14 @@
 //! - SIPp-like rate: calls at an exact spacing of 1/rate, a concurrency limit, a total, and
 //!   a stepped ramp; callers and callees taken in sequence, like `-inf` with SEQUENTIAL.
 
+use super::ids::{UeId, NO_NODE};
+use super::pair::{Pair, PairScript};
+use super::subscriber::Ue;
 use rand::Rng as _;
 use rand_distr::{Distribution, Exp1};
 
 use super::events::Ev;
-use super::node::NO_NODE;
 use super::node::{whole_seconds, Topology};
-use super::ue::{Ue, UeId};
 use super::world::World;
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::scenario::Load;
@@ -25,28 +26,6 @@ use crate::scenario::Load;
 /// The pair's call budget: the cycle minus the call itself (300 − 6 − 24 = 270 s).
 fn call_budget(reregister: SimDuration, answer_after: SimDuration, talk: SimDuration) -> SimDuration {
     SimDuration::from_ns(reregister.as_ns().saturating_sub(answer_after.as_ns() + talk.as_ns()))
-}
-
-/// A pair of subscribers running Clearwater's stress script.
-#[derive(Copy, Clone, Debug)]
-pub struct Pair {
-    pub step: PairScript,
-    pub gen: u32,
-    /// Pause after the current call (the 270 s budget minus the pre-call delay).
-    pub post_call: crate::engine::SimDuration,
-}
-
-/// Where a pair is in the stress script [src sprout: sip-stress.xml]: register A, register B,
-/// then either pause or place a call, then loop.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum PairScript {
-    Start,
-    RegisteringA,
-    RegisteringB,
-    Pausing,
-    PreCall,
-    InCall,
-    PostCall,
 }
 
 impl World {

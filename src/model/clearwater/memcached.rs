@@ -10,102 +10,16 @@
 //! - The store keeps, per subscriber and site, the binding's expiry (whole seconds) and which
 //!   replicas hold the record; a crash loses the copies on that node.
 
+use super::binding_store::{record_key, SALT_AV, SALT_BINDINGS};
 use super::events::{Ev, Side};
 use super::flows::{McKey, McOp, Step};
-use super::node::{rendezvous, whole_seconds, NodeId, NO_NODE};
+use super::ids::{NodeId, UeId, NO_NODE};
+use super::node::{rendezvous, whole_seconds};
 use super::outage::OutageCause;
-use super::ue::UeId;
 use super::world::World;
 use crate::engine::{EventQueue, SimTime};
 use crate::model::slab::Key;
 use crate::network::ports;
-
-/// Salts of the record keys hashed onto replicas (memcached records, Chronos timers).
-pub const SALT_AV: u64 = 0xa5a5_0001;
-pub const SALT_BINDINGS: u64 = 0xa5a5_0002;
-pub const SALT_TIMER_BINDING: u64 = 0xa5a5_0003;
-pub const SALT_TIMER_CHALLENGE: u64 = 0xa5a5_0004;
-
-/// The hashing key of a subscriber's record of one kind.
-pub fn record_key(salt: u64, ue: UeId) -> u64 {
-    (salt << 32) ^ ue as u64
-}
-
-/// The registration store of every site: per subscriber, a binding expiry and the replicas
-/// holding the record, one pair per site (structure of arrays: millions of subscribers).
-#[derive(Clone, Debug, Default)]
-pub struct BindingStore {
-    /// A binding is valid while `now_s < expires_s` [src sprout: registrarsproutlet.cpp].
-    expires_s: Vec<[u32; 2]>,
-    /// Bit r set while replica r of that site's store holds the record.
-    held: Vec<[u8; 2]>,
-}
-
-impl BindingStore {
-    pub fn with_capacity(n: usize) -> Self {
-        BindingStore { expires_s: Vec::with_capacity(n), held: Vec::with_capacity(n) }
-    }
-
-    pub fn add_subscriber(&mut self) {
-        self.expires_s.push([0; 2]);
-        self.held.push([0; 2]);
-    }
-
-    /// Whether a valid copy of `ue`'s bindings is in `site`'s store.
-    pub fn bound_in(&self, ue: UeId, site: u8, now: SimTime) -> bool {
-        self.valid(ue, site, whole_seconds(now))
-    }
-
-    fn valid(&self, ue: UeId, site: u8, now_s: u32) -> bool {
-        self.held[ue as usize][site as usize] != 0 && now_s < self.expires_s[ue as usize][site as usize]
-    }
-
-    /// Whether replica `replica` of `site`'s store answers a read with a valid binding.
-    fn replica_finds(&self, ue: UeId, site: u8, replica: u8, now_s: u32) -> bool {
-        self.held[ue as usize][site as usize] & (1 << replica) != 0
-            && now_s < self.expires_s[ue as usize][site as usize]
-    }
-
-    /// The binding's expiry in `site`'s store (whole seconds; 0: none).
-    pub fn expires_s(&self, ue: UeId, site: u8) -> u32 {
-        self.expires_s[ue as usize][site as usize]
-    }
-
-    /// A registration's state as a running deployment holds it (preregistered profiles).
-    pub fn install(&mut self, ue: UeId, expires_s: [u32; 2], held: [u8; 2]) {
-        self.expires_s[ue as usize] = expires_s;
-        self.held[ue as usize] = held;
-    }
-
-    /// After a resize, the record sits on its new replicas.
-    pub fn set_held(&mut self, ue: UeId, site: u8, held: u8) {
-        self.held[ue as usize][site as usize] = held;
-    }
-
-    /// A crash lost replica `r`'s copy.
-    pub fn lose_copy(&mut self, ue: UeId, site: u8, r: usize) {
-        self.held[ue as usize][site as usize] &= !(1 << r);
-    }
-
-    /// The second replica's write landed (`delete`: it removed the record).
-    fn second_replica_written(&mut self, ue: UeId, site: u8, delete: bool) {
-        let held = &mut self.held[ue as usize][site as usize];
-        if delete {
-            *held &= !2;
-        } else {
-            *held |= 2;
-        }
-    }
-
-    /// Valid records of `site`, for resynchronisation after a resize.
-    pub fn holds_valid(&self, ue: UeId, site: u8, now_s: u32) -> bool {
-        self.valid(ue, site, now_s)
-    }
-
-    pub fn bytes(&self) -> usize {
-        self.expires_s.capacity() * std::mem::size_of::<[u32; 2]>() + self.held.capacity() * 2
-    }
-}
 
 impl World {
     /// Whether Sprouts of `site` would find valid bindings (locally, else in GR remotely).
@@ -155,7 +69,6 @@ impl World {
         let replica = if attempt <= 1 { 0 } else { 1 };
         let now_s = whole_seconds(now);
         let granted = self.p.granted_expires_s;
-        let (u, s) = (ue as usize, site as usize);
         match (op, record) {
             (McOp::Get, McKey::CalleeBindings | McKey::Bindings) => {
                 let owner = if record == McKey::CalleeBindings { peer } else { ue };
@@ -174,24 +87,17 @@ impl World {
                 }
             }
             (McOp::Add | McOp::Cas, McKey::Bindings | McKey::RemoteBindings) if !expiry_task => {
-                self.store.expires_s[u][s] = now_s + granted;
-                self.store.held[u][s] |= 1 << replica;
+                self.store.write(ue, site, replica, now_s + granted);
             }
             (McOp::Cas, McKey::Bindings | McKey::RemoteBindings) => {
                 // The timer-pop task writes back the AoR without expired bindings.
-                let e = &mut self.store.expires_s[u][s];
-                if *e != 0 && *e <= now_s {
-                    *e = 0;
-                    self.store.held[u][s] = 0;
-                    if record == McKey::Bindings {
-                        self.stats.counters.bindings_expired += 1;
-                        self.outages.begin(ue, now, OutageCause::BindingExpired);
-                    }
+                if self.store.remove_expired(ue, site, now_s) && record == McKey::Bindings {
+                    self.stats.counters.bindings_expired += 1;
+                    self.outages.begin(ue, now, OutageCause::BindingExpired);
                 }
             }
             (McOp::Delete, McKey::Bindings | McKey::RemoteBindings) => {
-                self.store.expires_s[u][s] = 0;
-                self.store.held[u][s] &= !(1 << replica);
+                self.store.delete(ue, site, replica);
             }
             _ => {}
         }

@@ -2,12 +2,9 @@
 //! is (request, response, transport failure), and which REGISTER of a procedure it is.
 
 use super::flows::{Method, Program};
-use super::node::{NodeId, NO_NODE};
-use super::ue::UeId;
+use super::ids::{NodeId, UeId, NO_KEY, NO_NODE};
 use crate::engine::SimTime;
 use crate::model::slab::Key;
-
-pub const NO_KEY: Key = Key { idx: u32::MAX, gen: u32::MAX };
 
 /// Where a message is along its route: originating UE, its Bono, Sprout, the called party's
 /// Bono, called UE. Requests travel towards `TargetUe`, responses back towards `OriginUe`.

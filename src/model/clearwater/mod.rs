@@ -6,21 +6,28 @@
 //! servers of their blocking operations, Chronos), `ue` (transactions, calls), `load`
 //! (profiles), `bono` (connection pool recycler), `flows` (the programs as data), `stats`.
 
+pub mod admission;
+pub mod binding_store;
 pub mod bono;
 pub mod call;
+pub mod call_record;
 pub mod chronos;
 pub mod events;
 pub mod fault_timeline;
 pub mod flows;
 pub mod homer;
 pub mod homestead;
+pub mod homestead_cache;
 pub mod http_client;
+pub mod ids;
 pub mod load;
 pub mod memcached;
 pub mod message;
 pub mod node;
 pub mod node_failure;
 pub mod outage;
+pub mod overload_policy;
+pub mod pair;
 pub mod params;
 pub mod reachability;
 pub mod result;
@@ -29,8 +36,10 @@ pub mod sampling;
 pub mod scaling;
 pub mod sprout;
 pub mod stats;
-pub mod throttle;
+pub mod subscriber;
+pub mod timer_store;
 pub mod transaction;
+pub mod txn;
 pub mod ue;
 pub mod world;
 
@@ -41,7 +50,7 @@ pub use outage::Outage;
 pub use outage::OutageCause;
 pub use result::{ClearwaterResult, NodeSummary};
 pub use stats::{Counters, NodeRow, OpCounts, ReqCounts, ReqStats, RequestRow, ThrottleRow};
-pub use transaction::{FailCause, ReqType};
+pub use txn::{FailCause, ReqType};
 
 use crate::engine::{RunControl, Simulation};
 use crate::scenario::Scenario;

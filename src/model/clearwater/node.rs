@@ -2,15 +2,13 @@
 //! stream, its resolver cache, its connection pool (Bono) and its counters.
 
 use super::events::Job;
+use super::ids::{NodeId, NO_NODE};
 use crate::engine::{Rng, SimTime};
 use crate::model::service_centre::ServiceCentre;
 use crate::network::blacklist::Blacklist;
 use crate::network::dns::{Name, ResolverCache};
 use crate::network::pool::ConnPool;
 use crate::scenario::Tier;
-
-pub type NodeId = u16;
-pub const NO_NODE: NodeId = u16::MAX;
 
 /// Counters of the current sample interval (reset at every sample).
 #[derive(Clone, Debug, Default)]

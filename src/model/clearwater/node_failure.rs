@@ -3,10 +3,9 @@
 //! what health-checked DNS makes of it.
 
 use super::events::{Ev, Job};
+use super::ids::{NodeId, UeId};
 use super::message::Hop;
-use super::node::NodeId;
 use super::outage::OutageCause;
-use super::ue::UeId;
 use super::world::World;
 use crate::engine::{EventQueue, SimTime};
 use crate::model::slab::Key;

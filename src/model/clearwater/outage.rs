@@ -2,7 +2,7 @@
 //! receive a call — its edge node had failed, or its registration had lapsed — until it
 //! registered again through a working Bono. Counted from the first fault on.
 
-use super::ue::UeId;
+use super::ids::UeId;
 use crate::engine::SimTime;
 
 /// Why a subscriber could not place or receive calls.

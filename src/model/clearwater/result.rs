@@ -1,9 +1,10 @@
 //! What one replication measured, as the model hands it to analysis and reports.
 
-use super::load::Pair;
-use super::ue::Ue;
+use super::pair::Pair;
+use super::subscriber::Ue;
+use super::txn::ReqType;
 use super::world::World;
-use super::{outage, stats, ReqType};
+use super::{outage, stats};
 use crate::engine::{Fingerprint, RunEnd, SimDuration, SimTime};
 use crate::metrics::LatencyHistogram;
 use crate::scenario::{Scenario, Tier};

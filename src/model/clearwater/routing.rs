@@ -6,10 +6,9 @@
 
 use super::events::{Ev, Job};
 use super::flows::Method;
+use super::ids::{NodeId, UeId, NO_NODE};
 use super::message::{Hop, Msg, RegisterStage, Route, Status};
-use super::node::{NodeId, NO_NODE};
 use super::reachability::Path;
-use super::ue::UeId;
 use super::world::{Class, World};
 use crate::engine::{EventQueue, SimDuration};
 use crate::model::slab::Key;

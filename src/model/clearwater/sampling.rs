@@ -3,9 +3,9 @@
 //! registrations statistic.
 
 use super::events::Ev;
-use super::node::NodeId;
+use super::ids::NodeId;
 use super::stats::{throttle_row, NodeRow, ReqCounts, RequestRow};
-use super::transaction::ReqType;
+use super::txn::ReqType;
 use super::world::World;
 use crate::engine::EventQueue;
 use crate::scenario::Tier;

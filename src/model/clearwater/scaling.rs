@@ -11,11 +11,10 @@
 //!   close their connections to it, its subscribers (a Bono's) reconnect elsewhere, and
 //!   what it had queued still completes.
 
+use super::binding_store::{record_key, SALT_BINDINGS};
 use super::events::{Ev, Job, Side};
-use super::memcached::{record_key, SALT_BINDINGS};
+use super::ids::{NodeId, UeId, NO_NODE};
 use super::node::{rendezvous, Topology};
-use super::node::{NodeId, NO_NODE};
-use super::ue::UeId;
 use super::world::{Class, NodeSpec, World};
 use crate::engine::EventQueue;
 use crate::scenario::Tier;

@@ -6,11 +6,11 @@
 
 use super::events::{Ev, Job, Side};
 use super::flows::{McKey, Method, Program, Step};
+use super::ids::{NodeId, UeId};
 use super::message::{Hop, HttpAnswer, RegisterStage, Status};
-use super::node::{NodeId, Topology};
+use super::node::Topology;
 use super::params::Params;
 use super::reachability::Path;
-use super::ue::UeId;
 use super::world::{Class, World};
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::model::slab::Key;
@@ -287,7 +287,7 @@ impl World {
         if !self.nodes[sprout as usize].up {
             return self.worker_lost(q, key);
         }
-        if self.partitioned && self.nodes[sprout as usize].site != self.nodes[target as usize].site {
+        if self.net.partitioned && self.nodes[sprout as usize].site != self.nodes[target as usize].site {
             return; // the answer is lost too; the timeout was scheduled when it was sent
         }
         let answer = self.msgs.get(key).expect("live").op_answer;

@@ -3,8 +3,8 @@
 //! `sample_interval`.
 
 use super::flows::{ChronosOp, HttpOp, McOp, Step};
-use super::node::NodeId;
-use super::transaction::{FailCause, ReqType};
+use super::ids::NodeId;
+use super::txn::{FailCause, ReqType};
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::LatencyHistogram;
 use crate::model::load_monitor::{LoadMonitor, Totals};

@@ -1,17 +1,17 @@
 //! The Clearwater world: construction from a scenario and event dispatch.
 
+use super::call_record::Call;
+use super::ids::{NodeId, UeId, NO_KEY};
+use super::pair::Pair;
+use super::subscriber::Ue;
+use super::txn::Txn;
 use rand::Rng as _;
 
-use super::call::Call;
 use super::events::{Ev, Job};
-use super::load::Pair;
-use super::message::{Msg, NO_KEY};
-use super::node::NodeId;
+use super::message::Msg;
 use super::node::{Node, Topology, Window};
 use super::params::{Params, POOL_RECYCLE_EVERY};
 use super::stats::Stats;
-use super::transaction::Txn;
-use super::ue::{Ue, UeId};
 use crate::engine::{Dist, EventQueue, Model, Rng, RngFactory, SimDuration, SimTime, StreamId};
 use crate::model::service_centre::ServiceCentre;
 use crate::model::slab::{Key, Slab};
@@ -58,9 +58,9 @@ pub struct World {
     pub(super) dns: DnsServer,
     pub(super) ues: Vec<Ue>,
     /// The network's records of the subscribers, each kept by its component.
-    pub(super) store: super::memcached::BindingStore,
-    pub(super) chronos: super::chronos::Chronos,
-    pub(super) homestead: super::homestead::HomesteadCache,
+    pub(super) store: super::binding_store::BindingStore,
+    pub(super) chronos: super::timer_store::Chronos,
+    pub(super) homestead: super::homestead_cache::HomesteadCache,
     pub(super) pairs: Vec<Pair>,
     pub(super) txns: Slab<Txn>,
     pub(super) msgs: Slab<Msg>,
@@ -75,9 +75,8 @@ pub struct World {
     pub(super) faults: Vec<crate::scenario::Fault>,
     /// Per fault: the tier's size before a `scale` fault changed it.
     pub(super) scale_before: Vec<u32>,
-    pub(super) extra_latency: super::fault_timeline::ExtraLatency,
-    pub(super) partitioned: bool,
-    pub(super) blocks: Vec<super::reachability::Block>,
+    /// Partition, blocked ports, added latency.
+    pub(super) net: super::reachability::NetworkFaults,
     pub(super) outages: super::outage::Outages,
     /// Nodes scaled in (few: a linear scan is fine).
     pub(super) retired: Vec<NodeId>,
@@ -122,9 +121,9 @@ impl World {
             nodes,
             dns,
             ues: Vec::with_capacity(n),
-            store: super::memcached::BindingStore::with_capacity(n),
-            chronos: super::chronos::Chronos::with_capacity(n),
-            homestead: super::homestead::HomesteadCache::with_capacity(n),
+            store: super::binding_store::BindingStore::with_capacity(n),
+            chronos: super::timer_store::Chronos::with_capacity(n),
+            homestead: super::homestead_cache::HomesteadCache::with_capacity(n),
             pairs: Vec::new(),
             txns: Slab::default(),
             msgs: Slab::default(),
@@ -135,9 +134,7 @@ impl World {
             stats: Stats::default(),
             faults: Vec::new(),
             scale_before: Vec::new(),
-            extra_latency: Default::default(),
-            partitioned: false,
-            blocks: Vec::new(),
+            net: Default::default(),
             outages: Default::default(),
             retired: Vec::new(),
             cores: s.sites.iter().map(|site| Tier::ALL.map(|t| site.tier(t).cores)).collect(),
@@ -188,9 +185,9 @@ impl World {
             pool: (spec.tier == Tier::Bono)
                 .then(|| ConnPool::new(p.pool.upstream_connections, p.pool.upstream_recycle)),
             blacklist: Blacklist::default(),
-            throttle: super::throttle::monitor_for(&p.throttling, spec.tier, spec.cores, now),
+            throttle: super::overload_policy::monitor_for(&p.throttling, spec.tier, spec.cores, now),
             throttle_at_sample: Default::default(),
-            chronos_throttle: super::throttle::chronos_monitor_for(&p.throttling, spec.tier, now),
+            chronos_throttle: super::overload_policy::chronos_monitor_for(&p.throttling, spec.tier, now),
             chronos_at_sample: Default::default(),
             window: Window::default(),
         }
@@ -297,9 +294,9 @@ impl World {
         }
         let same_site = self.nodes[from as usize].site == self.nodes[to as usize].site;
         let (d, extra) = if same_site {
-            (&self.p.net.intra_site, self.extra_latency.intra_site)
+            (&self.p.net.intra_site, self.net.extra_latency.intra_site)
         } else {
-            (&self.p.net.inter_site, self.extra_latency.inter_site)
+            (&self.p.net.inter_site, self.net.extra_latency.inter_site)
         };
         d.sample(&mut self.nodes[from as usize].rng) + extra
     }
@@ -319,6 +316,17 @@ impl World {
         } else {
             self.p.dns.query_timeout
         }
+    }
+
+    /// The fate of a message from `from` (`None`: a UE) to `to`, on `iface` (`None`: a
+    /// response on an established connection, not filtered by port).
+    pub fn path(
+        &self,
+        from: Option<NodeId>,
+        to: NodeId,
+        iface: Option<&crate::network::ports::Interface>,
+    ) -> super::reachability::Path {
+        super::reachability::path(&self.nodes, &self.net, from, to, iface)
     }
 
     /// Two sites: geographically redundant.

@@ -1,0 +1,62 @@
+//! A subscriber's UE: what the phone knows (its edge node, its connection, its DNS cache of
+//! the Bono name, the registration procedure it runs). Plain data; ue.rs holds what it does.
+
+use super::ids::{NodeId, NO_KEY, NO_NODE};
+use crate::engine::SimTime;
+use crate::model::slab::Key;
+use crate::network::dns::Cached;
+
+/// One subscriber's UE: what the phone knows and does. The network's records of the
+/// subscriber live with the components that keep them (memcached.rs, chronos.rs,
+/// homestead.rs, outage.rs). Kept small (see the test): subscribers count in millions.
+#[derive(Clone, Debug)]
+pub struct Ue {
+    /// The node this UE is connected to: a Bono, or a Sprout when the site has no Bono
+    /// (Clearwater's core-only stress tests drive Sprout directly).
+    pub edge: NodeId,
+    pub site: u8,
+    /// The UE believes it is registered (last REGISTER succeeded, not yet expired).
+    pub registered: bool,
+    /// A registration procedure is in progress.
+    pub registering: bool,
+    /// The UE's TCP connection to `edge` is up (as far as the UE knows).
+    pub connected: bool,
+    /// Generation of the UE's own refresh timer.
+    pub reg_gen: u32,
+    /// The UE's DNS cache of the Bono name: the site whose Bonos the answer listed, and its
+    /// expiry (`SimTime::ZERO`: never answered).
+    pub dns: Cached<u8>,
+    /// Generation of the UE's DNS query / connection attempt in progress.
+    pub conn_gen: u32,
+    /// The REGISTER transaction in progress, if any.
+    pub reg_txn: Key,
+    /// Random draws made so far (the UE's stream position).
+    pub draws: u32,
+}
+
+impl Ue {
+    pub fn new() -> Ue {
+        Ue {
+            edge: NO_NODE,
+            site: 0,
+            registered: false,
+            registering: false,
+            connected: false,
+            reg_gen: 0,
+            dns: Cached::new(0, SimTime::ZERO),
+            conn_gen: 0,
+            reg_txn: NO_KEY,
+            draws: 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn small_enough() {
+        // Subscribers are counted in millions.
+        let size = std::mem::size_of::<super::Ue>();
+        assert!(size <= 48, "Ue is {size} bytes");
+    }
+}
