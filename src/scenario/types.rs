@@ -21,6 +21,7 @@ pub struct Scenario {
     pub sip: Sip,
     pub pool: Pool,
     pub throttling: Throttling,
+    pub billing: Billing,
     pub load: Load,
     pub faults: Vec<Fault>,
     pub output: Output,
@@ -133,6 +134,11 @@ pub struct Costs {
     pub homestead_hss: Dist,
     /// Homer: one XCAP (HTTP) request.
     pub homer_request: Dist,
+    /// Ralf: one billing request (HTTP in, Rf ACR out, the answer handled).
+    pub ralf_request: Dist,
+    /// Sprout or Bono: building and sending one billing request to Ralf (its Ralf client
+    /// threads; not timed by the LoadMonitor).
+    pub acr_send: Dist,
 }
 
 #[derive(Clone, Debug)]
@@ -150,6 +156,9 @@ pub struct Network {
     /// Homestead gives up on the HSS after this (`diameter_timeout_ms`, 200 ms [doc 8.21]):
     /// the request fails with 504 and Homestead's LoadMonitor records a penalty.
     pub diameter_timeout: SimDuration,
+    /// Round trip of an Rf ACR from Ralf to the CDF and back (Diameter), including the CDF's
+    /// processing.
+    pub cdf: Dist,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -220,6 +229,18 @@ pub enum ThrottleProfile {
     Documented,
     /// Since Nov 2017 (Sprout code defaults).
     Later,
+}
+
+/// Rf billing, when a site has Ralf nodes [doc 8.26].
+#[derive(Clone, Debug)]
+pub struct Billing {
+    /// The CDF's Acct-Interim-Interval: how often Ralf sends an INTERIM ACR for a call in
+    /// progress (its Chronos timer).
+    pub interim_interval: SimDuration,
+    /// A call's session refresh time (Session-Expires): how long Ralf's interim timer
+    /// repeats for; no timer when it is not longer than the interim interval
+    /// [src ralf: session_manager.cpp].
+    pub session_expires: SimDuration,
 }
 
 #[derive(Clone, Debug)]

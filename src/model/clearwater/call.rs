@@ -4,8 +4,10 @@
 use super::call_record::{Call, CallPhase};
 use super::events::Ev;
 use super::flows::Method;
+use super::ids::NodeId;
 use super::ids::{UeId, NO_KEY};
 use super::message::{Hop, RegisterStage, Route, Status};
+use super::ralf::{AcrKind, Role, NO_SESSIONS};
 use super::world::World;
 use crate::engine::{EventQueue, SimDuration};
 use crate::model::slab::Key;
@@ -22,6 +24,7 @@ impl World {
             invite: NO_KEY,
             pair,
             attempts: 0,
+            billing: NO_SESSIONS,
         });
         self.calls_started += 1;
         self.send_invite(q, call);
@@ -170,6 +173,29 @@ impl World {
         if let Some(c) = self.calls.remove(call) {
             if c.pair != u32::MAX {
                 self.pair_after_call(q, c.pair);
+            }
+        }
+    }
+
+    /// A charging node relayed a response: the 200 OK to a call's INVITE starts its
+    /// billing session at Ralf, the 200 OK to its BYE stops it.
+    pub(super) fn report_billable(&mut self, q: &mut EventQueue<Ev>, key: Key, node: NodeId, roles: &[Role]) {
+        let Some(m) = self.msgs.get(key) else { return };
+        let kind = match (m.method, m.status) {
+            (Method::Invite, Status::Response(200)) => AcrKind::Start,
+            (Method::Bye, Status::Response(200)) => AcrKind::Stop,
+            _ => return,
+        };
+        let call = m.call;
+        let Some(sessions) = self.calls.get(call).map(|c| c.billing) else { return };
+        for &role in roles {
+            let before = sessions[role as usize];
+            if kind == AcrKind::Start && before != NO_KEY {
+                continue; // a retransmitted 200 OK: the session is open already
+            }
+            let session = self.with_ralf(q, |r, h| r.report(h, node, kind, before));
+            if let Some(c) = self.calls.get_mut(call) {
+                c.billing[role as usize] = if kind == AcrKind::Start { session } else { NO_KEY };
             }
         }
     }

@@ -3,6 +3,7 @@
 
 use super::ids::UeId;
 use super::message::Route;
+use super::ralf::CallSessions;
 use crate::model::slab::Key;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -30,4 +31,6 @@ pub struct Call {
     pub pair: u32,
     /// INVITEs sent for this call so far (1 + redials).
     pub attempts: u8,
+    /// Its billing sessions at Ralf, by charging node (none without Ralf).
+    pub billing: CallSessions,
 }

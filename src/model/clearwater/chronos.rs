@@ -11,13 +11,14 @@
 //!   on the same node, which runs the binding-expiry task.
 
 use super::binding_store::{record_key, SALT_TIMER_BINDING, SALT_TIMER_CHALLENGE};
+use super::events::Class;
 use super::events::{Ev, Job, Side};
 use super::flows::{ChronosOp, Method, Program, Step, TimerKind};
 use super::ids::{NodeId, UeId, NO_KEY, NO_NODE};
 use super::message::{Hop, RegisterStage, Route, Status};
 use super::node::{rendezvous, whole_seconds};
 use super::params::CHRONOS_BACKUP_DELAY;
-use super::world::{Class, World};
+use super::world::World;
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::network::ports;
 
@@ -161,7 +162,7 @@ impl World {
         match job {
             Job::Op(key) => self.msgs.get(*key).is_some_and(|m| matches!(m.current_step(), Step::Chronos(..))),
             Job::Side(side) => matches!(side, Side::ChronosReplica { .. } | Side::ChronosSkip),
-            Job::Msg(_) => false,
+            Job::Msg(_) | Job::Acr(_) => false,
         }
     }
 }

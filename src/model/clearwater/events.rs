@@ -58,6 +58,12 @@ pub enum Ev {
     Sample,
     /// End of warm-up: statistics restart.
     WarmupEnd,
+    /// A billing request (ACR) reaches a Ralf node.
+    AcrArrive { node: NodeId, acr: Key },
+    /// The CDF answers an ACR Ralf sent it.
+    CdfAnswer { acr: Key },
+    /// A Ralf session's interim timer is due (`gen`: the timer's generation).
+    RalfTimer { session: Key, gen: u32 },
 }
 
 impl EventKind for Ev {
@@ -88,6 +94,9 @@ impl EventKind for Ev {
             Ev::BonoGaveUp { .. } => 22,
             Ev::DnsHealth { .. } => 23,
             Ev::CallRedial { .. } => 24,
+            Ev::AcrArrive { .. } => 25,
+            Ev::CdfAnswer { .. } => 26,
+            Ev::RalfTimer { .. } => 27,
         }
     }
 
@@ -101,6 +110,8 @@ impl EventKind for Ev {
             Ev::PairStep { pair, .. } => pair as u64,
             Ev::CallStep { call } | Ev::CallRedial { call } => call.idx as u64,
             Ev::Fault { index, .. } => index as u64,
+            Ev::AcrArrive { acr, .. } | Ev::CdfAnswer { acr } => acr.idx as u64,
+            Ev::RalfTimer { session, .. } => session.idx as u64,
             Ev::OpTimeout { msg, .. } => msg.idx as u64,
             Ev::UeDns { ue, .. } | Ev::UeConnect { ue, .. } | Ev::UeConnLost { ue } => ue as u64,
             Ev::BonoGaveUp { bono, sprout } => ((bono as u64) << 16) | sprout as u64,
@@ -108,6 +119,20 @@ impl EventKind for Ev {
             Ev::CallArrival | Ev::RampStep | Ev::Sample | Ev::WarmupEnd => 0,
         }
     }
+}
+
+/// How a job queues for a node's CPU.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// New work (a message arriving, a server request): FIFO.
+    New,
+    /// A new SIP request at Sprout: FIFO, and answered 503 if it waited past the queue
+    /// timeout (4 s).
+    NewRequest,
+    /// Work resuming a thread that is already running — a Sprout worker woken by its I/O
+    /// reply, or memcached/Chronos on the Sprout node serving that worker: the OS scheduler
+    /// runs such woken threads ahead of queued new work, so they go first.
+    Resumed,
 }
 
 /// Work a node's CPU does.
@@ -120,6 +145,8 @@ pub enum Job {
     Op(Key),
     /// Work nobody waits for.
     Side(Side),
+    /// Ralf processing a billing request.
+    Acr(Key),
 }
 
 #[derive(Copy, Clone, Debug)]
@@ -138,6 +165,10 @@ pub enum Side {
     Resync { to: NodeId, remaining: u32, timers: bool },
     /// A resynchronisation page arriving at its new home.
     ResyncStore { count: u32, timers: bool },
+    /// Sprout or Bono building and sending a billing request (its Ralf client threads).
+    AcrSend { acr: Key },
+    /// A Ralf node's memcached or Chronos serving Ralf (nobody waits for it).
+    RalfStore,
 }
 
 #[cfg(test)]

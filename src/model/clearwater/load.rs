@@ -35,7 +35,7 @@ impl World {
         let n = self.p.load.subscribers() as usize;
         let split = self.p.dns.site_split.clone();
         for ue in 0..n as UeId {
-            self.ues.push(Ue::new());
+            self.ues.push(Ue::default());
             self.store.add_subscriber();
             self.chronos.add_subscriber();
             self.homestead.add_subscriber();

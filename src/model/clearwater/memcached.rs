@@ -91,7 +91,8 @@ impl World {
             }
             (McOp::Cas, McKey::Bindings | McKey::RemoteBindings) => {
                 // The timer-pop task writes back the AoR without expired bindings.
-                if self.store.remove_expired(ue, site, now_s) && record == McKey::Bindings {
+                let expired = self.store.remove_expired(ue, site, now_s);
+                if expired && record == McKey::Bindings {
                     self.stats.counters.bindings_expired += 1;
                     self.outages.begin(ue, now, OutageCause::BindingExpired);
                 }

@@ -29,6 +29,7 @@ pub mod outage;
 pub mod overload_policy;
 pub mod pair;
 pub mod params;
+pub mod ralf;
 pub mod reachability;
 pub mod result;
 pub mod routing;

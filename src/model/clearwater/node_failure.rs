@@ -2,7 +2,7 @@
 //! Chronos timers, connections), how the nodes and UEs that depended on it find out, and
 //! what health-checked DNS makes of it.
 
-use super::events::{Ev, Job};
+use super::events::{Ev, Job, Side};
 use super::ids::{NodeId, UeId};
 use super::message::Hop;
 use super::outage::OutageCause;
@@ -29,10 +29,14 @@ impl World {
             match job {
                 Job::Msg(key) => self.lost_in_node(q, key, silent),
                 Job::Op(key) => self.op_lost(q, key, silent),
+                Job::Acr(acr) | Job::Side(Side::AcrSend { acr }) => self.with_ralf(q, |r, _| r.lost_in_crash(acr)),
                 Job::Side(_) => {}
             }
         }
         self.scratch_jobs = lost;
+        if tier == Tier::Ralf {
+            self.with_ralf(q, |r, _| r.lose_node(node));
+        }
         if tier == Tier::Sprout {
             self.wipe_sprout_state(node, site);
             if !silent {

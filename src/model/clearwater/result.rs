@@ -54,6 +54,8 @@ pub struct ClearwaterResult {
     pub outages: Vec<outage::Outage>,
     /// UE-side request outcomes per sample interval.
     pub request_rows: Vec<stats::RequestRow>,
+    /// Billing, when some site has Ralf nodes (after warm-up).
+    pub billing: Option<super::ralf::BillingCounts>,
     /// Each subscriber's home site (for `outages.csv`).
     pub ue_sites: Vec<u8>,
 }
@@ -153,6 +155,7 @@ impl World {
                 ..w.stats.counters.clone()
             },
             outages,
+            billing: w.ralf.as_ref().filter(|r| r.enabled()).map(|r| r.counts.clone()),
             ue_sites: w.ues.iter().map(|u| u.site).collect(),
             request_rows: std::mem::take(&mut w.stats.request_rows),
             rows: std::mem::take(&mut w.stats.rows),

@@ -4,12 +4,14 @@
 //! blocked port): a refused connection comes back to the sender as a transport error, a
 //! black-holed message is simply lost and the sender's timers take over.
 
+use super::events::Class;
 use super::events::{Ev, Job};
 use super::flows::Method;
 use super::ids::{NodeId, UeId, NO_NODE};
 use super::message::{Hop, Msg, RegisterStage, Route, Status};
+use super::ralf::Role;
 use super::reachability::Path;
-use super::world::{Class, World};
+use super::world::World;
 use crate::engine::{EventQueue, SimDuration};
 use crate::model::slab::Key;
 use crate::network::ports;
@@ -179,8 +181,13 @@ impl World {
 
     /// CPU work on a message finished at `node`.
     pub fn msg_cpu_done(&mut self, q: &mut EventQueue<Ev>, node: NodeId, key: Key, wait: SimDuration, expired: bool) {
+        let billing = self.billing();
         let Some(m) = self.msgs.get_mut(key) else { return };
         if m.hop != Hop::Sprout {
+            if !m.is_request() && billing {
+                let role = if m.hop == Hop::OriginBono { Role::OriginBono } else { Role::TargetBono };
+                self.report_billable(q, key, node, &[role]);
+            }
             return self.bono_forward(q, key);
         }
         if expired {

@@ -65,6 +65,9 @@ impl World {
     pub fn warmup_end(&mut self, q: &mut EventQueue<Ev>) {
         let now = q.now();
         self.stats.restart();
+        if let Some(r) = self.ralf.as_mut() {
+            r.restart_counts();
+        }
         for n in &mut self.nodes {
             let busy = n.cpu.stats().busy.integral(now);
             n.window.busy_carry += busy - n.window.busy_at_start.min(busy);

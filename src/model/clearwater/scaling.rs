@@ -12,10 +12,11 @@
 //!   what it had queued still completes.
 
 use super::binding_store::{record_key, SALT_BINDINGS};
+use super::events::Class;
 use super::events::{Ev, Job, Side};
 use super::ids::{NodeId, UeId, NO_NODE};
 use super::node::{rendezvous, Topology};
-use super::world::{Class, NodeSpec, World};
+use super::world::{NodeSpec, World};
 use crate::engine::EventQueue;
 use crate::scenario::Tier;
 

@@ -4,14 +4,16 @@
 //! holds the worker's life — program choice, the CPU bursts, the dispatch of each step to
 //! the component that serves it — and the fire-and-forget work between nodes.
 
+use super::events::Class;
 use super::events::{Ev, Job, Side};
 use super::flows::{McKey, Method, Program, Step};
 use super::ids::{NodeId, UeId};
 use super::message::{Hop, HttpAnswer, RegisterStage, Status};
 use super::node::Topology;
 use super::params::Params;
+use super::ralf::Role;
 use super::reachability::Path;
-use super::world::{Class, World};
+use super::world::World;
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::model::slab::Key;
 use crate::network::ports::{self, Interface};
@@ -124,6 +126,9 @@ impl World {
         }
         let m = self.msgs.get(key).expect("live message");
         if !m.is_request() {
+            if self.billing() {
+                self.report_billable(q, key, sprout, &[Role::OriginSprout, Role::TargetSprout]);
+            }
             return self.forward(q, key, Hop::OriginBono);
         }
         match m.program {
@@ -355,6 +360,8 @@ impl World {
             Side::ChronosSkip | Side::ResyncStore { .. } => {}
             Side::Resync { to, remaining, timers } => self.resync_page_sent(q, node, to, remaining, timers),
             Side::ChronosPop { ue, gen } => self.chronos_fired(q, node, ue, gen),
+            Side::AcrSend { acr } => self.with_ralf(q, |r, h| r.sent(h, node, acr)),
+            Side::RalfStore => {}
         }
     }
 }

@@ -34,8 +34,9 @@ pub struct Ue {
     pub draws: u32,
 }
 
-impl Ue {
-    pub fn new() -> Ue {
+impl Default for Ue {
+    /// A UE that has not resolved, connected or registered yet.
+    fn default() -> Ue {
         Ue {
             edge: NO_NODE,
             site: 0,

@@ -7,10 +7,12 @@ use super::subscriber::Ue;
 use super::txn::Txn;
 use rand::Rng as _;
 
-use super::events::{Ev, Job};
+use super::events::{Class, Ev, Job};
 use super::message::Msg;
 use super::node::{Node, Topology, Window};
 use super::params::{Params, POOL_RECYCLE_EVERY};
+use super::ralf::{self, Ralf};
+use super::reachability::Path;
 use super::stats::Stats;
 use crate::engine::{Dist, EventQueue, Model, Rng, RngFactory, SimDuration, SimTime, StreamId};
 use crate::model::service_centre::ServiceCentre;
@@ -32,20 +34,6 @@ pub struct NodeSpec {
     pub tier: Tier,
     pub index: u16,
     pub cores: u32,
-}
-
-/// How a job queues for a node's CPU.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Class {
-    /// New work (a message arriving, a server request): FIFO.
-    New,
-    /// A new SIP request at Sprout: FIFO, and answered 503 if it waited past the queue
-    /// timeout (4 s).
-    NewRequest,
-    /// Work resuming a thread that is already running — a Sprout worker woken by its I/O
-    /// reply, or memcached/Chronos on the Sprout node serving that worker: the OS scheduler
-    /// runs such woken threads ahead of queued new work, so they go first.
-    Resumed,
 }
 
 /// The deployment: the router and scheduler of the model. It owns the nodes, the
@@ -85,6 +73,8 @@ pub struct World {
     pub(super) created: Vec<[u16; 5]>,
     /// Reused buffer for the jobs of a crashed node.
     pub(super) scratch_jobs: Vec<Job>,
+    /// Billing (Ralf clusters); `None` only while one of its handlers runs.
+    pub(super) ralf: Option<Ralf>,
 }
 
 impl World {
@@ -140,6 +130,7 @@ impl World {
             cores: s.sites.iter().map(|site| Tier::ALL.map(|t| site.tier(t).cores)).collect(),
             created: s.sites.iter().map(|site| Tier::ALL.map(|t| site.tier(t).nodes as u16)).collect(),
             scratch_jobs: Vec::new(),
+            ralf: Some(Ralf::new(s)),
         };
         for _ in 0..world.nodes.len() {
             world.chronos.add_node();
@@ -279,6 +270,7 @@ impl World {
         match done.job {
             Job::Msg(msg) => self.msg_cpu_done(q, node, msg, wait, done.expired),
             Job::Op(msg) => self.op_served(q, node, msg),
+            Job::Acr(acr) => self.with_ralf(q, |r, h| r.processed(h, node, acr)),
             Job::Side(side) => self.side_done(q, node, side),
         }
     }
@@ -369,6 +361,9 @@ impl Model for World {
             Ev::Fault { index, start } => self.fault(q, index, start),
             Ev::Sample => self.sample(q),
             Ev::WarmupEnd => self.warmup_end(q),
+            Ev::AcrArrive { node, acr } => self.with_ralf(q, |r, h| r.arrive(h, node, acr)),
+            Ev::CdfAnswer { acr } => self.with_ralf(q, |r, h| r.cdf_answered(h, acr)),
+            Ev::RalfTimer { session, gen } => self.with_ralf(q, |r, h| r.timer_due(h, session, gen)),
         }
     }
 }
@@ -376,4 +371,73 @@ impl Model for World {
 /// Keys that never resolve (used where a message belongs to no transaction or call).
 pub fn none() -> Key {
     NO_KEY
+}
+
+// --- Ralf's view of the deployment ---------------------------------------------------
+
+impl World {
+    /// Whether Sprout and Bono report billable events (some site has Ralf nodes).
+    pub fn billing(&self) -> bool {
+        self.ralf.as_ref().is_some_and(|r| r.enabled())
+    }
+
+    /// Runs a Ralf handler with the world as its host.
+    pub fn with_ralf<T>(&mut self, q: &mut EventQueue<Ev>, f: impl FnOnce(&mut Ralf, &mut RalfHost) -> T) -> T {
+        let mut ralf = self.ralf.take().expect("Ralf handlers do not nest");
+        let out = f(&mut ralf, &mut RalfHost { w: self, q });
+        self.ralf = Some(ralf);
+        out
+    }
+}
+
+/// The world as Ralf sees it (`ralf::Host`).
+pub struct RalfHost<'a> {
+    w: &'a mut World,
+    q: &'a mut EventQueue<Ev>,
+}
+
+impl ralf::Host for RalfHost<'_> {
+    fn now(&self) -> SimTime {
+        self.q.now()
+    }
+    fn schedule_in(&mut self, after: SimDuration, ev: Ev) {
+        self.q.schedule_in(after, ev);
+    }
+    fn submit(&mut self, node: NodeId, job: Job, demand: SimDuration, class: Class) {
+        self.w.submit(self.q, node, job, demand, class);
+    }
+    fn draw(&mut self, node: NodeId, dist: &Dist) -> SimDuration {
+        dist.sample(&mut self.w.nodes[node as usize].rng)
+    }
+    fn pick(&mut self, node: NodeId, n: usize) -> usize {
+        self.w.nodes[node as usize].rng.random_range(0..n)
+    }
+    fn node_delay(&mut self, from: NodeId, to: NodeId) -> SimDuration {
+        self.w.node_delay(from, to)
+    }
+    fn path(&self, from: NodeId, to: NodeId, iface: &crate::network::ports::Interface) -> Path {
+        self.w.path(Some(from), to, Some(iface))
+    }
+    fn site(&self, node: NodeId) -> u8 {
+        self.w.nodes[node as usize].site
+    }
+    fn tier(&self, node: NodeId) -> Tier {
+        self.w.nodes[node as usize].tier
+    }
+    fn up(&self, node: NodeId) -> bool {
+        self.w.nodes[node as usize].up
+    }
+    fn ralf_nodes(&self, site: u8) -> Vec<NodeId> {
+        self.w.topo.nodes(site, Tier::Ralf).iter().copied().filter(|n| !self.w.retired.contains(n)).collect()
+    }
+    fn admit_http(&mut self, node: NodeId) -> bool {
+        let now = self.q.now();
+        let n = &mut self.w.nodes[node as usize];
+        n.window.requests += 1;
+        let admitted = n.throttle.as_mut().is_none_or(|lm| lm.admit(now, false));
+        if !admitted {
+            n.window.rejected += 1;
+        }
+        admitted
+    }
 }
