@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::constraint::{judge, Constraint, Metric, Stat, Verdict};
 use crate::analysis;
 use crate::engine::RunControl;
-use crate::model::clearwater::{self, state::ReqType, ClearwaterResult};
+use crate::model::clearwater::{self, ClearwaterResult, ReqType};
 use crate::scenario::{self, Override, Scenario, ScenarioErrors, Tier};
 use crate::sweep::replicate;
 
