@@ -3,10 +3,13 @@
 //! planner. Nothing here formats; `report/` turns these into files.
 //!
 //! `tiers` (CPU per tier), `requests` (counts and failures at the UEs), `latency`
-//! (histograms and their summaries).
+//! (histograms and their summaries), `goodput` (offered and carried load, for the run report
+//! and the sweep alike), `throttling` (what the LoadMonitors did).
 
+pub mod goodput;
 pub mod latency;
 pub mod requests;
+pub mod throttling;
 pub mod tiers;
 
 pub use latency::latency;

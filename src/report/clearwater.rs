@@ -2,7 +2,6 @@
 //! The columns and keys are a contract (README.md, "Outputs"); change them only together
 //! with the documentation.
 
-use crate::model::clearwater::ThrottleRow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -37,126 +36,8 @@ struct Summary {
     faults: Vec<FaultInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     outage: Option<OutageSummary>,
-    goodput: Goodput,
-    throttling: BTreeMap<&'static str, TierThrottle>,
-}
-
-/// Offered and carried load at the UEs, per second of measured time.
-#[derive(Serialize)]
-struct Goodput {
-    /// Calls attempted (INVITEs sent) and answered (200 OK received).
-    offered_calls_per_s: Estimate,
-    call_setups_per_s: Estimate,
-    /// Registration procedures started and completed.
-    offered_registrations_per_s: Estimate,
-    registrations_per_s: Estimate,
-}
-
-/// What a tier's LoadMonitors did after warm-up.
-#[derive(Serialize)]
-struct TierThrottle {
-    profile: &'static str,
-    admitted: u64,
-    /// Refusals the LoadMonitor decided (all eras count them; only refusable messages are
-    /// actually answered 503 — see `rejected_by_method`).
-    refused_tokens: u64,
-    rejected_by_method: BTreeMap<&'static str, u64>,
-    penalties: u64,
-    /// Token rate over the 5 s samples after warm-up: mean and coefficient of variation.
-    token_rate_mean: f64,
-    token_rate_cv: f64,
-    smoothed_latency_ms_mean: f64,
-}
-
-/// Mean and coefficient of variation (0 for a constant or empty series).
-pub fn mean_cv(xs: &[f64]) -> (f64, f64) {
-    if xs.is_empty() {
-        return (0.0, 0.0);
-    }
-    let mean = xs.iter().sum::<f64>() / xs.len() as f64;
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / xs.len() as f64;
-    (mean, if mean > 0.0 { var.sqrt() / mean } else { 0.0 })
-}
-
-fn goodput(results: &[ClearwaterResult]) -> Goodput {
-    let rate = |f: &dyn Fn(&ClearwaterResult) -> u64| {
-        estimate(
-            &results
-                .iter()
-                .map(|r| if r.measured.is_zero() { 0.0 } else { f(r) as f64 / r.measured.as_secs_f64() })
-                .collect::<Vec<_>>(),
-        )
-    };
-    let reg = |r: &ClearwaterResult, ok: bool| {
-        [ReqType::RegisterInitial, ReqType::RegisterRefresh]
-            .iter()
-            .map(|&t| if ok { r.req[t as usize].counts.ok } else { r.req[t as usize].counts.started })
-            .sum::<u64>()
-    };
-    Goodput {
-        offered_calls_per_s: rate(&|r| r.req[ReqType::InviteSetup as usize].counts.started),
-        call_setups_per_s: rate(&|r| r.req[ReqType::InviteAnswer as usize].counts.ok),
-        offered_registrations_per_s: rate(&|r| reg(r, false)),
-        registrations_per_s: rate(&|r| reg(r, true)),
-    }
-}
-
-fn throttling(s: &Scenario, results: &[ClearwaterResult]) -> BTreeMap<&'static str, TierThrottle> {
-    let warm = s.simulation.warmup_end();
-    let profile = match s.throttling.profile {
-        crate::scenario::ThrottleProfile::Documented => "documented",
-        crate::scenario::ThrottleProfile::Later => "later",
-    };
-    let rows_of = |tier: Tier, chronos: bool| -> Vec<&ThrottleRow> {
-        results
-            .iter()
-            .flat_map(|r| {
-                r.rows
-                    .iter()
-                    .filter(move |row| row.time > warm && r.nodes[row.node as usize].tier == tier)
-                    .filter_map(move |row| if chronos { row.chronos.as_ref() } else { row.throttle.as_ref() })
-            })
-            .collect()
-    };
-    let mut out = BTreeMap::new();
-    for &tier in &s.throttling.tiers {
-        let rows = rows_of(tier, false);
-        if rows.is_empty() {
-            continue;
-        }
-        let mut by_method = BTreeMap::new();
-        if tier != Tier::Homestead {
-            for (i, name) in ["register", "invite", "ack", "update", "bye"].iter().enumerate() {
-                by_method.insert(*name, results.iter().map(|r| r.counters.throttle_rejections[tier as usize][i]).sum());
-            }
-        } else {
-            by_method.insert("http", results.iter().map(|r| r.counters.homestead_rejections).sum());
-        }
-        out.insert(tier.name(), TierThrottle::new(profile, &rows, by_method));
-    }
-    let rows = rows_of(Tier::Sprout, true);
-    if !rows.is_empty() {
-        let by_method = BTreeMap::from([("http", results.iter().map(|r| r.counters.chronos_rejections).sum())]);
-        out.insert("chronos", TierThrottle::new(profile, &rows, by_method));
-    }
-    out
-}
-
-impl TierThrottle {
-    fn new(profile: &'static str, rows: &[&ThrottleRow], rejected_by_method: BTreeMap<&'static str, u64>) -> Self {
-        let (rate_mean, rate_cv) = mean_cv(&rows.iter().map(|t| t.token_rate).collect::<Vec<_>>());
-        let (lat_mean, _) = mean_cv(&rows.iter().map(|t| t.smoothed_latency_ms).collect::<Vec<_>>());
-        TierThrottle {
-            profile,
-            admitted: rows.iter().map(|t| t.admitted).sum(),
-            refused_tokens: rows.iter().map(|t| t.rejected).sum(),
-            rejected_by_method,
-            penalties: rows.iter().map(|t| t.penalties).sum(),
-            token_rate_mean: rate_mean,
-            token_rate_cv: rate_cv,
-            smoothed_latency_ms_mean: lat_mean,
-        }
-    }
+    goodput: crate::analysis::goodput::Goodput,
+    throttling: BTreeMap<&'static str, crate::analysis::throttling::TierThrottle>,
 }
 
 #[derive(Serialize)]
@@ -588,8 +469,8 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
             })
             .collect(),
         outage: outage_summary(s, results),
-        goodput: goodput(results),
-        throttling: throttling(s, results),
+        goodput: crate::analysis::goodput::goodput(results),
+        throttling: crate::analysis::throttling::throttling(s, results),
     };
 
     let mut files = OutputFiles::default();
