@@ -4,10 +4,12 @@
 //!
 //! `tiers` (CPU per tier), `requests` (counts and failures at the UEs), `latency`
 //! (histograms and their summaries), `goodput` (offered and carried load, for the run report
-//! and the sweep alike), `throttling` (what the LoadMonitors did).
+//! and the sweep alike), `throttling` (what the LoadMonitors did), `outage` (subscribers cut off by faults, and the
+//! documentation's analytic estimate).
 
 pub mod goodput;
 pub mod latency;
+pub mod outage;
 pub mod requests;
 pub mod throttling;
 pub mod tiers;
