@@ -4,280 +4,24 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
-use super::common::{json_bytes, latency_csv, RunHeader};
+use super::common::{description_line, json_bytes, latency_csv};
 use super::files::OutputFiles;
-use crate::analysis::outage::{outage_faults, outage_summary, outage_totals, OutageSummary};
-use crate::engine::Fingerprint;
-use crate::metrics::{estimate, Estimate, LatencyHistogram};
-use crate::model::clearwater::ClearwaterResult;
-use crate::model::clearwater::{FailCause, ReqType};
+use crate::analysis::latency::{latency, pooled, pooled_metrics};
+use crate::analysis::outage::{outage_faults, outage_totals};
+use crate::analysis::{summarise, Summary};
+use crate::metrics::Estimate;
+use crate::model::clearwater::{ClearwaterResult, ReqType};
 use crate::scenario::{Scenario, Tier};
 
-/// The documented elastic-scaling trigger: scale a tier up at ~60% average CPU [doc 8.41].
-pub const SCALE_UP_CPU: f64 = 0.6;
-
-#[derive(Serialize)]
-struct Summary {
-    #[serde(flatten)]
-    header: RunHeader,
-    load: LoadInfo,
-    latency_ms: BTreeMap<&'static str, LatencySummary>,
-    failures: BTreeMap<&'static str, BTreeMap<&'static str, u64>>,
-    requests: BTreeMap<&'static str, RequestCounts>,
-    tiers: BTreeMap<&'static str, TierSummary>,
-    /// Sprout's LoadMonitor latency (queue wait + timed CPU) per message, ms.
-    sprout_message_latency_ms: LatencySummary,
-    /// Operations served per second of measured time (means over replications).
-    operations_per_s: BTreeMap<&'static str, Estimate>,
-    registrations: Registrations,
-    counters: BTreeMap<&'static str, u64>,
-    scale_up: Vec<ScaleAdvice>,
-    faults: Vec<FaultInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    outage: Option<OutageSummary>,
-    goodput: crate::analysis::goodput::Goodput,
-    throttling: BTreeMap<&'static str, crate::analysis::throttling::TierThrottle>,
-}
-
-#[derive(Serialize)]
-struct FaultInfo {
-    at_s: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    until_s: Option<f64>,
-    kind: String,
-}
-
-#[derive(Serialize)]
-struct LoadInfo {
-    profile: &'static str,
-    subscribers: u64,
-    measured_s: f64,
-    /// SIP requests received by Sprout per subscriber per second.
-    sprout_requests_per_subscriber_per_s: Estimate,
-}
-
-/// Latency percentiles of the pooled histogram; `mean` with its 95% half-width over
-/// replication means.
-#[derive(Serialize, Default)]
-struct LatencySummary {
-    count: u64,
-    mean: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mean_ci95: Option<f64>,
-    p50: f64,
-    p95: f64,
-    p99: f64,
-    max: f64,
-}
-
-#[derive(Serialize)]
-struct RequestCounts {
-    started: u64,
-    ok: u64,
-    failed: u64,
-}
-
-#[derive(Serialize)]
-struct TierSummary {
-    nodes: u32,
-    cores: u32,
-    cpu_mean: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cpu_mean_ci95: Option<f64>,
-    cpu_p95: f64,
-    cpu_max: f64,
-}
-
-#[derive(Serialize)]
-struct Registrations {
-    subscribers: u64,
-    /// Binding timers ÷ replication factor at the end (Clearwater's stateful statistic).
-    statistic_end: Estimate,
-    /// Subscribers with a valid binding at the end.
-    bound_end: Estimate,
-}
-
-/// A tier at or above the documented scale-up trigger. How many nodes it needs is the
-/// planner's question (`cwsim plan`), answered by simulation, not by extrapolating this run.
-#[derive(Serialize)]
-struct ScaleAdvice {
-    tier: &'static str,
-    nodes: u32,
-    cpu_mean: f64,
-}
-
-fn latency_summary(
-    results: &[ClearwaterResult],
-    pick: impl Fn(&ClearwaterResult) -> &LatencyHistogram,
-) -> LatencySummary {
-    let mut pooled = LatencyHistogram::new();
-    let mut means = Vec::new();
-    for r in results {
-        let h = pick(r);
-        pooled.merge(h);
-        if h.count() > 0 {
-            means.push(h.mean_ns() / 1e6);
-        }
-    }
-    let ms = |us: u64| us as f64 / 1e3;
-    LatencySummary {
-        count: pooled.count(),
-        mean: pooled.mean_ns() / 1e6,
-        mean_ci95: estimate(&means).ci95,
-        p50: ms(pooled.quantile_us(0.5)),
-        p95: ms(pooled.quantile_us(0.95)),
-        p99: ms(pooled.quantile_us(0.99)),
-        max: ms(pooled.max_us()),
-    }
-}
-
-use crate::analysis::percentile;
-
+/// Every output file of a Clearwater run, from its replications' results.
 pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
-    let fingerprints: Vec<Fingerprint> = results.iter().map(|r| r.fingerprint).collect();
-    let header = RunHeader::new(s, "clearwater", &fingerprints, results.iter().map(|r| r.events).sum());
-    let measured_s = results.first().map_or(0.0, |r| r.measured.as_secs_f64());
-    let per_s = |v: u64| if measured_s > 0.0 { v as f64 / measured_s } else { 0.0 };
-
-    let mut latency_ms = BTreeMap::new();
-    let mut failures = BTreeMap::new();
-    let mut requests = BTreeMap::new();
-    for t in ReqType::ALL {
-        latency_ms.insert(t.name(), latency_summary(results, |r| &r.req[t as usize].latency));
-        let mut f = BTreeMap::new();
-        for c in FailCause::ALL {
-            f.insert(c.name(), results.iter().map(|r| r.req[t as usize].counts.failed[c as usize]).sum());
-        }
-        failures.insert(t.name(), f);
-        let sum = |g: fn(&crate::model::clearwater::ReqCounts) -> u64| {
-            results.iter().map(|r| g(&r.req[t as usize].counts)).sum::<u64>()
-        };
-        requests.insert(
-            t.name(),
-            RequestCounts { started: sum(|c| c.started), ok: sum(|c| c.ok), failed: sum(|c| c.failed.iter().sum()) },
-        );
-    }
-
-    let mut tiers = BTreeMap::new();
-    let mut scale_up = Vec::new();
-    for tier in Tier::ALL {
-        let Some(first) = results.first() else { break };
-        let ids = crate::analysis::tier_nodes(first, tier);
-        if ids.is_empty() {
-            continue;
-        }
-        let e = estimate(&results.iter().map(|r| crate::analysis::tier_cpu_mean(r, &ids)).collect::<Vec<_>>());
-        let warm = s.simulation.warmup_end();
-        let mut samples: Vec<f64> =
-            results.iter().flat_map(|r| crate::analysis::tier_cpu_samples(r, &ids, warm)).collect();
-        samples.sort_by(|a, b| a.total_cmp(b));
-        let nodes = ids.len() as u32;
-        tiers.insert(
-            tier.name(),
-            TierSummary {
-                nodes,
-                cores: first.nodes[ids[0]].cores,
-                cpu_mean: e.mean,
-                cpu_mean_ci95: e.ci95,
-                cpu_p95: percentile(&samples, 0.95),
-                cpu_max: samples.last().copied().unwrap_or(0.0),
-            },
-        );
-        if e.mean >= SCALE_UP_CPU {
-            scale_up.push(ScaleAdvice { tier: tier.name(), nodes, cpu_mean: e.mean });
-        }
-    }
-
-    let mut ops = BTreeMap::new();
-    let op = |f: fn(&ClearwaterResult) -> u64| estimate(&results.iter().map(|r| per_s(f(r))).collect::<Vec<_>>());
-    ops.insert("homestead", op(|r| r.ops.homestead_total()));
-    ops.insert("homer", op(|r| r.ops.http_op(crate::model::clearwater::HttpOp::Simservs)));
-    ops.insert("memcached", op(|r| r.ops.memcached_total()));
-    ops.insert("memcached_replica_writes", op(|r| r.counters.mc_replica_writes));
-    ops.insert("chronos", op(|r| r.ops.chronos_total()));
-    ops.insert("sprout_sip_requests", op(|r| r.counters.sprout_requests));
-
-    let mut counters = BTreeMap::new();
-    let total = |f: fn(&ClearwaterResult) -> u64| results.iter().map(f).sum::<u64>();
-    counters.insert("timer_pops", total(|r| r.counters.timer_pops));
-    counters.insert("bindings_expired", total(|r| r.counters.bindings_expired));
-    counters.insert("queue_timeouts", total(|r| r.counters.queue_timeouts));
-    counters.insert("dns_queries", total(|r| r.dns_queries));
-    counters.insert("calls_refused_by_limit", total(|r| r.counters.calls_refused_by_limit));
-    counters.insert("call_redials", total(|r| r.counters.call_redials));
-    counters.insert("http_failures", total(|r| r.counters.http_failures));
-    counters.insert("memcached_failures", total(|r| r.counters.memcached_failures));
-    counters.insert("timers_lost", total(|r| r.counters.timers_lost));
-    counters.insert("expiry_tasks_failed", total(|r| r.counters.expiry_tasks_failed));
-    counters.insert("connection_resets", total(|r| r.counters.connection_resets));
-    counters.insert("timers_orphaned_at_end", total(|r| r.counters.timers_orphaned));
-    counters.insert("nodes_added", total(|r| r.counters.nodes_added));
-    counters.insert("nodes_removed", total(|r| r.counters.nodes_removed));
-    counters.insert("resync_timers", total(|r| r.counters.resync_timers));
-    counters.insert("resync_records", total(|r| r.counters.resync_records));
-    counters.insert("resync_pages", total(|r| r.counters.resync_pages));
-
-    let subscribers = results.first().map_or(0, |r| r.subscribers);
-    let summary = Summary {
-        header,
-        load: LoadInfo {
-            profile: s.load.name(),
-            subscribers,
-            measured_s,
-            sprout_requests_per_subscriber_per_s: estimate(
-                &results
-                    .iter()
-                    .map(|r| per_s(r.counters.sprout_requests) / subscribers.max(1) as f64)
-                    .collect::<Vec<_>>(),
-            ),
-        },
-        latency_ms,
-        failures,
-        requests,
-        tiers,
-        sprout_message_latency_ms: latency_summary(results, |r| &r.sprout_latency),
-        operations_per_s: ops,
-        registrations: Registrations {
-            subscribers,
-            statistic_end: estimate(&results.iter().map(|r| r.registrations_end).collect::<Vec<_>>()),
-            bound_end: estimate(&results.iter().map(|r| r.bound_end as f64).collect::<Vec<_>>()),
-        },
-        counters,
-        scale_up,
-        faults: s
-            .faults
-            .iter()
-            .map(|f| FaultInfo {
-                at_s: f.at.as_secs_f64(),
-                until_s: f.until.map(|u| u.as_secs_f64()),
-                kind: f.kind.describe(s),
-            })
-            .collect(),
-        outage: outage_summary(s, results),
-        goodput: crate::analysis::goodput::goodput(results),
-        throttling: crate::analysis::throttling::throttling(s, results),
-    };
-
+    let summary = summarise(s, results);
     let mut files = OutputFiles::default();
     files.add("summary.json", json_bytes(&summary));
     if s.output.timeseries {
         files.add("timeseries.csv", timeseries_csv(results));
     }
-    let pooled: Vec<(&str, LatencyHistogram)> = ReqType::ALL
-        .iter()
-        .map(|t| {
-            let mut h = LatencyHistogram::new();
-            results.iter().for_each(|r| h.merge(&r.req[*t as usize].latency));
-            (t.name(), h)
-        })
-        .chain(std::iter::once(("sprout_message", {
-            let mut h = LatencyHistogram::new();
-            results.iter().for_each(|r| h.merge(&r.sprout_latency));
-            h
-        })))
-        .collect();
+    let pooled = pooled_metrics(results);
     files.add("latency.csv", latency_csv(pooled.iter().map(|(n, h)| (*n, h))));
     if s.output.timeseries {
         files.add("requests.csv", requests_csv(results));
@@ -368,8 +112,7 @@ fn charts(s: &Scenario, results: &[ClearwaterResult]) -> Vec<(&'static str, crat
     // dominates it).
     let mut lat = Vec::new();
     for t in ReqType::ALL.into_iter().filter(|&t| t != ReqType::InviteAnswer) {
-        let mut h = LatencyHistogram::new();
-        results.iter().for_each(|r| h.merge(&r.req[t as usize].latency));
+        let h = pooled(results, |r| latency(r, t));
         if h.count() > 0 {
             let points = PERCENTILES.iter().map(|&p| (p, h.quantile_us(p / 100.0) as f64 / 1e3)).collect();
             lat.push(Series { name: t.name().into(), points });
@@ -534,12 +277,12 @@ fn report_text(s: &Summary) -> Vec<u8> {
         h.cwsim_version, h.scenario, s.load.profile, s.load.subscribers, h.seed, h.replications, s.load.measured_s
     );
     if !h.description.is_empty() {
-        out.insert_str(out.len() - 1, &h.description_line());
+        out.insert_str(out.len() - 1, &description_line(h));
     }
     out.push_str("tier        nodes cores  cpu mean   cpu p95   cpu max   scale-up rule (avg CPU ≥ 60%)\n");
     for (name, t) in &s.tiers {
         let ci = t.cpu_mean_ci95.map(|c| format!("±{:.1}", c * 100.0)).unwrap_or_default();
-        let advice = if t.cpu_mean >= SCALE_UP_CPU {
+        let advice = if s.scale_up.iter().any(|a| a.tier == *name) {
             "scale up (cwsim plan finds how far)".to_string()
         } else {
             "ok".to_string()
