@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::metrics::{estimate, Estimate};
-use crate::model::clearwater::{ClearwaterResult, HttpOp};
+use crate::model::clearwater::{ClearwaterResult, Counters, HttpOp};
 
 /// Per second of the first replication's measured time (every replication measures the
 /// same span unless interrupted); 0 with none.
@@ -27,26 +27,56 @@ pub fn operations_per_s(results: &[ClearwaterResult]) -> BTreeMap<&'static str, 
     ])
 }
 
-/// The event counters, summed over replications.
-pub fn counter_totals(results: &[ClearwaterResult]) -> BTreeMap<&'static str, u64> {
-    let mut counters = BTreeMap::new();
-    let total = |f: fn(&ClearwaterResult) -> u64| results.iter().map(f).sum::<u64>();
-    counters.insert("timer_pops", total(|r| r.counters.timer_pops));
-    counters.insert("bindings_expired", total(|r| r.counters.bindings_expired));
-    counters.insert("queue_timeouts", total(|r| r.counters.queue_timeouts));
-    counters.insert("dns_queries", total(|r| r.dns_queries));
-    counters.insert("calls_refused_by_limit", total(|r| r.counters.calls_refused_by_limit));
-    counters.insert("call_redials", total(|r| r.counters.call_redials));
-    counters.insert("http_failures", total(|r| r.counters.http_failures));
-    counters.insert("memcached_failures", total(|r| r.counters.memcached_failures));
-    counters.insert("timers_lost", total(|r| r.counters.timers_lost));
-    counters.insert("expiry_tasks_failed", total(|r| r.counters.expiry_tasks_failed));
-    counters.insert("connection_resets", total(|r| r.counters.connection_resets));
-    counters.insert("timers_orphaned_at_end", total(|r| r.counters.timers_orphaned));
-    counters.insert("nodes_added", total(|r| r.counters.nodes_added));
-    counters.insert("nodes_removed", total(|r| r.counters.nodes_removed));
-    counters.insert("resync_timers", total(|r| r.counters.resync_timers));
-    counters.insert("resync_records", total(|r| r.counters.resync_records));
-    counters.insert("resync_pages", total(|r| r.counters.resync_pages));
-    counters
+/// The event counters, summed over replications, by name: every field `Counters` serialises
+/// (its `#[serde]` attributes choose the names and leave out the counters reported elsewhere:
+/// Sprout requests and replica writes under `operations_per_s`, LoadMonitor refusals under
+/// `throttling`, and HSS timeouts, not reported), plus the DNS queries the result keeps
+/// beside them. The map sorts the keys, so the JSON order does not depend on field order.
+pub fn counter_totals(results: &[ClearwaterResult]) -> BTreeMap<String, u64> {
+    let mut totals = BTreeMap::new();
+    // Summing from the default counters lists every name even without results.
+    for counters in std::iter::once(&Counters::default()).chain(results.iter().map(|r| &r.counters)) {
+        let serde_json::Value::Object(fields) = serde_json::to_value(counters).expect("counters serialise") else {
+            unreachable!("Counters serialises as a map")
+        };
+        for (name, value) in fields {
+            *totals.entry(name).or_default() += value.as_u64().expect("counters are u64");
+        }
+    }
+    totals.insert("dns_queries".into(), results.iter().map(|r| r.dns_queries).sum());
+    totals
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_lists_these_counters() {
+        // summary.json's `counters` keys, as the report listed them by hand before `Counters`
+        // was serialised by derive; changing them changes every pinned summary.json.
+        let names: Vec<String> = counter_totals(&[]).into_keys().collect();
+        assert_eq!(
+            names,
+            [
+                "bindings_expired",
+                "call_redials",
+                "calls_refused_by_limit",
+                "connection_resets",
+                "dns_queries",
+                "expiry_tasks_failed",
+                "http_failures",
+                "memcached_failures",
+                "nodes_added",
+                "nodes_removed",
+                "queue_timeouts",
+                "resync_pages",
+                "resync_records",
+                "resync_timers",
+                "timer_pops",
+                "timers_lost",
+                "timers_orphaned_at_end",
+            ]
+        );
+    }
 }

@@ -34,7 +34,7 @@ pub struct Summary {
     /// Operations served per second of measured time (means over replications).
     pub operations_per_s: BTreeMap<&'static str, Estimate>,
     pub registrations: Registrations,
-    pub counters: BTreeMap<&'static str, u64>,
+    pub counters: BTreeMap<String, u64>,
     pub scale_up: Vec<ScaleAdvice>,
     pub faults: Vec<FaultInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
