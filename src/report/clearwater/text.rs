@@ -4,6 +4,7 @@ use crate::analysis::Summary;
 use crate::metrics::Estimate;
 use crate::report::common::description_line;
 
+/// The text report; `render` appends the notes of charts it could not draw.
 pub fn report_text(s: &Summary) -> Vec<u8> {
     let h = &s.header;
     let mut out = format!(
