@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 
-use super::common::{json_bytes, latency_csv, Percentiles, RunHeader};
+use super::common::{description_line, json_bytes, latency_csv, Percentiles};
 use super::files::OutputFiles;
+use crate::analysis::RunHeader;
 use crate::engine::{Dist, Fingerprint};
 use crate::metrics::theory::{mmc, MmcTheory};
 use crate::metrics::{estimate, Estimate, LatencyHistogram};
@@ -199,7 +200,7 @@ fn report_text(s: &Summary) -> Vec<u8> {
         s.queue.offered_load_erlangs
     );
     if !s.header.description.is_empty() {
-        out.insert_str(out.len() - 1, &s.header.description_line());
+        out.insert_str(out.len() - 1, &description_line(&s.header));
     }
     out.push_str(&format!("{:<22} {:>22} {:>12}\n", "measure", "simulated (95% CI)", "M/M/c theory"));
     let th = s.theory_mmc.as_ref();

@@ -5,11 +5,13 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use crate::analysis;
+use crate::analysis::goodput::{self, GoodputCounts};
+use crate::analysis::throttling::{mean_cv, throttle_rows};
 use crate::engine::RunControl;
 use crate::metrics::LatencyHistogram;
 use crate::model::clearwater::{self, ClearwaterResult};
 use crate::model::clearwater::{FailCause, ReqType};
-use crate::report::clearwater::mean_cv;
 use crate::scenario::{self, ModelKind, Override, Scenario, ScenarioErrors, Tier};
 
 /// One swept key and its values, from `key=v1,v2,…`.
@@ -53,13 +55,9 @@ pub fn points(axes: &[Axis]) -> Vec<Vec<Override>> {
     out
 }
 
-/// What one replication of one point contributes.
+/// What one replication of one point contributes (the sweep keeps these, not the results).
 struct Measure {
-    measured_s: f64,
-    offered_calls: u64,
-    call_setups: u64,
-    offered_registrations: u64,
-    registrations: u64,
+    goodput: GoodputCounts,
     started: u64,
     rejected_503: u64,
     setup: LatencyHistogram,
@@ -69,25 +67,13 @@ struct Measure {
 
 fn measure(s: &Scenario, r: &ClearwaterResult) -> Measure {
     let c = |t: ReqType| &r.req[t as usize].counts;
-    let regs = [ReqType::RegisterInitial, ReqType::RegisterRefresh];
-    let warm = s.simulation.warmup_end();
-    let sprouts: Vec<usize> = (0..r.nodes.len()).filter(|&i| r.nodes[i].tier == Tier::Sprout).collect();
     Measure {
-        measured_s: r.measured.as_secs_f64(),
-        offered_calls: c(ReqType::InviteSetup).started,
-        call_setups: c(ReqType::InviteAnswer).ok,
-        offered_registrations: regs.iter().map(|&t| c(t).started).sum(),
-        registrations: regs.iter().map(|&t| c(t).ok).sum(),
+        goodput: goodput::counts(r),
         started: ReqType::ALL.iter().map(|&t| c(t).started).sum(),
         rejected_503: ReqType::ALL.iter().map(|&t| c(t).failed[FailCause::Rejected503 as usize]).sum(),
-        setup: r.req[ReqType::InviteSetup as usize].latency.clone(),
-        token_rates: r
-            .rows
-            .iter()
-            .filter(|row| row.time > warm && sprouts.contains(&(row.node as usize)))
-            .filter_map(|row| row.throttle.as_ref().map(|t| t.token_rate))
-            .collect(),
-        sprout_cpu: sprouts.iter().map(|&i| r.nodes[i].cpu).sum::<f64>() / sprouts.len().max(1) as f64,
+        setup: analysis::latency(r, ReqType::InviteSetup).clone(),
+        token_rates: throttle_rows(s, r, Tier::Sprout, false).map(|t| t.token_rate).collect(),
+        sprout_cpu: analysis::tier_cpu_mean(r, &analysis::tier_nodes(r, Tier::Sprout)),
     }
 }
 
@@ -108,8 +94,7 @@ pub struct Row {
 }
 
 fn summarise(values: Vec<String>, ms: &[Measure]) -> Row {
-    let secs: f64 = ms.iter().map(|m| m.measured_s).sum::<f64>().max(f64::MIN_POSITIVE);
-    let per_s = |f: fn(&Measure) -> u64| ms.iter().map(f).sum::<u64>() as f64 / secs;
+    let g = goodput::pooled(&ms.iter().map(|m| m.goodput).collect::<Vec<_>>());
     let mut setup = LatencyHistogram::new();
     ms.iter().for_each(|m| setup.merge(&m.setup));
     let rates: Vec<f64> = ms.iter().flat_map(|m| m.token_rates.iter().copied()).collect();
@@ -117,10 +102,10 @@ fn summarise(values: Vec<String>, ms: &[Measure]) -> Row {
     Row {
         values,
         replications: ms.len() as u32,
-        offered_calls_per_s: per_s(|m| m.offered_calls),
-        goodput_calls_per_s: per_s(|m| m.call_setups),
-        offered_registrations_per_s: per_s(|m| m.offered_registrations),
-        goodput_registrations_per_s: per_s(|m| m.registrations),
+        offered_calls_per_s: g.offered_calls_per_s,
+        goodput_calls_per_s: g.call_setups_per_s,
+        offered_registrations_per_s: g.offered_registrations_per_s,
+        goodput_registrations_per_s: g.registrations_per_s,
         setup_p50_ms: setup.quantile_us(0.5) as f64 / 1e3,
         setup_p99_ms: setup.quantile_us(0.99) as f64 / 1e3,
         rejection_rate: if started == 0 {

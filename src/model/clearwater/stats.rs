@@ -105,16 +105,19 @@ pub struct RequestRow {
 }
 
 /// What the model counts besides requests and operations (after warm-up).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Counters {
     /// SIP requests received by Sprouts.
+    #[serde(skip)]
     pub sprout_requests: u64,
+    #[serde(skip)]
     pub mc_replica_writes: u64,
     pub timer_pops: u64,
     pub bindings_expired: u64,
     pub queue_timeouts: u64,
     pub calls_refused_by_limit: u64,
     /// Chronos LoadMonitor refusals (HTTP 503 to Sprout or to a replicating Chronos).
+    #[serde(skip)]
     pub chronos_rejections: u64,
     /// Calls redialled after a failed INVITE (`[sip] call_retries`).
     pub call_redials: u64,
@@ -124,9 +127,12 @@ pub struct Counters {
     pub expiry_tasks_failed: u64,
     pub connection_resets: u64,
     /// LoadMonitor refusals by tier (`Tier as usize`) and SIP method (`Method as usize`).
+    #[serde(skip)]
     pub throttle_rejections: [[u64; 5]; 5],
     /// Homestead's LoadMonitor refusals (HTTP 503).
+    #[serde(skip)]
     pub homestead_rejections: u64,
+    #[serde(skip)]
     pub hss_timeouts: u64,
     /// Elastic scaling: nodes added and removed, and the resynchronisation it caused.
     pub nodes_added: u64,
@@ -136,6 +142,7 @@ pub struct Counters {
     pub resync_pages: u64,
     /// Binding timers that exist but that no live Chronos replica holds (set at the end of
     /// the run): they will never fire.
+    #[serde(rename = "timers_orphaned_at_end")]
     pub timers_orphaned: u64,
 }
 
