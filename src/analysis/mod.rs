@@ -10,6 +10,7 @@
 //! by faults, and the documentation's analytic estimate).
 
 pub mod advice;
+pub mod billing;
 pub mod counters;
 pub mod goodput;
 pub mod header;

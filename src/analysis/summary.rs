@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::advice::{scale_up, ScaleAdvice};
+use super::billing::{billing, BillingSummary};
 use super::counters::{counter_totals, operations_per_s, per_s};
 use super::goodput::{goodput, Goodput};
 use super::header::RunHeader;
@@ -41,6 +42,9 @@ pub struct Summary {
     pub outage: Option<OutageSummary>,
     pub goodput: Goodput,
     pub throttling: BTreeMap<&'static str, TierThrottle>,
+    /// Rf billing, when the deployment has Ralf nodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing: Option<BillingSummary>,
 }
 
 #[derive(Serialize, Clone, Debug)]
@@ -114,5 +118,6 @@ pub fn summarise(s: &Scenario, results: &[ClearwaterResult]) -> Summary {
         outage: outage_summary(s, results),
         goodput: goodput(results),
         throttling: throttling(s, results),
+        billing: billing(results),
     }
 }

@@ -2,6 +2,7 @@
 
 mod architecture;
 mod bad_input;
+mod billing;
 mod calibration;
 mod clearwater;
 mod cli;

@@ -49,6 +49,7 @@ pub mod world;
 pub use flows::{ChronosOp, HttpOp, McOp};
 pub use outage::Outage;
 pub use outage::OutageCause;
+pub use ralf::BillingCounts;
 pub use result::{ClearwaterResult, NodeSummary};
 pub use stats::{Counters, NodeRow, OpCounts, ReqCounts, ReqStats, RequestRow, ThrottleRow};
 pub use txn::{FailCause, ReqType};

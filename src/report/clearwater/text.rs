@@ -70,6 +70,22 @@ pub fn report_text(s: &Summary) -> Vec<u8> {
             ));
         }
     }
+    if let Some(b) = &s.billing {
+        let n = |k: &str| b.counts.get(k).copied().unwrap_or(0);
+        out.push_str(&format!(
+            "billing (Ralf): ACRs/s start {:.2}, interim {:.2}, stop {:.2}; {} answered by the CDF, {} lost, {} \
+             refused by Ralf, {} ignored (no session); {} sessions stored, {} interim timers\n",
+            b.acrs_per_s["start"].mean,
+            b.acrs_per_s["interim"].mean,
+            b.acrs_per_s["stop"].mean,
+            n("cdf_answers"),
+            n("acr_lost"),
+            n("acr_rejected"),
+            n("acr_ignored"),
+            n("sessions_stored"),
+            n("interim_timers")
+        ));
+    }
     let failed: u64 = s.failures.values().flat_map(|f| f.values()).sum();
     if failed > 0 {
         out.push_str("failures by cause:");
