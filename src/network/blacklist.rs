@@ -1,6 +1,6 @@
 //! Per-client blacklist of failed targets: blacklisted for `blacklist` (30 s), then
 //! "graylisted" for `graylist` (30 s) during which a single request may probe the target
-//! [doc 8.21, src cpp-common:src/baseresolver.cpp].
+//! [doc 8.21; src cpp-common: baseresolver.cpp].
 
 use crate::engine::{SimDuration, SimTime};
 

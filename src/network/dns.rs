@@ -2,7 +2,7 @@
 //! every client keeps.
 //!
 //! Resolver semantics follow Clearwater's `DnsCachedResolver`
-//! [src cpp-common:src/dnscachedresolver.cpp]: positive answers live for their TTL; empty
+//! [src cpp-common: dnscachedresolver.cpp]: positive answers live for their TTL; empty
 //! answers for the negative TTL (300 s); when a refresh fails (server down: the query times
 //! out after 600 ms) the records already cached are kept and their expiry pushed out by 30 s,
 //! again and again; while one caller refreshes an expired entry, other callers keep using the

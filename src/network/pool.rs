@@ -1,4 +1,4 @@
-//! Bono's pool of upstream TCP connections to Sprout [src sprout:src/sip_connection_pool.cpp].
+//! Bono's pool of upstream TCP connections to Sprout [src sprout: sip_connection_pool.cpp].
 //!
 //! `upstream_connections` slots (50); each slot holds one connection to one Sprout address,
 //! picked at random from the DNS answer (blacklisted addresses avoided); each connection

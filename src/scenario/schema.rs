@@ -195,7 +195,7 @@ fn simulation(t: Table) -> Simulation {
     }
     let seed = t.or("seed", 1, &u64_in(0, SEED_MAX));
     let replications = t.or("replications", 1, &u32_in(1, REPLICATIONS_MAX));
-    // Clearwater's SNMP statistics use 5 s periods [doc 8.32].
+    // Clearwater's SNMP statistics use 5 s periods [doc 8.31].
     let sample_interval = t.or("sample_interval", secs(5), &duration_in(ms(1), DURATION_MAX));
     let unlimited_cpu = t.or("unlimited_cpu", false, &boolean);
     let max_events = t.or("max_events", MAX_EVENTS_DEFAULT, &u64_in(1, MAX_EVENTS_MAX));
@@ -309,7 +309,7 @@ fn dns(t: Table, site_count: usize) -> Dns {
     let ttl = t.or("ttl", secs(300), &any_duration());
     let bono_ttl = t.or("bono_ttl", ttl, &any_duration());
     // Empty answers cached 300 s, stale answers extended by 30 s, 600 ms query timeout
-    // [src cpp-common:dnscachedresolver.cpp].
+    // [src cpp-common: dnscachedresolver.cpp].
     let negative_ttl = t.or("negative_ttl", secs(300), &any_duration());
     let stale_extension = t.or("stale_extension", secs(30), &positive_duration());
     let query_timeout = t.or("query_timeout", ms(600), &positive_duration());
@@ -348,8 +348,8 @@ fn sip(t: Table) -> Sip {
         reg_max_expires: t.or("reg_max_expires", secs(300), &positive_duration()), // [doc 8.21]
         transaction_timeout: t.or("transaction_timeout", secs(32), &positive_duration()), // 64·T1 [pjsip]
         tcp_connect_timeout: t.or("tcp_connect_timeout", ms(2000), &positive_duration()), // [doc 8.21]
-        queue_timeout: t.or("queue_timeout", ms(4000), &positive_duration()),      // [src thread_dispatcher]
-        max_targets: t.or("max_targets", 5, &u32_in(1, 100)),                      // [src basicproxy]
+        queue_timeout: t.or("queue_timeout", ms(4000), &positive_duration()), // [src sprout: thread_dispatcher.cpp]
+        max_targets: t.or("max_targets", 5, &u32_in(1, 100)),                 // [src sprout: basicproxy.cpp]
         challenge_reregister: t.or("challenge_reregister", true, &boolean),
         register_retry: t.or("register_retry", Dist::Const(secs(300)), &dist), // [doc 8.46.3]
         // Redialling is the caller's choice, not Clearwater's: off unless asked for.
@@ -363,12 +363,12 @@ fn sip(t: Table) -> Sip {
 fn pool(t: Table) -> Pool {
     let p = Pool {
         upstream_connections: t.or("upstream_connections", 50, &u32_in(1, 10_000)), // [doc 8.21]
-        upstream_recycle: t.or("upstream_recycle", secs(600), &positive_duration()), // [src]
+        upstream_recycle: t.or("upstream_recycle", secs(600), &positive_duration()), // [src sprout: debian/bono.init.d]
         sip_blacklist: t.or("sip_blacklist", secs(30), &any_duration()),            // [doc 8.21]
         http_blacklist: t.or("http_blacklist", secs(30), &any_duration()),          // [doc 8.21]
         graylist: t.or("graylist", secs(30), &any_duration()),                      // [src baseresolver]
-        http_attempts: t.or("http_attempts", 2, &u32_in(1, 10)),                    // [src httpclient]
-        http_timeout: t.or("http_timeout", ms(1200), &positive_duration()),         // [src sprout init.d]
+        http_attempts: t.or("http_attempts", 2, &u32_in(1, 10)),                    // [src cpp-common: httpclient.cpp]
+        http_timeout: t.or("http_timeout", ms(1200), &positive_duration()),         // [src sprout: etc/init.d/sprout]
         http_connect_timeout_local: t.or("http_connect_timeout_local", ms(50), &positive_duration()),
     };
     // Sprout's HTTP peers (Homestead, Homer, Chronos) are in its own site in this model.
@@ -398,7 +398,7 @@ fn throttling(t: Table) -> Throttling {
         _ => ThrottleProfile::Documented,
     };
     // Documented era [doc 8.21]: 100 ms, 1000 tokens, 250/s per core, min 10/s, no max.
-    // Later era [src sprout:main.cpp since Nov 2017]: 10 ms, 2000/s initial and maximum.
+    // Later era [src sprout: main.cpp since Nov 2017]: 10 ms, 2000/s initial and maximum.
     let (target, init, max_rate) = match profile {
         ThrottleProfile::Documented => (ms(100), 250.0, None),
         ThrottleProfile::Later => (ms(10), 2000.0, Some(Rate::per_second(2000.0))),
@@ -432,8 +432,9 @@ fn throttling(t: Table) -> Throttling {
             t.error("max_token_rate", format!("must be ≥ min_token_rate ({min_token_rate}), got {max}"));
         }
     }
-    // Chronos's own LoadMonitor, one per Sprout node [src chronos: globals.cpp, [throttling]
-    // defaults]: 500 ms, 1000 tokens, 500/s initial (per node), 10/s minimum, no maximum.
+    // Chronos's own LoadMonitor, one per Sprout node
+    // [src chronos: globals.cpp, [throttling] defaults]: 500 ms, 1000 tokens, 500/s initial
+    // (per node), 10/s minimum, no maximum.
     let chronos = ChronosThrottling {
         enabled: chronos,
         target_latency: t.or("chronos_target_latency", ms(500), &positive_duration()),

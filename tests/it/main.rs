@@ -20,5 +20,6 @@ mod ports;
 mod queueing;
 mod scaling;
 mod schema_keys;
+mod sources;
 mod support;
 mod throttling;

@@ -16,7 +16,7 @@ impl World {
     pub fn pool_recycle(&mut self, q: &mut EventQueue<Ev>, node: NodeId) {
         let now = q.now();
         q.schedule_in(POOL_RECYCLE_EVERY, Ev::PoolRecycle { node });
-        let n = &mut self.nodes[node as usize];
+        let n = &mut self.nodes[node];
         if !n.pool.as_ref().is_some_and(|p| p.needs_recycle(now)) {
             return;
         }
@@ -35,9 +35,9 @@ impl World {
 
     pub fn pool_dns_done(&mut self, q: &mut EventQueue<Ev>, node: NodeId) {
         let now = q.now();
-        let name = Topology::name(self.nodes[node as usize].site, Tier::Sprout);
+        let name = Topology::name(self.nodes[node].site, Tier::Sprout);
         let answer = self.dns.query(name, None);
-        let records = self.nodes[node as usize].resolver.complete(now, name, answer).to_vec();
+        let records = self.nodes[node].resolver.complete(now, name, answer).to_vec();
         self.refill_pool(q, node, &records);
     }
 
@@ -50,14 +50,12 @@ impl World {
         let candidates: Vec<NodeId> = records
             .iter()
             .copied()
-            .filter(|&r| {
-                self.nodes[node as usize].blacklist.standing(now, r) != Standing::Avoid && !retired.contains(&r)
-            })
+            .filter(|&r| self.nodes[node].blacklist.standing(now, r) != Standing::Avoid && !retired.contains(&r))
             .collect();
         let reachable: Vec<bool> =
             candidates.iter().map(|&c| self.path(Some(node), c, None) == super::reachability::Path::Open).collect();
         let mut failed = Vec::new();
-        let n = &mut self.nodes[node as usize];
+        let n = &mut self.nodes[node];
         if let Some(pool) = n.pool.as_mut() {
             let mut connect = |t: NodeId| {
                 let ok = candidates.iter().position(|&c| c == t).is_some_and(|k| reachable[k]);

@@ -39,7 +39,7 @@ impl World {
         timer: TimerKind,
     ) {
         let now = q.now();
-        let site = self.nodes[node as usize].site;
+        let site = self.nodes[node].site;
         match (timer, op) {
             (TimerKind::Challenge, _) => {
                 let replicas = rendezvous(record_key(SALT_TIMER_CHALLENGE, ue), self.sprouts_of(site));
@@ -109,7 +109,7 @@ impl World {
             return;
         }
         let node = t.replicas[replica as usize];
-        let fires = node != NO_NODE && t.held[replica as usize] && self.nodes[node as usize].up;
+        let fires = node != NO_NODE && t.held[replica as usize] && self.nodes[node].up;
         if !fires {
             if replica == 0 && t.replicas[1] != NO_NODE {
                 q.schedule_in(CHRONOS_BACKUP_DELAY, Ev::ChronosPop { ue, gen, replica: 1 });

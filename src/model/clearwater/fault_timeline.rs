@@ -63,7 +63,7 @@ impl World {
             }
             FaultKind::CpuSlowdown { site, tier, index, factor } => {
                 let Some(id) = self.node_id(site, tier, index) else { return };
-                self.nodes[id as usize].cpu.set_slowdown(if start { factor } else { 1.0 });
+                self.nodes[id].cpu.set_slowdown(if start { factor } else { 1.0 });
             }
             FaultKind::Latency { extra, between_sites } => {
                 let d = if start { extra } else { SimDuration::ZERO };

@@ -9,12 +9,12 @@ use crate::engine::SimDuration;
 impl World {
     /// A simservs request reaches Homer `target`: its CPU demand.
     pub(super) fn homer_request(&mut self, target: NodeId) -> SimDuration {
-        self.nodes[target as usize].window.requests += 1;
+        self.nodes[target].window.requests += 1;
         self.demand(target, |p| &p.costs.homer_request)
     }
 
     /// Homer finished the request's CPU work: the Cassandra read it adds.
     pub(super) fn homer_served(&mut self, server: NodeId) -> SimDuration {
-        self.p.net.cassandra.sample(&mut self.nodes[server as usize].rng)
+        self.p.net.cassandra.sample(&mut self.nodes[server].rng)
     }
 }

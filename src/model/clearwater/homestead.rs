@@ -2,7 +2,7 @@
 //!
 //! - Admission: Homestead's LoadMonitor, when `[throttling]` names it, answers 503 at once
 //!   [src cpp-common: httpstack.cpp].
-//! - The cache rule [doc 8.21, src homestead]: with an external HSS, UAR, MAR
+//! - The cache rule [doc 8.21; src homestead: http_handlers.cpp]: with an external HSS, UAR, MAR
 //!   (impu_cache_ttl = 0), LIR and deregistrations always go to the HSS; a registration SAR
 //!   only when the subscriber is not registered at Homestead or its record is older than
 //!   `hss_reregistration_time`; registration data for calls comes from the cache.
@@ -31,14 +31,14 @@ impl World {
         let now = q.now();
         let m = self.msgs.get(key).expect("live message");
         let (sprout, ue, attempt) = (m.sprout(), m.ue, m.attempt);
-        self.nodes[target as usize].window.requests += 1;
-        let admitted = match self.nodes[target as usize].throttle.as_mut() {
+        self.nodes[target].window.requests += 1;
+        let admitted = match self.nodes[target].throttle.as_mut() {
             Some(lm) => lm.admit(now, false),
             None => true,
         };
         if !admitted {
             // Homestead's HTTP stack answers 503 at once (no Retry-After).
-            self.nodes[target as usize].window.rejected += 1;
+            self.nodes[target].window.rejected += 1;
             self.stats.counters.homestead_rejections += 1;
             self.refuse_op(q, key, target, sprout, attempt);
             return None;
@@ -63,7 +63,7 @@ impl World {
         let now = q.now();
         let m = self.msgs.get(key).expect("live message");
         let (ue, used_hss, attempt) = (m.ue, m.hss, m.attempt);
-        let rng = &mut self.nodes[server as usize].rng;
+        let rng = &mut self.nodes[server].rng;
         let io = match (&self.p.net.hss, used_hss) {
             (Some(hss), true) => hss.sample(rng),
             _ => self.p.net.cassandra.sample(rng),

@@ -27,11 +27,11 @@ impl World {
         let now = q.now();
         let m = self.msgs.get(key).expect("live message");
         let (sprout, attempt, tried) = (m.sprout(), m.attempt, m.op_target);
-        let site = self.nodes[sprout as usize].site;
+        let site = self.nodes[sprout].site;
         let tier = if op.is_homer() { Tier::Homer } else { Tier::Homestead };
         let name = Topology::name(site, tier);
         let retired = &self.retired;
-        let node = &mut self.nodes[sprout as usize];
+        let node = &mut self.nodes[sprout];
         match node.resolver.lookup(now, name) {
             Lookup::Fresh(r) | Lookup::Stale(r) if !r.is_empty() => {
                 let usable: Vec<NodeId> = r
@@ -75,12 +75,12 @@ impl World {
     /// new connection and gives up after the connect timeout, local or remote site
     /// [src cpp-common: httpclient.cpp, http_connection_pool.cpp]. (Pooled connections
     /// idle for 60 s are freed too; under load they never are, which this assumes.)
-    /// memcached: its connect timeout, local or remote [src cpp-common: memcachedstore].
+    /// memcached: its connect timeout, local or remote [src cpp-common: memcached_connection_pool.h].
     pub(super) fn op_timeout(&self, step: Step, from: NodeId, to: NodeId) -> SimDuration {
-        let remote = self.nodes[from as usize].site != self.nodes[to as usize].site;
+        let remote = self.nodes[from].site != self.nodes[to].site;
         match step {
             Step::Http(_) | Step::Chronos(..) => {
-                if !self.nodes[from as usize].blacklist.failed_since_success(to) {
+                if !self.nodes[from].blacklist.failed_since_success(to) {
                     self.p.pool.http_timeout
                 } else if remote {
                     HTTP_CONNECT_REMOTE
@@ -123,7 +123,7 @@ impl World {
         let m = self.msgs.get(key).expect("live message");
         let (sprout, target, step, attempt) = (m.sprout(), m.op_target, m.current_step(), m.attempt);
         let (black, gray) = (self.p.pool.http_blacklist, self.p.pool.graylist);
-        self.nodes[sprout as usize].blacklist.add(now, target, black, gray);
+        self.nodes[sprout].blacklist.add(now, target, black, gray);
         self.stats.counters.http_failures += 1;
         if (attempt as u32) < self.p.pool.http_attempts {
             self.op_start(q, key, step)

@@ -11,3 +11,78 @@ pub type UeId = u32;
 pub const NO_NODE: NodeId = u16::MAX;
 /// A key that never resolves (a message of no transaction or call).
 pub const NO_KEY: Key = Key { idx: u32::MAX, gen: u32::MAX };
+
+/// An identifier that indexes a [`ById`] collection.
+pub trait Id: Copy {
+    fn index(self) -> usize;
+}
+
+impl Id for u16 {
+    #[inline]
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl Id for u32 {
+    #[inline]
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A vector indexed by its identifier type (`nodes[node]`, `ues[ue]`), so call sites carry
+/// no casts; it derefs to a slice for iteration and positional use.
+#[derive(Clone, Debug)]
+pub struct ById<I, T> {
+    items: Vec<T>,
+    id: std::marker::PhantomData<I>,
+}
+
+impl<I, T> ById<I, T> {
+    pub fn with_capacity(n: usize) -> Self {
+        ById { items: Vec::with_capacity(n), id: std::marker::PhantomData }
+    }
+
+    pub fn push(&mut self, item: T) {
+        self.items.push(item);
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.items.capacity()
+    }
+}
+
+impl<I, T> From<Vec<T>> for ById<I, T> {
+    fn from(items: Vec<T>) -> Self {
+        ById { items, id: std::marker::PhantomData }
+    }
+}
+
+impl<I: Id, T> std::ops::Index<I> for ById<I, T> {
+    type Output = T;
+    #[inline]
+    fn index(&self, id: I) -> &T {
+        &self.items[id.index()]
+    }
+}
+
+impl<I: Id, T> std::ops::IndexMut<I> for ById<I, T> {
+    #[inline]
+    fn index_mut(&mut self, id: I) -> &mut T {
+        &mut self.items[id.index()]
+    }
+}
+
+impl<I, T> std::ops::Deref for ById<I, T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.items
+    }
+}
+
+impl<I, T> std::ops::DerefMut for ById<I, T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.items
+    }
+}

@@ -1,6 +1,6 @@
 //! Load profiles: who registers and calls when.
 //!
-//! - Clearwater's SIP stress script [doc 8.56, src sprout: sip-stress.xml]: pairs of
+//! - Clearwater's SIP stress script [doc 8.56; src sprout: sip-stress.xml]: pairs of
 //!   subscribers; after a uniform start in [0, 600 s) the pair loops: REGISTER A, then
 //!   REGISTER B (each waits for its 200 OK), then with probability 0.167 a call from A to B
 //!   (a uniform pre-call delay out of a 270 s budget, the call, the rest of the budget),
@@ -52,7 +52,7 @@ impl World {
             }
             let edges = self.dns.records(Topology::name(site as u8, self.edge_tier(site as u8)));
             let edge = edges[rng.random_range(0..edges.len())];
-            let u = &mut self.ues[ue as usize];
+            let u = &mut self.ues[ue];
             u.site = site as u8;
             u.dns.value = site as u8;
             u.edge = edge;
@@ -137,13 +137,13 @@ impl World {
         let last_lookup_ns = next.as_ns() as i128 - (j as i128) * every.as_ns() as i128;
         let expires_ns = (last_lookup_ns + bono_ttl.as_ns() as i128).max(1);
         let dns_expires = SimTime::from_ns(expires_ns as u64);
-        let site = self.ues[ue as usize].site;
+        let site = self.ues[ue].site;
         let mut held = [0u8; 2];
         for (s, h) in held.iter_mut().enumerate().take(sites) {
             let r = self.bindings_replicas(ue, s as u8);
             *h = (r[0] != NO_NODE) as u8 | (((r[1] != NO_NODE) as u8) << 1);
         }
-        let u = &mut self.ues[ue as usize];
+        let u = &mut self.ues[ue];
         u.registered = true;
         u.connected = true;
         u.dns.expires = dns_expires;
@@ -158,7 +158,7 @@ impl World {
 
     /// A registration procedure finished (`ok`: 200 OK received).
     pub fn register_done(&mut self, q: &mut EventQueue<Ev>, ue: UeId, ok: bool) {
-        let u = &mut self.ues[ue as usize];
+        let u = &mut self.ues[ue];
         u.registering = false;
         u.registered = ok;
         match self.p.load.clone() {
@@ -212,13 +212,13 @@ impl World {
     }
 
     fn schedule_refresh(&mut self, q: &mut EventQueue<Ev>, ue: UeId, after: SimDuration) {
-        let u = &mut self.ues[ue as usize];
+        let u = &mut self.ues[ue];
         u.reg_gen = u.reg_gen.wrapping_add(1);
         q.schedule_in(after, Ev::UeRegister { ue, gen: u.reg_gen });
     }
 
     pub fn ue_register_timer(&mut self, q: &mut EventQueue<Ev>, ue: UeId, gen: u32) {
-        if self.ues[ue as usize].reg_gen == gen {
+        if self.ues[ue].reg_gen == gen {
             self.start_register(q, ue);
         }
     }

@@ -73,7 +73,7 @@ impl World {
             (McOp::Get, McKey::CalleeBindings | McKey::Bindings) => {
                 let owner = if record == McKey::CalleeBindings { peer } else { ue };
                 let found = self.store.replica_finds(owner, site, replica, now_s);
-                let home = self.nodes[sprout as usize].site;
+                let home = self.nodes[sprout].site;
                 if !found && self.gr() && site == home {
                     // GR: not in the local store, so read the remote site's.
                     let m = self.msgs.get_mut(key).expect("live");
@@ -109,7 +109,7 @@ impl World {
     pub(super) fn memcached_failed(&mut self, q: &mut EventQueue<Ev>, key: Key, op: McOp, record: McKey) {
         let gr = self.gr();
         let m = self.msgs.get_mut(key).expect("live");
-        let home = self.nodes[m.sprout() as usize].site;
+        let home = self.nodes[m.sprout()].site;
         match (op, record) {
             // Local store unreachable: GR reads go to the remote store.
             (McOp::Get, McKey::Bindings | McKey::CalleeBindings) if gr && m.op_site == home => {

@@ -16,7 +16,7 @@ impl World {
     /// timers are gone; loud failures reset its connections.
     pub fn crash(&mut self, q: &mut EventQueue<Ev>, node: NodeId, silent: bool) {
         let now = q.now();
-        let n = &mut self.nodes[node as usize];
+        let n = &mut self.nodes[node];
         if !n.up {
             return;
         }
@@ -42,7 +42,7 @@ impl World {
             if !silent {
                 // Bonos see their connections to it reset.
                 for bono in self.topo.ids.iter().flat_map(|s| s[Tier::Bono as usize].clone()).collect::<Vec<_>>() {
-                    if self.nodes[bono as usize].up {
+                    if self.nodes[bono].up {
                         self.bono_lost_sprout(now, bono, node);
                     }
                 }
@@ -50,9 +50,9 @@ impl World {
         }
         // UEs connected to it: unreachable from now on; loudly reset ones re-register.
         for ue in 0..self.ues.len() as UeId {
-            if self.ues[ue as usize].edge == node {
+            if self.ues[ue].edge == node {
                 self.outages.begin(ue, now, OutageCause::EdgeFailure);
-                if !silent && self.ues[ue as usize].connected {
+                if !silent && self.ues[ue].connected {
                     let d = self.access_delay(node);
                     q.schedule_in(d, Ev::UeConnLost { ue });
                 }
@@ -64,7 +64,7 @@ impl World {
 
     /// The node is back, empty (its process restarted).
     pub fn recover(&mut self, q: &mut EventQueue<Ev>, node: NodeId) {
-        let n = &mut self.nodes[node as usize];
+        let n = &mut self.nodes[node];
         if n.up {
             return;
         }
@@ -98,7 +98,7 @@ impl World {
 
     /// A worker whose Sprout crashed while it waited on I/O.
     pub fn worker_lost(&mut self, q: &mut EventQueue<Ev>, key: Key) {
-        let silent = self.msgs.get(key).is_none_or(|m| self.nodes[m.sprout() as usize].silent);
+        let silent = self.msgs.get(key).is_none_or(|m| self.nodes[m.sprout()].silent);
         self.lost_in_node(q, key, silent);
     }
 
@@ -114,7 +114,7 @@ impl World {
     /// A Bono found a Sprout unusable: drop its connections to it and blacklist it.
     pub fn bono_lost_sprout(&mut self, now: SimTime, bono: NodeId, sprout: NodeId) {
         let (black, gray) = (self.p.pool.sip_blacklist, self.p.pool.graylist);
-        let n = &mut self.nodes[bono as usize];
+        let n = &mut self.nodes[bono];
         n.blacklist.add(now, sprout, black, gray);
         if let Some(pool) = n.pool.as_mut() {
             pool.disconnect(sprout);
@@ -122,15 +122,15 @@ impl World {
     }
 
     pub fn bono_gave_up(&mut self, q: &mut EventQueue<Ev>, bono: NodeId, sprout: NodeId) {
-        if self.nodes[bono as usize].up {
+        if self.nodes[bono].up {
             self.bono_lost_sprout(q.now(), bono, sprout);
         }
     }
 
     pub fn dns_health(&mut self, node: NodeId, healthy: bool) {
         // A flip scheduled before a recovery (or crash) that has since been undone is stale.
-        if self.nodes[node as usize].up == healthy {
-            self.nodes[node as usize].dns_healthy = healthy;
+        if self.nodes[node].up == healthy {
+            self.nodes[node].dns_healthy = healthy;
         }
     }
 }

@@ -3,23 +3,23 @@
 use crate::engine::{Dist, SimDuration, SimTime};
 use crate::scenario::{Costs, Dns, Load, Network, Pool, Scenario, Sip, Throttling};
 
-/// Contacts ask for 3600 s; Sprout grants at most `reg_max_expires` [src sip-stress.xml,
-/// doc 8.21].
+/// Contacts ask for 3600 s; Sprout grants at most `reg_max_expires`
+/// [src sprout: sip-stress.xml; doc 8.21].
 pub const REQUESTED_EXPIRES_S: u32 = 3600;
 /// Chronos's backup replica fires this long after the primary's due time if it did not hear
 /// of the pop [src chronos: timer.cpp].
 pub const CHRONOS_BACKUP_DELAY: SimDuration = SimDuration::from_secs(2);
 /// `hss_reregistration_time` = max(4800 s, reg_max_expires / 2) [doc 8.21].
 pub const HSS_REREGISTRATION_MIN: SimDuration = SimDuration::from_secs(4800);
-/// Bono's recycler looks at its connections every second [src sip_connection_pool.cpp].
+/// Bono's recycler looks at its connections every second [src sprout: sip_connection_pool.cpp].
 pub const POOL_RECYCLE_EVERY: SimDuration = SimDuration::from_secs(1);
 /// Timer C: how long a proxy waits for a final response after a provisional one.
 pub const TIMER_C: SimDuration = SimDuration::from_secs(180);
 /// memcached connect timeouts: 30 ms in the local site, 250 ms to the remote one
-/// [src cpp-common: memcachedstore].
+/// [src cpp-common: memcached_connection_pool.h].
 pub const MEMCACHED_CONNECT_LOCAL: SimDuration = SimDuration::from_ms(30);
 pub const MEMCACHED_CONNECT_REMOTE: SimDuration = SimDuration::from_ms(250);
-/// HTTP connect timeout to the remote site [src cpp-common: httpclient.cpp]. No HTTP request
+/// HTTP connect timeout to the remote site [src cpp-common: http_connection_pool.h]. No HTTP request
 /// crosses sites in this model yet (so the scenario cannot set it); kept for when one does.
 pub const HTTP_CONNECT_REMOTE: SimDuration = SimDuration::from_ms(250);
 

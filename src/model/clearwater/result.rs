@@ -148,7 +148,7 @@ impl World {
             sprout_latency: w.stats.sprout_latency.clone(),
             nodes,
             registrations_end: w.registrations_statistic(),
-            bound_end: (0..w.ues.len() as u32).filter(|&u| w.bound_for(u, w.ues[u as usize].site, now)).count() as u64,
+            bound_end: (0..w.ues.len() as u32).filter(|&u| w.bound_for(u, w.ues[u].site, now)).count() as u64,
             subscriber_bytes: subscriber_bytes as u64,
             counters: stats::Counters {
                 timers_orphaned: w.chronos.orphaned(|n| up[n as usize]),

@@ -113,7 +113,7 @@ impl World {
             return self.sprout_receive(q, key);
         }
         if m.is_request() {
-            self.nodes[node as usize].window.requests += 1;
+            self.nodes[node].window.requests += 1;
         }
         if !self.sip_admit(node, key, q.now()) {
             // Bono answers 503 itself: the work is relaying a response instead.
@@ -132,7 +132,7 @@ impl World {
             (Hop::OriginBono, true) => self.transport_error_to_ue(q, key),
             (Hop::Sprout, true) if m.route.origin_bono == NO_NODE => self.transport_error_to_ue(q, key),
             // The Bono that sent it is gone too (a whole site failed): nobody is left to retry.
-            (Hop::Sprout, true) if !self.nodes[m.route.origin_bono as usize].up => {
+            (Hop::Sprout, true) if !self.nodes[m.route.origin_bono].up => {
                 self.msgs.remove(key);
             }
             // Bono's connection to that Sprout failed: blacklist it and try another.
@@ -193,7 +193,7 @@ impl World {
         if expired {
             // Waited past the queue timeout: ACKs are dropped, other requests get a
             // stateless 503 [src sprout: thread_dispatcher.cpp].
-            self.nodes[node as usize].window.rejected += 1;
+            self.nodes[node].window.rejected += 1;
             self.stats.counters.queue_timeouts += 1;
             if m.method == Method::Ack {
                 self.msgs.remove(key);
@@ -215,7 +215,7 @@ impl World {
                         return self.forward(q, key, Hop::OriginUe);
                     }
                     m.tries += 1;
-                    let bono = m.route.origin_bono as usize;
+                    let bono = m.route.origin_bono;
                     let node = &mut self.nodes[bono];
                     match node.pool.as_ref().and_then(|p| p.pick(&mut node.rng)) {
                         Some(sprout) => self.msgs.get_mut(key).expect("live").route.sprout = sprout,

@@ -31,7 +31,7 @@ impl World {
         }
         self.stats.req_at_last_sample = self.stats.req_total.clone();
         let span_ns = self.p.sample_interval.as_ns() as f64;
-        for id in 0..self.nodes.len() {
+        for id in 0..self.nodes.len() as NodeId {
             let replication = self.replication(self.nodes[id].site).max(1);
             let n = &mut self.nodes[id];
             let busy = n.cpu.stats().busy.integral(now);
@@ -47,14 +47,14 @@ impl World {
             };
             self.stats.rows.push(NodeRow {
                 time: now,
-                node: id as NodeId,
+                node: id,
                 cpu,
                 queue: n.cpu.queue_len() as u32,
                 latency_ms: (w.latency_n > 0).then(|| w.latency_sum_ns as f64 / w.latency_n as f64 / 1e6),
                 requests: w.requests,
                 rejected: w.rejected,
-                registrations: self.chronos.binding_timers(id as NodeId) as f64 / replication as f64,
-                chronos_timers: self.chronos.timers(id as NodeId),
+                registrations: self.chronos.binding_timers(id) as f64 / replication as f64,
+                chronos_timers: self.chronos.timers(id),
                 connections,
                 throttle,
                 chronos,
@@ -68,7 +68,7 @@ impl World {
         if let Some(r) = self.ralf.as_mut() {
             r.restart_counts();
         }
-        for n in &mut self.nodes {
+        for n in self.nodes.iter_mut() {
             let busy = n.cpu.stats().busy.integral(now);
             n.window.busy_carry += busy - n.window.busy_at_start.min(busy);
             n.window.busy_at_start = 0;

@@ -57,12 +57,12 @@ impl World {
             for t in Tier::ALL {
                 let n = Topology::name(s, t);
                 let answer = self.dns.query(n, None);
-                self.nodes[id as usize].resolver.complete(now, n, answer);
+                self.nodes[id].resolver.complete(now, n, answer);
             }
         }
         if tier == Tier::Bono {
             let sprouts = self.topo.nodes(site, Tier::Sprout).to_vec();
-            let node = &mut self.nodes[id as usize];
+            let node = &mut self.nodes[id];
             if let Some(pool) = node.pool.as_mut() {
                 pool.recycle(now, &sprouts, &mut node.rng);
             }
@@ -73,12 +73,12 @@ impl World {
 
     fn retire_node(&mut self, q: &mut EventQueue<Ev>, site: u8, tier: Tier) {
         let Some(id) = self.topo.ids[site as usize][tier as usize].pop() else { return };
-        self.nodes[id as usize].retired = true;
+        self.nodes[id].retired = true;
         self.retired.push(id);
         self.stats.counters.nodes_removed += 1;
         match tier {
             Tier::Sprout => {
-                for b in 0..self.nodes.len() {
+                for b in 0..self.nodes.len() as NodeId {
                     if let Some(pool) = self.nodes[b].pool.as_mut() {
                         pool.disconnect(id);
                     }
@@ -87,7 +87,7 @@ impl World {
             Tier::Bono => {
                 // Its subscribers' connections are closed: they register again elsewhere.
                 for ue in 0..self.ues.len() as UeId {
-                    if self.ues[ue as usize].edge == id && self.ues[ue as usize].connected {
+                    if self.ues[ue].edge == id && self.ues[ue].connected {
                         let d = self.access_delay(id);
                         q.schedule_in(d, Ev::UeConnLost { ue });
                     }

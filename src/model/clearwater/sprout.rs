@@ -38,7 +38,7 @@ impl World {
         let (program, cost): (Program, fn(&Params) -> &crate::engine::Dist) = if !request {
             (Program::Relay, |p| &p.costs.sprout_response)
         } else {
-            self.nodes[node as usize].window.requests += 1;
+            self.nodes[node].window.requests += 1;
             self.stats.count_sprout_request();
             match method {
                 Method::Register => (self.register_program(ue, stage, node, now), |p| &p.costs.sprout_request),
@@ -70,7 +70,7 @@ impl World {
     /// finds its bindings, else challenged.
     fn register_program(&self, ue: UeId, stage: RegisterStage, sprout: NodeId, now: SimTime) -> Program {
         use RegisterStage as S;
-        let bound = self.bound_for(ue, self.nodes[sprout as usize].site, now);
+        let bound = self.bound_for(ue, self.nodes[sprout].site, now);
         let p = match (stage, bound) {
             (S::Unauthenticated, _) | (S::UnchallengedRefresh, false) => Program::RegisterChallenge,
             (S::UnchallengedRefresh, true) => Program::RegisterUnchallengedRefresh,
@@ -93,7 +93,7 @@ impl World {
             m.pc += 1;
             m.attempt = 0;
             m.http_503s = 0;
-            m.op_site = self.nodes[m.route.sprout as usize].site;
+            m.op_site = self.nodes[m.route.sprout].site;
             if let Step::Mc(_, McKey::RemoteBindings) = step {
                 m.op_site = 1 - m.op_site;
             }
@@ -119,7 +119,7 @@ impl World {
         if program == Program::Reject {
             return self.forward(q, key, Hop::OriginBono);
         }
-        self.nodes[sprout as usize].record_latency(lat_ns);
+        self.nodes[sprout].record_latency(lat_ns);
         self.stats.sprout_latency.record(SimDuration::from_ns(lat_ns));
         if !program.is_binding_expiry() {
             self.throttle_complete(sprout, now, lat_ns);
@@ -211,14 +211,14 @@ impl World {
         let now = q.now();
         let Some(m) = self.msgs.get(key) else { return };
         let sprout = m.route.sprout;
-        if !self.nodes[sprout as usize].up {
+        if !self.nodes[sprout].up {
             return self.worker_lost(q, key);
         }
         let Step::Http(op) = m.program.steps()[m.pc as usize] else { unreachable!("only HTTP steps resolve") };
         let tier = if op.is_homer() { Tier::Homer } else { Tier::Homestead };
-        let name = Topology::name(self.nodes[sprout as usize].site, tier);
+        let name = Topology::name(self.nodes[sprout].site, tier);
         let answer = self.dns.query(name, None);
-        self.nodes[sprout as usize].resolver.complete(now, name, answer);
+        self.nodes[sprout].resolver.complete(now, name, answer);
         self.sprout_continue(q, key);
     }
 
@@ -289,17 +289,17 @@ impl World {
             return;
         }
         let (sprout, target) = (m.route.sprout, m.op_target);
-        if !self.nodes[sprout as usize].up {
+        if !self.nodes[sprout].up {
             return self.worker_lost(q, key);
         }
-        if self.net.partitioned && self.nodes[sprout as usize].site != self.nodes[target as usize].site {
+        if self.net.partitioned && self.nodes[sprout].site != self.nodes[target].site {
             return; // the answer is lost too; the timeout was scheduled when it was sent
         }
         let answer = self.msgs.get(key).expect("live").op_answer;
         if answer != HttpAnswer::Ok {
             return self.http_error(q, key, answer);
         }
-        self.nodes[sprout as usize].blacklist.success(target);
+        self.nodes[sprout].blacklist.success(target);
         self.sprout_resume(q, key);
     }
 
@@ -309,7 +309,7 @@ impl World {
         if m.attempt != attempt {
             return;
         }
-        if !self.nodes[m.route.sprout as usize].up {
+        if !self.nodes[m.route.sprout].up {
             return self.worker_lost(q, key);
         }
         self.op_failed(q, key);
@@ -333,7 +333,7 @@ impl World {
     }
 
     pub fn side_arrive(&mut self, q: &mut EventQueue<Ev>, node: NodeId, side: Side) {
-        if !self.nodes[node as usize].up {
+        if !self.nodes[node].up {
             return;
         }
         if matches!(side, Side::ChronosReplica { .. } | Side::ChronosSkip) && !self.chronos_admit(node, q.now()) {

@@ -1,6 +1,7 @@
 //! The Clearwater world: construction from a scenario and event dispatch.
 
 use super::call_record::Call;
+use super::ids::ById;
 use super::ids::{NodeId, UeId, NO_KEY};
 use super::pair::Pair;
 use super::subscriber::Ue;
@@ -42,9 +43,9 @@ pub struct NodeSpec {
 pub struct World {
     pub(super) p: Params,
     pub(super) topo: Topology,
-    pub(super) nodes: Vec<Node>,
+    pub(super) nodes: ById<NodeId, Node>,
     pub(super) dns: DnsServer,
-    pub(super) ues: Vec<Ue>,
+    pub(super) ues: ById<UeId, Ue>,
     /// The network's records of the subscribers, each kept by its component.
     pub(super) store: super::binding_store::BindingStore,
     pub(super) chronos: super::timer_store::Chronos,
@@ -108,9 +109,9 @@ impl World {
             load_rng: rngs.stream(StreamId::new(STREAM_LOAD, 0)),
             p,
             topo,
-            nodes,
+            nodes: nodes.into(),
             dns,
-            ues: Vec::with_capacity(n),
+            ues: ById::with_capacity(n),
             store: super::binding_store::BindingStore::with_capacity(n),
             chronos: super::timer_store::Chronos::with_capacity(n),
             homestead: super::homestead_cache::HomesteadCache::with_capacity(n),
@@ -189,7 +190,7 @@ impl World {
     /// recycles are spread in time from the start.
     fn warm_caches_and_pools(&mut self, q: &mut EventQueue<Ev>) {
         let sites = self.topo.ids.len() as u8;
-        for id in 0..self.nodes.len() {
+        for id in 0..self.nodes.len() as NodeId {
             let tier = self.nodes[id].tier;
             if !matches!(tier, Tier::Bono | Tier::Sprout) {
                 continue;
@@ -211,7 +212,7 @@ impl World {
                 if let Some(pool) = node.pool.as_mut() {
                     pool.start(SimTime::ZERO, &sprouts, &mut node.rng);
                 }
-                q.schedule_at(SimTime::ZERO + POOL_RECYCLE_EVERY, Ev::PoolRecycle { node: id as NodeId });
+                q.schedule_at(SimTime::ZERO + POOL_RECYCLE_EVERY, Ev::PoolRecycle { node: id });
             }
         }
     }
@@ -220,7 +221,7 @@ impl World {
     /// adding subscribers never changes another subscriber's draws).
     pub fn ue_rng(&mut self, ue: UeId) -> Rng {
         let mut rng = self.rngs.stream(StreamId::new(STREAM_UE, ue as u64));
-        let u = &mut self.ues[ue as usize];
+        let u = &mut self.ues[ue];
         rng.set_word_pos(u.draws as u128 * 16);
         u.draws += 1;
         rng
@@ -232,7 +233,7 @@ impl World {
     #[inline]
     pub fn submit(&mut self, q: &mut EventQueue<Ev>, node: NodeId, job: Job, demand: SimDuration, class: Class) {
         let now = q.now();
-        let cpu = &mut self.nodes[node as usize].cpu;
+        let cpu = &mut self.nodes[node].cpu;
         let started = match class {
             Class::New => cpu.arrive(now, job, demand),
             Class::NewRequest => cpu.arrive_expirable(now, job, demand),
@@ -247,24 +248,24 @@ impl World {
     #[inline]
     pub fn demand(&mut self, node: NodeId, dist: fn(&Params) -> &Dist) -> SimDuration {
         let d = dist(&self.p);
-        d.sample(&mut self.nodes[node as usize].rng)
+        d.sample(&mut self.nodes[node].rng)
     }
 
     fn on_cpu_done(&mut self, q: &mut EventQueue<Ev>, node: NodeId, slot: u16, gen: u32) {
         let now = q.now();
         // A stale completion: the job was preempted and will complete later.
-        let Some((done, next)) = self.nodes[node as usize].cpu.complete(now, slot as u32, gen) else { return };
+        let Some((done, next)) = self.nodes[node].cpu.complete(now, slot as u32, gen) else { return };
         if let Some(s) = next {
             q.schedule_at(s.done_at, Ev::CpuDone { node, slot: s.slot as u16, gen: s.gen });
         }
         let wait = done.started.since(done.arrived);
-        if self.nodes[node as usize].tier != Tier::Sprout && !matches!(done.job, Job::Side(_)) {
+        if self.nodes[node].tier != Tier::Sprout && !matches!(done.job, Job::Side(_)) {
             // Single-burst jobs: their latency is the whole time in the node.
             let sojourn = now.since(done.arrived).as_ns();
-            self.nodes[node as usize].record_latency(sojourn);
+            self.nodes[node].record_latency(sojourn);
             self.throttle_complete(node, now, sojourn);
         }
-        if self.nodes[node as usize].chronos_throttle.is_some() && self.is_chronos_request(&done.job) {
+        if self.nodes[node].chronos_throttle.is_some() && self.is_chronos_request(&done.job) {
             self.chronos_complete(node, now, now.since(done.arrived).as_ns());
         }
         match done.job {
@@ -284,25 +285,25 @@ impl World {
         if from == to {
             return SimDuration::ZERO;
         }
-        let same_site = self.nodes[from as usize].site == self.nodes[to as usize].site;
+        let same_site = self.nodes[from].site == self.nodes[to].site;
         let (d, extra) = if same_site {
             (&self.p.net.intra_site, self.net.extra_latency.intra_site)
         } else {
             (&self.p.net.inter_site, self.net.extra_latency.inter_site)
         };
-        d.sample(&mut self.nodes[from as usize].rng) + extra
+        d.sample(&mut self.nodes[from].rng) + extra
     }
 
     /// One-way delay between a UE and the node it is connected to (drawn from the node's
     /// stream).
     #[inline]
     pub fn access_delay(&mut self, edge: NodeId) -> SimDuration {
-        self.p.net.access.sample(&mut self.nodes[edge as usize].rng)
+        self.p.net.access.sample(&mut self.nodes[edge].rng)
     }
 
     /// Round trip to the authoritative DNS server from `node`.
     pub fn dns_round_trip(&mut self, node: NodeId) -> SimDuration {
-        let rng = &mut self.nodes[node as usize].rng;
+        let rng = &mut self.nodes[node].rng;
         if self.dns.up {
             self.p.dns.server_latency.sample(rng) + self.p.dns.server_latency.sample(rng)
         } else {
@@ -407,10 +408,10 @@ impl ralf::Host for RalfHost<'_> {
         self.w.submit(self.q, node, job, demand, class);
     }
     fn draw(&mut self, node: NodeId, dist: &Dist) -> SimDuration {
-        dist.sample(&mut self.w.nodes[node as usize].rng)
+        dist.sample(&mut self.w.nodes[node].rng)
     }
     fn pick(&mut self, node: NodeId, n: usize) -> usize {
-        self.w.nodes[node as usize].rng.random_range(0..n)
+        self.w.nodes[node].rng.random_range(0..n)
     }
     fn node_delay(&mut self, from: NodeId, to: NodeId) -> SimDuration {
         self.w.node_delay(from, to)
@@ -419,20 +420,20 @@ impl ralf::Host for RalfHost<'_> {
         self.w.path(Some(from), to, Some(iface))
     }
     fn site(&self, node: NodeId) -> u8 {
-        self.w.nodes[node as usize].site
+        self.w.nodes[node].site
     }
     fn tier(&self, node: NodeId) -> Tier {
-        self.w.nodes[node as usize].tier
+        self.w.nodes[node].tier
     }
     fn up(&self, node: NodeId) -> bool {
-        self.w.nodes[node as usize].up
+        self.w.nodes[node].up
     }
     fn ralf_nodes(&self, site: u8) -> Vec<NodeId> {
         self.w.topo.nodes(site, Tier::Ralf).iter().copied().filter(|n| !self.w.retired.contains(n)).collect()
     }
     fn admit_http(&mut self, node: NodeId) -> bool {
         let now = self.q.now();
-        let n = &mut self.w.nodes[node as usize];
+        let n = &mut self.w.nodes[node];
         n.window.requests += 1;
         let admitted = n.throttle.as_mut().is_none_or(|lm| lm.admit(now, false));
         if !admitted {
