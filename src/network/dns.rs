@@ -163,6 +163,12 @@ impl ResolverCache {
         slot.as_ref().map_or(&[], |e| e.answer.value.as_slice())
     }
 
+    /// The records cached for `name`, fresh or not, without starting a refresh (for the
+    /// lower-priority part of an answer whose first part was just looked up).
+    pub fn peek(&self, name: Name) -> &[u16] {
+        self.entries[name.0 as usize].as_ref().map_or(&[], |e| e.answer.value.as_slice())
+    }
+
     /// When the entry for `name` expires (for tests and reports).
     pub fn expiry(&self, name: Name) -> Option<SimTime> {
         self.entries[name.0 as usize].as_ref().map(|e| e.answer.expires)

@@ -115,6 +115,14 @@ impl ConnPool {
         }
     }
 
+    /// Drops every connection (the process holding them crashed).
+    pub fn disconnect_all(&mut self) {
+        for s in &mut self.slots {
+            s.target = None;
+        }
+        self.connected = 0;
+    }
+
     /// Number of connections per target, for the targets in `targets` order.
     pub fn count_to(&self, target: u16) -> u32 {
         self.slots.iter().filter(|s| s.target == Some(target)).count() as u32

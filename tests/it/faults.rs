@@ -276,3 +276,54 @@ fn a_recovered_node_is_used_again_after_its_blacklist_and_probe() {
     assert!(after > 20.0, "{after} requests/s after recovery");
     assert_eq!(failures(&r, ReqType::RegisterRefresh).iter().sum::<u64>(), 0);
 }
+
+/// Two sites, Bonos in front; `faults` appended.
+fn two_sites(faults: &str) -> String {
+    format!(
+        "[simulation]\nduration = \"20m\"\nsample_interval = \"5s\"\n[sip]\nreg_max_expires = \"600s\"\n\
+         [[site]]\nname = \"a\"\nbono = {{ nodes = 2 }}\nsprout = {{ nodes = 2, cores = 2 }}\nhomestead = {{ nodes = 1, cores = 2 }}\n\
+         [[site]]\nname = \"b\"\nbono = {{ nodes = 2 }}\nsprout = {{ nodes = 2, cores = 2 }}\nhomestead = {{ nodes = 1, cores = 2 }}\n\
+         [load]\nprofile = \"core-only\"\nsubscribers = 8000\nreregisters_per_hour = 12\n{faults}"
+    )
+}
+
+#[test]
+fn bonos_fail_over_to_the_other_sites_sprouts_and_come_back() {
+    // Both site-A Sprouts crash loudly at 300 s and recover at 600 s. Each site-A Bono sees
+    // its connections reset and blacklists both (30 s); at its next recycle (≤ 1 s) no
+    // first-priority target is left, so it connects to site B's Sprouts (the SRV answer's
+    // second priority) [doc 8.46.4]. REGISTERs then succeed through site B: only those in
+    // flight at the crash or sent within that second can fail. After the recovery the
+    // remote connections live out their lifetime (U[480, 720) s) and are replaced by
+    // local ones: by 600 + 720 s none is left — the run ends at 1200 s, so only the
+    // direction is checked: fewer remote connections at the end than at 590 s.
+    let faults = ["sprout-0", "sprout-1"]
+        .iter()
+        .enumerate()
+        .map(|(i, _)| {
+            format!(
+                "[[fault]]\nat = \"300s\"\nuntil = \"600s\"\nkind = \"node-crash\"\nsite = \"a\"\ntier = \"sprout\"\nindex = {i}\nmode = \"loud\"\n"
+            )
+        })
+        .collect::<String>();
+    let r = run1(&two_sites(&faults));
+    let remote: Vec<u16> = ["sprout-0", "sprout-1"].iter().map(|l| node(&r, l, "b")).collect();
+    let a_bonos: Vec<u16> = ["bono-0", "bono-1"].iter().map(|l| node(&r, l, "a")).collect();
+    let to_remote = |t: f64| -> u32 {
+        r.rows
+            .iter()
+            .filter(|row| row.time.as_secs_f64() == t && a_bonos.contains(&row.node))
+            .flat_map(|row| row.connections.iter().filter(|c| remote.contains(&c.0)).map(|c| c.1))
+            .sum()
+    };
+    assert_eq!(to_remote(295.0), 0, "before the crash site-A Bonos use their own Sprouts");
+    // 2 Bonos × 50 slots, all on site B from the first recycle after the crash on.
+    assert_eq!(to_remote(305.0), 100, "site-A Bonos failed over");
+    assert_eq!(to_remote(590.0), 100);
+    assert!(to_remote(1195.0) < 100, "remote connections are replaced as they expire");
+    // 8000 subscribers refresh every 300 s: ~4000 site-A refreshes during the outage, all
+    // through site B. Failures: at most the REGISTERs in flight in the crash's first second
+    // (≈ 8000/300 ≈ 27 per second in all).
+    let failed: u64 = failures(&r, ReqType::RegisterRefresh).iter().sum();
+    assert!(failed <= 30, "{failed} refreshes failed");
+}

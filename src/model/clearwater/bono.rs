@@ -1,6 +1,14 @@
 //! Bono's side of the Bono→Sprout connection pool: the once-a-second recycler, which
 //! re-resolves the Sprout cluster name through Bono's resolver cache when it has
 //! connections to replace.
+//!
+//! In a geographically redundant deployment Bono "prefers the Sprout node local to [it], but
+//! will fail over to the one in the other site" [doc 8.46.4], set up with SRV priorities:
+//! the local Sprouts are the first priority, the remote site's the second, and — as
+//! Clearwater's resolvers do with priorities [src cpp-common: baseresolver.cpp] — Bono
+//! connects to the second only while every first-priority target is blacklisted (or
+//! retired). Connections to the remote site live out their lifetime; as they expire, new
+//! picks go back to the local Sprouts once those are usable again.
 
 use super::events::Ev;
 use super::ids::NodeId;
@@ -17,7 +25,8 @@ impl World {
         let now = q.now();
         q.schedule_in(POOL_RECYCLE_EVERY, Ev::PoolRecycle { node });
         let n = &mut self.nodes[node];
-        if !n.pool.as_ref().is_some_and(|p| p.needs_recycle(now)) {
+        // A crashed Bono lost its connections and does nothing until it restarts.
+        if !n.up || !n.pool.as_ref().is_some_and(|p| p.needs_recycle(now)) {
             return;
         }
         let name = Topology::name(n.site, Tier::Sprout);
@@ -46,12 +55,16 @@ impl World {
     /// would take the TCP connect timeout to fail; the slot is unusable either way).
     fn refill_pool(&mut self, q: &mut EventQueue<Ev>, node: NodeId, records: &[NodeId]) {
         let now = q.now();
-        let retired = &self.retired;
-        let candidates: Vec<NodeId> = records
-            .iter()
-            .copied()
-            .filter(|&r| self.nodes[node].blacklist.standing(now, r) != Standing::Avoid && !retired.contains(&r))
-            .collect();
+        let usable = |w: &World, r: NodeId| {
+            w.nodes[node].blacklist.standing(now, r) != Standing::Avoid && !w.retired.contains(&r)
+        };
+        let mut candidates: Vec<NodeId> = records.iter().copied().filter(|&r| usable(self, r)).collect();
+        if candidates.is_empty() && self.gr() {
+            // The SRV answer's second priority: the other site's Sprouts.
+            let remote = Topology::name(1 - self.nodes[node].site, Tier::Sprout);
+            let records = self.nodes[node].resolver.peek(remote).to_vec();
+            candidates = records.into_iter().filter(|&r| usable(self, r)).collect();
+        }
         let reachable: Vec<bool> =
             candidates.iter().map(|&c| self.path(Some(node), c, None) == super::reachability::Path::Open).collect();
         let mut failed = Vec::new();

@@ -22,6 +22,10 @@ impl World {
         }
         n.up = false;
         n.silent = silent;
+        if let Some(pool) = n.pool.as_mut() {
+            // Its upstream connections die with the process; it reconnects after restarting.
+            pool.disconnect_all();
+        }
         let (tier, site) = (n.tier, n.site);
         let mut lost = std::mem::take(&mut self.scratch_jobs);
         n.cpu.drain(now, &mut lost);

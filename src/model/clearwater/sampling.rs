@@ -41,8 +41,15 @@ impl World {
             n.window.busy_at_start = busy;
             let throttle = throttle_row(n.throttle.as_ref(), &mut n.throttle_at_sample);
             let chronos = throttle_row(n.chronos_throttle.as_ref(), &mut n.chronos_at_sample);
+            // Every local Sprout, and the other site's ones the pool failed over to.
             let connections = match &n.pool {
-                Some(pool) => self.topo.nodes(n.site, Tier::Sprout).iter().map(|&s| (s, pool.count_to(s))).collect(),
+                Some(pool) => {
+                    let local = self.topo.nodes(n.site, Tier::Sprout).iter().map(|&s| (s, pool.count_to(s)));
+                    let sites = self.topo.ids.len() as u8;
+                    let remote = (0..sites).filter(|&s| s != n.site).flat_map(|s| self.topo.nodes(s, Tier::Sprout));
+                    let remote = remote.map(|&s| (s, pool.count_to(s))).filter(|c| c.1 > 0);
+                    local.chain(remote).collect()
+                }
                 None => Vec::new(),
             };
             self.stats.rows.push(NodeRow {
