@@ -115,6 +115,11 @@ impl ConnPool {
         }
     }
 
+    /// The targets of the connected slots (with repeats).
+    pub fn targets(&self) -> impl Iterator<Item = u16> + '_ {
+        self.slots.iter().filter_map(|s| s.target)
+    }
+
     /// Drops every connection (the process holding them crashed).
     pub fn disconnect_all(&mut self) {
         for s in &mut self.slots {

@@ -15,6 +15,7 @@ mod hardening;
 mod interrupt;
 mod load_monitor;
 mod mutations;
+mod outage;
 mod plan;
 mod ports;
 mod queueing;

@@ -83,6 +83,11 @@ impl BindingStore {
         }
     }
 
+    /// Whether some replica of `site`'s store holds the record (valid or not).
+    pub fn holds(&self, ue: UeId, site: u8) -> bool {
+        self.held[ue as usize][site as usize] != 0
+    }
+
     /// Valid records of `site`, for resynchronisation after a resize.
     pub fn holds_valid(&self, ue: UeId, site: u8, now_s: u32) -> bool {
         self.valid(ue, site, now_s)

@@ -82,5 +82,6 @@ impl World {
         for t in failed {
             self.bono_lost_sprout(now, node, t);
         }
+        self.refresh_path(node, now);
     }
 }

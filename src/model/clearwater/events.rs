@@ -64,6 +64,8 @@ pub enum Ev {
     CdfAnswer { acr: Key },
     /// A Ralf session's interim timer is due (`gen`: the timer's generation).
     RalfTimer { session: Key, gen: u32 },
+    /// A subscriber's binding is due to lapse (outage accounting, after the first fault).
+    BindingCheck { ue: UeId, gen: u32 },
 }
 
 impl EventKind for Ev {
@@ -97,6 +99,7 @@ impl EventKind for Ev {
             Ev::AcrArrive { .. } => 25,
             Ev::CdfAnswer { .. } => 26,
             Ev::RalfTimer { .. } => 27,
+            Ev::BindingCheck { .. } => 28,
         }
     }
 
@@ -106,7 +109,7 @@ impl EventKind for Ev {
             Ev::Hop { msg } | Ev::OpArrive { msg } | Ev::OpReply { msg, .. } | Ev::DnsDone { msg } => msg.idx as u64,
             Ev::SideArrive { node, .. } | Ev::PoolRecycle { node } | Ev::PoolDnsDone { node } => node as u64,
             Ev::TxnTimeout { txn, .. } => txn.idx as u64,
-            Ev::UeRegister { ue, .. } | Ev::ChronosPop { ue, .. } => ue as u64,
+            Ev::UeRegister { ue, .. } | Ev::ChronosPop { ue, .. } | Ev::BindingCheck { ue, .. } => ue as u64,
             Ev::PairStep { pair, .. } => pair as u64,
             Ev::CallStep { call } | Ev::CallRedial { call } => call.idx as u64,
             Ev::Fault { index, .. } => index as u64,

@@ -29,8 +29,14 @@ impl World {
     pub fn fault(&mut self, q: &mut EventQueue<Ev>, index: u32, start: bool) {
         if start {
             // Outages count from the first fault on.
-            self.outages.start_tracking(self.ues.len());
+            self.start_outage_tracking(q);
         }
+        self.apply_fault(q, index, start);
+        // Whatever changed, each Bono's path to the Sprouts may have.
+        self.refresh_paths(q.now());
+    }
+
+    fn apply_fault(&mut self, q: &mut EventQueue<Ev>, index: u32, start: bool) {
         let kind = self.faults[index as usize].kind.clone();
         match kind {
             FaultKind::NodeCrash { site, tier, index, mode } => {

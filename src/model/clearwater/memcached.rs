@@ -137,13 +137,19 @@ impl World {
     }
 
     /// A Sprout node crashed: its memcached copies are gone.
-    pub(super) fn memcached_lost_node(&mut self, node: NodeId, site: u8) {
+    pub(super) fn memcached_lost_node(&mut self, node: NodeId, site: u8, now: SimTime) {
         for ue in 0..self.ues.len() as UeId {
             let replicas = self.bindings_replicas(ue, site);
+            let mut lost = false;
             for (r, &n) in replicas.iter().enumerate() {
                 if n == node {
                     self.store.lose_copy(ue, site, r);
+                    lost = true;
                 }
+            }
+            // The last copy gone: the subscriber cannot be reached until it registers.
+            if lost && !self.bound_for(ue, self.ues[ue].site, now) {
+                self.outages.begin(ue, now, OutageCause::BindingExpired);
             }
         }
     }

@@ -26,6 +26,7 @@ pub mod message;
 pub mod node;
 pub mod node_failure;
 pub mod outage;
+pub mod outage_watch;
 pub mod overload_policy;
 pub mod pair;
 pub mod params;

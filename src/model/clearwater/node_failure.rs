@@ -42,7 +42,7 @@ impl World {
             self.with_ralf(q, |r, _| r.lose_node(node));
         }
         if tier == Tier::Sprout {
-            self.wipe_sprout_state(node, site);
+            self.wipe_sprout_state(node, site, now);
             if !silent {
                 // Bonos see their connections to it reset.
                 for bono in self.topo.ids.iter().flat_map(|s| s[Tier::Bono as usize].clone()).collect::<Vec<_>>() {
@@ -85,9 +85,9 @@ impl World {
     }
 
     /// memcached records and Chronos timers held by a crashed Sprout node are gone.
-    fn wipe_sprout_state(&mut self, node: NodeId, site: u8) {
+    fn wipe_sprout_state(&mut self, node: NodeId, site: u8, now: SimTime) {
         self.chronos.lose_node(node);
-        self.memcached_lost_node(node, site);
+        self.memcached_lost_node(node, site, now);
     }
 
     /// A SIP message being processed by a node that crashed.
@@ -123,6 +123,7 @@ impl World {
         if let Some(pool) = n.pool.as_mut() {
             pool.disconnect(sprout);
         }
+        self.refresh_path(bono, now);
     }
 
     pub fn bono_gave_up(&mut self, q: &mut EventQueue<Ev>, bono: NodeId, sprout: NodeId) {

@@ -98,7 +98,8 @@ impl World {
         match t.method {
             Method::Register => {
                 if ok {
-                    self.outages.end(t.ue, now);
+                    self.outages.registered(t.ue, now);
+                    self.schedule_binding_check(q, t.ue);
                 }
                 self.register_done(q, t.ue, ok)
             }

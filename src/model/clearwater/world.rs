@@ -365,6 +365,7 @@ impl Model for World {
             Ev::AcrArrive { node, acr } => self.with_ralf(q, |r, h| r.arrive(h, node, acr)),
             Ev::CdfAnswer { acr } => self.with_ralf(q, |r, h| r.cdf_answered(h, acr)),
             Ev::RalfTimer { session, gen } => self.with_ralf(q, |r, h| r.timer_due(h, session, gen)),
+            Ev::BindingCheck { ue, gen } => self.binding_check(q, ue, gen),
         }
     }
 }
