@@ -350,7 +350,8 @@ fn sip(t: Table) -> Sip {
         tcp_connect_timeout: t.or("tcp_connect_timeout", ms(2000), &positive_duration()), // [doc 8.21]
         queue_timeout: t.or("queue_timeout", ms(4000), &positive_duration()), // [src sprout: thread_dispatcher.cpp]
         max_targets: t.or("max_targets", 5, &u32_in(1, 100)),                 // [src sprout: basicproxy.cpp]
-        challenge_reregister: t.or("challenge_reregister", true, &boolean),
+        // Absent: Bono's integrity protection decides [src sprout: bono.cpp, sip-stress.xml].
+        challenge_reregister: t.opt("challenge_reregister", &boolean),
         register_retry: t.or("register_retry", Dist::Const(secs(300)), &dist), // [doc 8.46.3]
         // Redialling is the caller's choice, not Clearwater's: off unless asked for.
         call_retries: t.or("call_retries", 0, &u32_in(0, 100)),

@@ -198,9 +198,11 @@ pub struct Sip {
     pub queue_timeout: SimDuration,
     /// Targets tried for one SIP request (transport error or 503 ⇒ next).
     pub max_targets: u32,
-    /// Every REGISTER challenged (true), or re-REGISTERs over the existing integrity-
-    /// protected connection accepted without a challenge (false).
-    pub challenge_reregister: bool,
+    /// `None`: Bono's rule — a REGISTER on a connection Bono has already authenticated is
+    /// marked integrity-protected and Sprout accepts it without a challenge; others (no
+    /// Bono, a new connection) are challenged. `Some(true)`: every REGISTER challenged.
+    /// `Some(false)`: every re-REGISTER accepted without one.
+    pub challenge_reregister: Option<bool>,
     /// Back-off after a failed REGISTER before the UE tries again: a duration, or a
     /// distribution (real UEs randomise it, which breaks up retry storms).
     pub register_retry: Dist,

@@ -184,6 +184,16 @@ pub const REGISTER_UNCHALLENGED_REFRESH_GR: &[Step] = &[
     Ch(C::Put, TimerKind::Binding),
 ];
 
+pub const REGISTER_UNCHALLENGED_INITIAL_GR: &[Step] = &[
+    Ht(H::Uar),
+    Ht(H::Sar),
+    Mc(M::Get, K::Bindings),
+    Mc(M::Add, K::Bindings),
+    Mc(M::Get, K::RemoteBindings),
+    Mc(M::Add, K::RemoteBindings),
+    Ch(C::Post, TimerKind::Binding),
+];
+
 pub const BINDING_EXPIRY_GR: &[Step] = &[
     Ht(H::RegDataGet),
     Mc(M::Get, K::Bindings),
@@ -194,10 +204,14 @@ pub const BINDING_EXPIRY_GR: &[Step] = &[
     Ht(H::SarDereg),
 ];
 
-/// A re-REGISTER accepted without a challenge (older Bono-fronted deployments, over the
-/// UE's integrity-protected connection): UAR + SAR + bindings get/CAS + binding timer.
+/// An integrity-protected REGISTER (over a connection Bono already authenticated) that finds
+/// the subscriber's bindings: UAR + SAR + bindings get/CAS + the binding timer replaced.
 pub const REGISTER_UNCHALLENGED_REFRESH: &[Step] =
     &[Ht(H::Uar), Ht(H::Sar), Mc(M::Get, K::Bindings), Mc(M::Cas, K::Bindings), Ch(C::Put, TimerKind::Binding)];
+
+/// The same when the bindings had lapsed: they are added and a new timer set.
+pub const REGISTER_UNCHALLENGED_INITIAL: &[Step] =
+    &[Ht(H::Uar), Ht(H::Sar), Mc(M::Get, K::Bindings), Mc(M::Add, K::Bindings), Ch(C::Post, TimerKind::Binding)];
 
 /// Initial INVITE between on-net subscribers: originating S-CSCF (reg-data from cache, Homer
 /// simservs for MMTEL), I-CSCF LIR, terminating S-CSCF (reg-data, callee's bindings).
@@ -231,12 +245,14 @@ pub enum Program {
     RegisterAuthInitial,
     RegisterAuthRefresh,
     RegisterUnchallengedRefresh,
+    RegisterUnchallengedInitial,
     InviteWithHomer,
     InviteWithoutHomer,
     BindingExpiry,
     RegisterAuthInitialGr,
     RegisterAuthRefreshGr,
     RegisterUnchallengedRefreshGr,
+    RegisterUnchallengedInitialGr,
     BindingExpiryGr,
 }
 
@@ -248,12 +264,14 @@ impl Program {
             Program::RegisterAuthInitial => REGISTER_AUTH_INITIAL,
             Program::RegisterAuthRefresh => REGISTER_AUTH_REFRESH,
             Program::RegisterUnchallengedRefresh => REGISTER_UNCHALLENGED_REFRESH,
+            Program::RegisterUnchallengedInitial => REGISTER_UNCHALLENGED_INITIAL,
             Program::InviteWithHomer => INVITE_WITH_HOMER,
             Program::InviteWithoutHomer => INVITE_WITHOUT_HOMER,
             Program::BindingExpiry => BINDING_EXPIRY,
             Program::RegisterAuthInitialGr => REGISTER_AUTH_INITIAL_GR,
             Program::RegisterAuthRefreshGr => REGISTER_AUTH_REFRESH_GR,
             Program::RegisterUnchallengedRefreshGr => REGISTER_UNCHALLENGED_REFRESH_GR,
+            Program::RegisterUnchallengedInitialGr => REGISTER_UNCHALLENGED_INITIAL_GR,
             Program::BindingExpiryGr => BINDING_EXPIRY_GR,
         }
     }
@@ -264,6 +282,7 @@ impl Program {
             Program::RegisterAuthInitial => Program::RegisterAuthInitialGr,
             Program::RegisterAuthRefresh => Program::RegisterAuthRefreshGr,
             Program::RegisterUnchallengedRefresh => Program::RegisterUnchallengedRefreshGr,
+            Program::RegisterUnchallengedInitial => Program::RegisterUnchallengedInitialGr,
             Program::BindingExpiry => Program::BindingExpiryGr,
             other => other,
         }
@@ -279,6 +298,8 @@ impl Program {
                 | Program::RegisterAuthInitialGr
                 | Program::RegisterAuthRefreshGr
                 | Program::RegisterUnchallengedRefreshGr
+                | Program::RegisterUnchallengedInitial
+                | Program::RegisterUnchallengedInitialGr
         )
     }
 
@@ -303,6 +324,7 @@ mod tests {
             (REGISTER_AUTH_INITIAL, REGISTER_AUTH_INITIAL_GR),
             (REGISTER_AUTH_REFRESH, REGISTER_AUTH_REFRESH_GR),
             (REGISTER_UNCHALLENGED_REFRESH, REGISTER_UNCHALLENGED_REFRESH_GR),
+            (REGISTER_UNCHALLENGED_INITIAL, REGISTER_UNCHALLENGED_INITIAL_GR),
             (BINDING_EXPIRY, BINDING_EXPIRY_GR),
         ] {
             let writes = count(single, |s| matches!(s, Step::Mc(op, K::Bindings) if op.is_write()));

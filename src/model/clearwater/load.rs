@@ -146,6 +146,7 @@ impl World {
         let u = &mut self.ues[ue];
         u.registered = true;
         u.connected = true;
+        u.flow_authenticated = self.nodes[u.edge].tier == crate::scenario::Tier::Bono;
         u.dns.expires = dns_expires;
         self.homestead.install(ue, SimTime::ZERO + fresh);
         let expires_s = whole_seconds(expiry);

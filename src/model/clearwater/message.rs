@@ -75,8 +75,9 @@ pub enum RegisterStage {
     Unauthenticated,
     /// The answer to the challenge, with credentials.
     WithCredentials,
-    /// A refresh sent without a challenge (`[sip] challenge_reregister = false`).
-    UnchallengedRefresh,
+    /// Integrity-protected: sent on a connection Bono has already authenticated (or, with
+    /// `[sip] challenge_reregister = false`, any re-REGISTER): Sprout does not challenge it.
+    IntegrityProtected,
 }
 
 /// How the HTTP server of a blocking operation answered.

@@ -66,14 +66,15 @@ impl World {
     }
 
     /// Which registrar program a REGISTER runs: an unauthenticated one is challenged, one
-    /// with credentials registers; a refresh sent without a challenge is accepted if Sprout
-    /// finds its bindings, else challenged.
+    /// with credentials or integrity-protected registers — refreshing the bindings Sprout
+    /// finds, adding them if it finds none.
     fn register_program(&self, ue: UeId, stage: RegisterStage, sprout: NodeId, now: SimTime) -> Program {
         use RegisterStage as S;
         let bound = self.bound_for(ue, self.nodes[sprout].site, now);
         let p = match (stage, bound) {
-            (S::Unauthenticated, _) | (S::UnchallengedRefresh, false) => Program::RegisterChallenge,
-            (S::UnchallengedRefresh, true) => Program::RegisterUnchallengedRefresh,
+            (S::Unauthenticated, _) => Program::RegisterChallenge,
+            (S::IntegrityProtected, true) => Program::RegisterUnchallengedRefresh,
+            (S::IntegrityProtected, false) => Program::RegisterUnchallengedInitial,
             (S::WithCredentials, true) => Program::RegisterAuthRefresh,
             (S::WithCredentials, false) => Program::RegisterAuthInitial,
         };

@@ -21,6 +21,9 @@ pub struct Ue {
     pub registering: bool,
     /// The UE's TCP connection to `edge` is up (as far as the UE knows).
     pub connected: bool,
+    /// Bono authenticated this connection (a REGISTER on it succeeded): it marks the UE's
+    /// REGISTERs on it integrity-protected [src sprout: bono.cpp].
+    pub flow_authenticated: bool,
     /// Generation of the UE's own refresh timer.
     pub reg_gen: u32,
     /// The UE's DNS cache of the Bono name: the site whose Bonos the answer listed, and its
@@ -43,6 +46,7 @@ impl Default for Ue {
             registered: false,
             registering: false,
             connected: false,
+            flow_authenticated: false,
             reg_gen: 0,
             dns: Cached::new(0, SimTime::ZERO),
             conn_gen: 0,

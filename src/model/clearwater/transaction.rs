@@ -99,6 +99,8 @@ impl World {
             Method::Register => {
                 if ok {
                     self.outages.registered(t.ue, now);
+                    let u = &mut self.ues[t.ue];
+                    u.flow_authenticated = self.nodes[u.edge].tier == crate::scenario::Tier::Bono;
                     self.schedule_binding_check(q, t.ue);
                 }
                 self.register_done(q, t.ue, ok)

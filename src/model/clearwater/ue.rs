@@ -107,6 +107,7 @@ impl World {
         let u = &mut self.ues[ue];
         u.edge = edge;
         u.connected = false;
+        u.flow_authenticated = false;
         u.conn_gen = u.conn_gen.wrapping_add(1);
         q.schedule_in(d, Ev::UeConnect { ue, gen: u.conn_gen });
     }
@@ -130,6 +131,7 @@ impl World {
     pub fn ue_conn_lost(&mut self, q: &mut EventQueue<Ev>, ue: UeId) {
         let u = &mut self.ues[ue];
         u.connected = false;
+        u.flow_authenticated = false;
         self.stats.counters.connection_resets += 1;
         if u.registering {
             let txn = u.reg_txn;
@@ -155,12 +157,14 @@ impl World {
     }
 
     fn send_register(&mut self, q: &mut EventQueue<Ev>, ue: UeId) {
-        let refresh = self.ues[ue].registered;
-        let stage = if refresh && !self.p.sip.challenge_reregister {
-            RegisterStage::UnchallengedRefresh
-        } else {
-            RegisterStage::Unauthenticated
+        let u = &self.ues[ue];
+        let refresh = u.registered;
+        let protected = match self.p.sip.challenge_reregister {
+            // Bono marks a REGISTER on a connection it has authenticated.
+            None => u.connected && u.flow_authenticated && self.nodes[u.edge].tier == crate::scenario::Tier::Bono,
+            Some(always) => refresh && !always,
         };
+        let stage = if protected { RegisterStage::IntegrityProtected } else { RegisterStage::Unauthenticated };
         let txn = self.new_txn(q, Method::Register, ue, NO_KEY, refresh);
         self.txns.get_mut(txn).expect("just created").stage = stage;
         self.ues[ue].reg_txn = txn;
