@@ -407,7 +407,7 @@ fn throttling(t: Table) -> Throttling {
     let names = t.or(
         "tiers",
         vec!["bono", "sprout", "homestead", "chronos"],
-        &array_of(one_of(&["bono", "sprout", "homestead", "ralf", "chronos"])),
+        &array_of(one_of(&["bono", "sprout", "homestead", "homer", "ralf", "chronos"])),
     );
     let chronos = names.contains(&"chronos");
     let tiers = names.into_iter().filter(|&n| n != "chronos").map(tier_of).collect();

@@ -14,6 +14,7 @@ mod gr;
 mod hardening;
 mod interrupt;
 mod load_monitor;
+mod mmtel;
 mod mutations;
 mod outage;
 mod plan;

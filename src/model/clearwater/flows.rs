@@ -213,10 +213,18 @@ pub const REGISTER_UNCHALLENGED_REFRESH: &[Step] =
 pub const REGISTER_UNCHALLENGED_INITIAL: &[Step] =
     &[Ht(H::Uar), Ht(H::Sar), Mc(M::Get, K::Bindings), Mc(M::Add, K::Bindings), Ch(C::Post, TimerKind::Binding)];
 
-/// Initial INVITE between on-net subscribers: originating S-CSCF (reg-data from cache, Homer
-/// simservs for MMTEL), I-CSCF LIR, terminating S-CSCF (reg-data, callee's bindings).
-pub const INVITE_WITH_HOMER: &[Step] =
-    &[Ht(H::RegDataCall), Ht(H::Simservs), Ht(H::Lir), Ht(H::RegDataCall), Mc(M::Get, K::CalleeBindings)];
+/// Initial INVITE between on-net subscribers: originating S-CSCF (reg-data from cache, then
+/// the MMTEL application server fetches the caller's simservs from Homer), I-CSCF LIR,
+/// terminating S-CSCF (reg-data, MMTEL again for the callee, the callee's bindings). The
+/// MMTEL iFC has no session-case condition, so it fires on both sides [doc 8.23.3].
+pub const INVITE_WITH_HOMER: &[Step] = &[
+    Ht(H::RegDataCall),
+    Ht(H::Simservs),
+    Ht(H::Lir),
+    Ht(H::RegDataCall),
+    Ht(H::Simservs),
+    Mc(M::Get, K::CalleeBindings),
+];
 
 /// The same without a Homer tier (no MMTEL settings to fetch).
 pub const INVITE_WITHOUT_HOMER: &[Step] =

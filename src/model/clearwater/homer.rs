@@ -1,16 +1,31 @@
 //! Homer (XDMS): Sprout fetches a subscriber's MMTEL service settings (simservs) over HTTP
-//! when an INVITE is routed to the MMTEL application server. Homer keeps the documents in
-//! Cassandra: a request costs its CPU and a Cassandra read.
+//! when an INVITE is routed to the MMTEL application server — for the caller and again for
+//! the callee. Homer keeps the documents in Cassandra: a request costs its CPU and a
+//! Cassandra read. With `"homer"` in `[throttling] tiers` it runs Crest's LoadMonitor and
+//! answers 503 when refused (Sprout counts two 503s as a penalty, then carries on without
+//! services).
 
+use super::events::Ev;
 use super::ids::NodeId;
 use super::world::World;
-use crate::engine::SimDuration;
+use crate::engine::{EventQueue, SimDuration};
+use crate::model::slab::Key;
 
 impl World {
-    /// A simservs request reaches Homer `target`: its CPU demand.
-    pub(super) fn homer_request(&mut self, target: NodeId) -> SimDuration {
+    /// A simservs request reaches Homer `target`: its CPU demand, or `None` if Homer's
+    /// LoadMonitor refused it (the 503 is on its way back).
+    pub(super) fn homer_request(&mut self, q: &mut EventQueue<Ev>, key: Key, target: NodeId) -> Option<SimDuration> {
+        let now = q.now();
         self.nodes[target].window.requests += 1;
-        self.demand(target, |p| &p.costs.homer_request)
+        let admitted = self.nodes[target].throttle.as_mut().is_none_or(|lm| lm.admit(now, false));
+        if !admitted {
+            self.nodes[target].window.rejected += 1;
+            let m = self.msgs.get(key).expect("live message");
+            let (sprout, attempt) = (m.sprout(), m.attempt);
+            self.refuse_op(q, key, target, sprout, attempt);
+            return None;
+        }
+        Some(self.demand(target, |p| &p.costs.homer_request))
     }
 
     /// Homer finished the request's CPU work: the Cassandra read it adds.

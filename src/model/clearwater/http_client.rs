@@ -56,7 +56,7 @@ impl World {
                 None
             }
             _ => {
-                self.sprout_abort(q, key, 504);
+                self.http_gave_up(q, key, op);
                 None
             }
         }
@@ -113,7 +113,10 @@ impl World {
         if answer == HttpAnswer::GatewayTimeout || m.http_503s >= 2 {
             self.throttle_penalty(sprout);
         }
-        self.sprout_abort(q, key, 504)
+        match step {
+            Step::Http(op) => self.http_gave_up(q, key, op),
+            _ => self.sprout_abort(q, key, 504),
+        }
     }
 
     /// An HTTP request got no answer (refused, or timed out): blacklist the target, then try
@@ -127,6 +130,17 @@ impl World {
         self.stats.counters.http_failures += 1;
         if (attempt as u32) < self.p.pool.http_attempts {
             self.op_start(q, key, step)
+        } else if let Step::Http(op) = step {
+            self.http_gave_up(q, key, op)
+        }
+    }
+
+    /// An HTTP request failed for good. Without its simservs document the MMTEL application
+    /// server carries on with no service enabled ("no MMTel services enabled"
+    /// [src sprout: mmtel.cpp]); any other failure ends the request (504).
+    fn http_gave_up(&mut self, q: &mut EventQueue<Ev>, key: Key, op: HttpOp) {
+        if op.is_homer() {
+            self.sprout_resume(q, key)
         } else {
             self.sprout_abort(q, key, 504)
         }

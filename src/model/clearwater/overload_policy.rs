@@ -32,6 +32,21 @@ pub fn monitor_for(t: &Throttling, tier: Tier, cores: u32, now: SimTime) -> Opti
         return None;
     }
     let variant = variant_of(t.profile);
+    if tier == Tier::Homer {
+        // Homer (Crest) runs its own LoadMonitor with fixed settings: 100 ms target, a
+        // 20-token bucket, 10/s initial and minimum rate, per process [src crest: api/base.py].
+        return Some(LoadMonitor::new(
+            LoadMonitorConfig {
+                variant: Variant::Documented,
+                target_latency_us: 100_000,
+                max_tokens: 20,
+                init_rate: 10.0,
+                min_rate: 10.0,
+                max_rate: 0.0,
+            },
+            now,
+        ));
+    }
     let init = match variant {
         Variant::Documented => t.init_token_rate.as_per_second() * cores as f64,
         Variant::Later => t.init_token_rate.as_per_second(),

@@ -243,7 +243,10 @@ impl World {
             }
         }
         let demand = match step {
-            Step::Http(op) if op.is_homer() => self.homer_request(target),
+            Step::Http(op) if op.is_homer() => match self.homer_request(q, key, target) {
+                Some(d) => d,
+                None => return, // refused: 503
+            },
             Step::Http(op) => match self.homestead_request(q, key, target, op) {
                 Some(d) => d,
                 None => return, // refused: 503
