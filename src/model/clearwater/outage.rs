@@ -110,7 +110,10 @@ impl Outages {
         let was = self.down[u];
         self.down[u] &= !cause.bit();
         if was != 0 && self.down[u] == 0 {
-            self.records.push(Outage { ue, start: self.since[u], end: at, cause: self.cause[u], open: false });
+            // A condition that failed and held again at the same instant cost no service.
+            if at > self.since[u] {
+                self.records.push(Outage { ue, start: self.since[u], end: at, cause: self.cause[u], open: false });
+            }
             self.since[u] = SimTime::MAX;
         }
     }
