@@ -25,7 +25,7 @@ pub struct GoodputCounts {
 
 /// One replication's goodput counts.
 pub fn counts(r: &ClearwaterResult) -> GoodputCounts {
-    let c = |t: ReqType| &r.req[t as usize].counts;
+    let c = |t: ReqType| &r.req[t].counts;
     GoodputCounts {
         measured_s: r.measured.as_secs_f64(),
         offered_calls: c(ReqType::InviteSetup).started,

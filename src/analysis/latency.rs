@@ -7,7 +7,7 @@ use crate::model::clearwater::{ClearwaterResult, ReqType};
 
 /// A request type's latency histogram (after warm-up).
 pub fn latency(r: &ClearwaterResult, t: ReqType) -> &LatencyHistogram {
-    &r.req[t as usize].latency
+    &r.req[t].latency
 }
 
 /// Latency percentiles of the pooled histogram; `mean` with its 95% half-width over

@@ -59,9 +59,9 @@ pub fn after_fault(s: &Scenario, results: &[ClearwaterResult]) -> AfterFault {
     for r in results {
         for row in r.request_rows.iter().filter(|row| row.time > from) {
             if matches!(row.kind, ReqType::RegisterInitial | ReqType::RegisterRefresh) {
-                a.register_timeouts += row.counts.failed[FailCause::Timeout as usize];
-                a.register_rejected_503 += row.counts.failed[FailCause::Rejected503 as usize];
-                a.register_transport_errors += row.counts.failed[FailCause::Transport as usize];
+                a.register_timeouts += row.counts.failed[FailCause::Timeout];
+                a.register_rejected_503 += row.counts.failed[FailCause::Rejected503];
+                a.register_transport_errors += row.counts.failed[FailCause::Transport];
             }
         }
         for row in r.rows.iter().filter(|row| row.time > from && r.nodes[row.node as usize].tier == Tier::Sprout) {

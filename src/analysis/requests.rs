@@ -8,11 +8,9 @@ use crate::model::clearwater::{ClearwaterResult, FailCause, ReqCounts, ReqType};
 
 /// Failed ÷ started over every request type after warm-up (0 with nothing started).
 pub fn failure_ratio(r: &ClearwaterResult) -> f64 {
-    let started: u64 = ReqType::ALL.iter().map(|&t| r.req[t as usize].counts.started).sum();
-    let failed: u64 = ReqType::ALL
-        .iter()
-        .map(|&t| FailCause::ALL.iter().map(|&c| r.req[t as usize].counts.failed[c as usize]).sum::<u64>())
-        .sum();
+    let started: u64 = ReqType::ALL.iter().map(|&t| r.req[t].counts.started).sum();
+    let failed: u64 =
+        ReqType::ALL.iter().map(|&t| FailCause::ALL.iter().map(|&c| r.req[t].counts.failed[c]).sum::<u64>()).sum();
     if started == 0 {
         0.0
     } else {
@@ -33,7 +31,7 @@ pub fn requests(results: &[ClearwaterResult]) -> BTreeMap<&'static str, RequestC
     ReqType::ALL
         .into_iter()
         .map(|t| {
-            let sum = |g: fn(&ReqCounts) -> u64| results.iter().map(|r| g(&r.req[t as usize].counts)).sum::<u64>();
+            let sum = |g: fn(&ReqCounts) -> u64| results.iter().map(|r| g(&r.req[t].counts)).sum::<u64>();
             (
                 t.name(),
                 RequestCounts {
@@ -53,7 +51,7 @@ pub fn failures(results: &[ClearwaterResult]) -> BTreeMap<&'static str, BTreeMap
         .map(|t| {
             let by_cause = FailCause::ALL
                 .into_iter()
-                .map(|c| (c.name(), results.iter().map(|r| r.req[t as usize].counts.failed[c as usize]).sum()))
+                .map(|c| (c.name(), results.iter().map(|r| r.req[t].counts.failed[c]).sum()))
                 .collect();
             (t.name(), by_cause)
         })

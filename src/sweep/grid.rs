@@ -66,11 +66,11 @@ struct Measure {
 }
 
 fn measure(s: &Scenario, r: &ClearwaterResult) -> Measure {
-    let c = |t: ReqType| &r.req[t as usize].counts;
+    let c = |t: ReqType| &r.req[t].counts;
     Measure {
         goodput: goodput::counts(r),
         started: ReqType::ALL.iter().map(|&t| c(t).started).sum(),
-        rejected_503: ReqType::ALL.iter().map(|&t| c(t).failed[FailCause::Rejected503 as usize]).sum(),
+        rejected_503: ReqType::ALL.iter().map(|&t| c(t).failed[FailCause::Rejected503]).sum(),
         setup: analysis::latency(r, ReqType::InviteSetup).clone(),
         token_rates: throttle_rows(s, r, Tier::Sprout, false).map(|t| t.token_rate).collect(),
         sprout_cpu: analysis::tier_cpu_mean(r, &analysis::tier_nodes(r, Tier::Sprout)),

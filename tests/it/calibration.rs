@@ -14,7 +14,7 @@ fn tier_cpu(r: &ClearwaterResult, tier: Tier) -> f64 {
 }
 
 fn failures(r: &ClearwaterResult) -> u64 {
-    ReqType::ALL.iter().map(|&t| r.req[t as usize].counts.failed.iter().sum::<u64>()).sum()
+    ReqType::ALL.iter().map(|&t| r.req[t].counts.failed.iter().sum::<u64>()).sum()
 }
 
 #[test]
@@ -37,8 +37,8 @@ fn core_only_113k_on_a_two_core_sprout() {
     assert_eq!(failures(&r), 0);
     // The load itself: 2 registrations per subscriber-hour and 0.65 calls.
     let per_s = |n: u64| n as f64 / r.measured.as_secs_f64();
-    let regs = per_s(r.req[ReqType::RegisterRefresh as usize].counts.ok);
-    let calls = per_s(r.req[ReqType::InviteSetup as usize].counts.started);
+    let regs = per_s(r.req[ReqType::RegisterRefresh].counts.ok);
+    let calls = per_s(r.req[ReqType::InviteSetup].counts.started);
     assert!((regs / (2.0 * 113_000.0 / 3600.0) - 1.0).abs() < 0.02, "registrations/s {regs}");
     // Poisson calls: 20.4/s over 900 s is 18 360 ± 135 (1σ); 3% is > 4σ.
     assert!((calls / (0.65 * 113_000.0 / 3600.0) - 1.0).abs() < 0.03, "calls/s {calls}");

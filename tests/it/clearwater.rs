@@ -71,14 +71,14 @@ fn register_latency_is_the_sum_of_hops_and_cpu_at_low_load() {
     let initial = run1(&format!(
         "{base}[load]\nprofile = \"core-only\"\nsubscribers = 1\nbhca = 0\nreregisters_per_hour = 1.2\npreregistered = false\n"
     ));
-    let h = &initial.req[ReqType::RegisterInitial as usize].latency;
+    let h = &initial.req[ReqType::RegisterInitial].latency;
     assert_eq!(h.count(), 1);
     assert_eq!(h.mean_ns(), 68.3e6, "initial registration latency");
 
     let refresh = run1(&format!(
         "{base}[load]\nprofile = \"core-only\"\nsubscribers = 1\nbhca = 0\nreregisters_per_hour = 1.2\npreregistered = true\n"
     ));
-    let h = &refresh.req[ReqType::RegisterRefresh as usize].latency;
+    let h = &refresh.req[ReqType::RegisterRefresh].latency;
     assert_eq!(h.count(), 1);
     assert_eq!(h.mean_ns(), 68.65e6, "re-registration latency");
 }
@@ -95,8 +95,8 @@ fn invite_latencies_are_the_sum_of_hops_and_cpu_at_low_load() {
         "[simulation]\nduration = \"50m\"\nseed = 5\n[sip]\nreg_max_expires = \"3h\"\nchallenge_reregister = true\n{CONSTANT}{ONE_OF_EACH}\
          [load]\nprofile = \"core-only\"\nsubscribers = 2\nbhca = 40\nreregisters_per_hour = 1.2\n"
     ));
-    let setup = &r.req[ReqType::InviteSetup as usize].latency;
-    let answer = &r.req[ReqType::InviteAnswer as usize].latency;
+    let setup = &r.req[ReqType::InviteSetup].latency;
+    let answer = &r.req[ReqType::InviteAnswer].latency;
     // bhca 40, half originating: 2 subscribers × 20 calls/h = 40 calls/h, ~33 in 50 minutes
     // (Poisson: 33 ± 6 for one standard deviation).
     assert!(setup.count() >= 15, "about 33 calls expected, got {}", setup.count());
@@ -118,9 +118,9 @@ fn registration_operation_counts_match_the_documented_flows() {
              [load]\nprofile = \"core-only\"\nsubscribers = 400\nbhca = 0\nreregisters_per_hour = 1.2\n\
              preregistered = {preregistered}\n"
         ));
-        let n = r.req[kind as usize].counts.ok;
+        let n = r.req[kind].counts.ok;
         assert!(n > 300, "each of 400 subscribers registers once in the first 50 min; got {n}");
-        let started = r.req_total[kind as usize].started;
+        let started = r.req_total[kind].started;
         assert_eq!(r.in_flight.iter().sum::<u64>(), 0);
         assert_eq!(started, n, "every procedure completed");
         let o = &r.ops;
@@ -147,7 +147,7 @@ fn integrity_protected_refreshes_skip_the_challenge() {
         "[simulation]\nduration = \"50m\"\nseed = 3\n[sip]\nreg_max_expires = \"2h\"\n{CONSTANT}{ONE_OF_EACH}\
          [load]\nprofile = \"core-only\"\nsubscribers = 1\nbhca = 0\nreregisters_per_hour = 1.2\npreregistered = true\n"
     ));
-    let h = &r.req[ReqType::RegisterRefresh as usize].latency;
+    let h = &r.req[ReqType::RegisterRefresh].latency;
     assert_eq!(h.count(), 1);
     assert_eq!(h.mean_ns(), 33.6e6, "integrity-protected re-registration latency");
     let o = &r.ops;
@@ -199,7 +199,7 @@ fn stress_profile_registrations_track_the_brief_expiry_gaps() {
          [[site]]\nname = \"a\"\nsprout = { nodes = 2, cores = 2 }\nhomestead = { nodes = 1, cores = 2 }\n\
          [load]\nprofile = \"sip-stress\"\nsubscribers = 2000\ncall_probability = 0\n",
     );
-    let refreshes = r.req[ReqType::RegisterRefresh as usize].counts.ok;
+    let refreshes = r.req[ReqType::RegisterRefresh].counts.ok;
     let expired = r.counters.bindings_expired;
     assert!(refreshes > 7000, "2000 subscribers × 19 min / 5 min ≈ 7600; got {refreshes}");
     assert!((expired as f64 - refreshes as f64).abs() < 0.01 * refreshes as f64, "{expired} vs {refreshes}");
@@ -224,18 +224,13 @@ fn every_transaction_ends_exactly_once_even_under_overload() {
     );
     let mut failures = 0;
     for t in ReqType::ALL {
-        let c = &r.req_total[t as usize];
-        assert_eq!(
-            c.started,
-            c.ended() + r.in_flight[t as usize],
-            "{t:?}: {c:?}, in flight {}",
-            r.in_flight[t as usize]
-        );
+        let c = &r.req_total[t];
+        assert_eq!(c.started, c.ended() + r.in_flight[t], "{t:?}: {c:?}, in flight {}", r.in_flight[t]);
         failures += c.failed.iter().sum::<u64>();
     }
-    let initial = &r.req_total[ReqType::RegisterInitial as usize];
+    let initial = &r.req_total[ReqType::RegisterInitial];
     assert!(failures > 1000, "overload must cause failures, got {failures}");
-    assert!(initial.failed[FailCause::Rejected503 as usize] > 0 && initial.failed[FailCause::Timeout as usize] > 0);
+    assert!(initial.failed[FailCause::Rejected503] > 0 && initial.failed[FailCause::Timeout] > 0);
     assert!(r.counters.queue_timeouts > 0);
 }
 
@@ -289,6 +284,6 @@ fn dns_answers_are_reused_until_their_ttl_and_stale_ones_survive_an_outage() {
     assert!((1..=2).contains(&r.dns_queries_by_name[name(Tier::Homestead)]));
     let failed = r.dns_failed_by_name[name(Tier::Homestead)];
     assert!((15..=17).contains(&failed), "{failed}");
-    let failed: u64 = ReqType::ALL.iter().map(|&t| r.req[t as usize].counts.failed.iter().sum::<u64>()).sum();
+    let failed: u64 = ReqType::ALL.iter().map(|&t| r.req[t].counts.failed.iter().sum::<u64>()).sum();
     assert_eq!(failed, 0, "stale answers keep the deployment working");
 }

@@ -11,8 +11,8 @@ pub fn run1(toml: &str) -> ClearwaterResult {
     run(&scenario(toml), 0, &RunControl::default())
 }
 
-fn failures(r: &ClearwaterResult, t: ReqType) -> [u64; 4] {
-    r.req_total[t as usize].failed
+fn failures(r: &ClearwaterResult, t: ReqType) -> cwsim::model::clearwater::PerCause<u64> {
+    r.req_total[t].failed.clone()
 }
 
 fn node(r: &ClearwaterResult, label: &str, site: &str) -> u16 {
@@ -55,7 +55,7 @@ fn loud_sprout_crash_resets_bono_connections_at_once() {
             assert_eq!(n, 0, "at {t} s Bono still has {n} connections to the dead Sprout");
         }
     }
-    let timeouts = failures(&r, ReqType::RegisterRefresh)[FailCause::Timeout as usize];
+    let timeouts = failures(&r, ReqType::RegisterRefresh)[FailCause::Timeout];
     assert_eq!(timeouts, 0, "a loud crash costs no transaction timeout");
 }
 
@@ -70,7 +70,7 @@ fn silent_sprout_crash_costs_timeouts_until_bono_gives_up_on_it() {
     let at = |t: f64| conns.iter().find(|c| c.0 == t).unwrap().1;
     assert!(at(110.0) > 0, "10 s after a silent crash Bono still holds connections to it");
     assert_eq!(at(140.0), 0, "after its 32 s transaction timer Bono has given up on it");
-    let timeouts = failures(&r, ReqType::RegisterRefresh)[FailCause::Timeout as usize];
+    let timeouts = failures(&r, ReqType::RegisterRefresh)[FailCause::Timeout];
     assert!(timeouts > 0, "requests black-holed by the dead Sprout time out at the UE");
 }
 
@@ -88,7 +88,7 @@ fn homestead_failures_move_sprout_to_the_other_target() {
     // 13. Without the blacklist it would be ~27/s × 200 s = 5 500.
     let f = r.counters.http_failures;
     assert!((15..=70).contains(&f), "{f} HTTP failures");
-    let slow = r.req[ReqType::RegisterRefresh as usize].latency.max_us() as f64 / 1e6;
+    let slow = r.req[ReqType::RegisterRefresh].latency.max_us() as f64 / 1e6;
     assert!(slow > 1.2, "some registration waited the 1.2 s HTTP timeout (max {slow} s)");
 }
 
@@ -176,7 +176,7 @@ fn partition_makes_remote_store_writes_time_out() {
     // re-registration, and nothing fails.
     let base = gr_constant("");
     let cut = gr_constant("[[fault]]\nat = \"0s\"\nkind = \"partition\"\n");
-    let mean = |r: &ClearwaterResult| r.req[ReqType::RegisterRefresh as usize].latency.mean_ns() / 1e9;
+    let mean = |r: &ClearwaterResult| r.req[ReqType::RegisterRefresh].latency.mean_ns() / 1e9;
     let added = mean(&cut) - mean(&base);
     println!("partition adds {added:.4} s per re-registration");
     // Sprout CPU (random) and queueing differ slightly between the runs: 5 ms.
@@ -205,7 +205,7 @@ fn added_latency_adds_once_per_hop() {
              [load]\nprofile = \"core-only\"\nsubscribers = 1\nbhca = 0\nreregisters_per_hour = 1.2\n{fault}"
         )
     };
-    let mean = |r: &ClearwaterResult| r.req[ReqType::RegisterRefresh as usize].latency.mean_ns();
+    let mean = |r: &ClearwaterResult| r.req[ReqType::RegisterRefresh].latency.mean_ns();
     let latency = "[[fault]]\nat = \"0s\"\nkind = \"latency\"\nextra = \"10ms\"\nbetween_sites = false\n";
     let (base, slow) = (run1(&toml("")), run1(&toml(latency)));
     assert_eq!(mean(&slow) - mean(&base), 60e6);

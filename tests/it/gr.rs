@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use cwsim::engine::RunControl;
-use cwsim::model::clearwater::{run, ClearwaterResult};
+use cwsim::model::clearwater::{run, ClearwaterResult, FailCause};
 use cwsim::sweep::replicate;
 
 use crate::clearwater::scenario;
@@ -228,7 +228,7 @@ mode = "loud"
         .request_rows
         .iter()
         .filter(|row| row.time.as_secs_f64() > 600.0)
-        .map(|row| row.counts.failed[1] + row.counts.failed[0])
+        .map(|row| row.counts.failed[FailCause::Rejected503] + row.counts.failed[FailCause::Timeout])
         .sum();
     assert!(failed > 1000, "rejected or timed-out requests after the failure: {failed}");
 }

@@ -39,7 +39,7 @@ fn a_call_goes_on_without_services_when_homer_cannot_answer() {
         "{ nodes = 1 }",
         "[[fault]]\nat = \"5m\"\nkind = \"node-crash\"\nsite = \"a\"\ntier = \"homer\"\nindex = 0\nmode = \"silent\"\n",
     ));
-    let setup = &r.req[ReqType::InviteSetup as usize];
+    let setup = &r.req[ReqType::InviteSetup];
     assert!(setup.counts.ok > 3000);
     assert_eq!(setup.counts.failed.iter().sum::<u64>(), 0, "{:?}", setup.counts.failed);
     // After the first timeout each Sprout connects anew and gives up after the 50 ms
@@ -68,8 +68,8 @@ fn an_overloaded_homer_refuses_and_sprout_counts_penalties() {
         r.counters.throttle_rejections[cwsim::scenario::Tier::Sprout as usize][1]
     }; // [1]: INVITE
     assert!(invite_refusals(&r) > 0, "Sprout's LoadMonitor, penalised, refuses INVITEs");
-    let setup = &r.req[ReqType::InviteSetup as usize];
-    assert_eq!(setup.counts.failed[FailCause::Timeout as usize], 0);
+    let setup = &r.req[ReqType::InviteSetup];
+    assert_eq!(setup.counts.failed[FailCause::Timeout], 0);
     let unthrottled = run1(&site_bhca(
         "{ nodes = 1, cores = 1 }",
         "[costs]\nhomer_request = \"100ms\"\n[throttling]\ntiers = [\"sprout\"]\n",

@@ -53,7 +53,7 @@ fn a_new_sprout_takes_connections_only_as_they_recycle() {
     assert_eq!(r.counters.resync_records, 20_000);
     assert_eq!(r.counters.resync_pages, 400);
     // And nothing is lost meanwhile.
-    let failed: u64 = ReqType::ALL.iter().map(|&t| r.req_total[t as usize].failed.iter().sum::<u64>()).sum();
+    let failed: u64 = ReqType::ALL.iter().map(|&t| r.req_total[t].failed.iter().sum::<u64>()).sum();
     assert_eq!(failed, 0);
     assert_eq!(r.registrations_end, 20_000.0);
 }
@@ -73,7 +73,7 @@ fn a_retired_sprout_is_dropped_at_once_and_its_state_moves() {
     assert_eq!(all, 200, "the pool refills on the survivor");
     assert_eq!(r.counters.nodes_removed, 1);
     assert_eq!(r.counters.resync_timers, 0, "with 2 replicas on 2 nodes the survivor already held every timer");
-    let failed: u64 = ReqType::ALL.iter().map(|&t| r.req_total[t as usize].failed.iter().sum::<u64>()).sum();
+    let failed: u64 = ReqType::ALL.iter().map(|&t| r.req_total[t].failed.iter().sum::<u64>()).sum();
     assert!(failed < 50, "{failed} failures: only requests caught mid-flight on the retired node may fail");
     assert_eq!(r.registrations_end, 20_000.0);
 }

@@ -53,7 +53,7 @@ fn throttling_keeps_goodput_under_overload() {
     // ~60 ms of network and CPU of an unloaded setup (hand sum in clearwater.rs), no setup
     // can take longer than 2 × 4 s + 60 ms — and the LoadMonitor holds the median far lower.
     let mut setup = cwsim::metrics::LatencyHistogram::new();
-    r.iter().for_each(|x| setup.merge(&x.req[ReqType::InviteSetup as usize].latency));
+    r.iter().for_each(|x| setup.merge(&x.req[ReqType::InviteSetup].latency));
     let (p50, p99) = (setup.quantile_us(0.5) as f64 / 1e3, setup.quantile_us(0.99) as f64 / 1e3);
     println!("admitted setups: p50 {p50} ms, p99 {p99} ms");
     assert!(p99 <= 8_060.0 * 1.001, "p99 {p99} ms");
@@ -73,8 +73,7 @@ fn without_any_overload_control_goodput_collapses() {
     println!("goodput by step: {g:.1?}");
     assert!(g[3] < 0.5 * g[1], "2×: {} vs {}", g[3], g[1]);
     assert!(g[4] < 0.1 * g[1] && g[5] < 0.1 * g[1], "2.5×, 3×: {:?} vs {}", &g[4..], g[1]);
-    let timeouts: u64 =
-        r.iter().map(|x| x.req_total[ReqType::InviteSetup as usize].failed[FailCause::Timeout as usize]).sum();
+    let timeouts: u64 = r.iter().map(|x| x.req_total[ReqType::InviteSetup].failed[FailCause::Timeout]).sum();
     assert!(timeouts > 10_000, "{timeouts} INVITE timeouts");
 }
 
@@ -150,9 +149,9 @@ fn a_caller_redials_a_refused_call_as_often_as_the_scenario_says() {
     // failed with 503, and no more calls than the one the load generator started.
     for retries in [0u64, 3] {
         let r = one_call(&format!("call_retries = {retries}\ncall_retry = \"10s\""), None);
-        let invite = &r.req_total[ReqType::InviteSetup as usize];
+        let invite = &r.req_total[ReqType::InviteSetup];
         assert_eq!(invite.started, 1 + retries, "INVITEs sent");
-        assert_eq!(invite.failed[FailCause::Rejected503 as usize], 1 + retries);
+        assert_eq!(invite.failed[FailCause::Rejected503], 1 + retries);
         assert_eq!(r.counters.call_redials, retries);
     }
 }
@@ -164,11 +163,11 @@ fn a_redial_after_the_outage_gets_through() {
     // again, and the UEs, retrying their registrations every 20 s, are bound by ≈100 s. A
     // single redial 120 s after the failed attempt at 1 s (at ≈121 s) therefore succeeds.
     let r = one_call("call_retries = 1\ncall_retry = \"120s\"", Some("15s"));
-    let setup = &r.req_total[ReqType::InviteSetup as usize];
+    let setup = &r.req_total[ReqType::InviteSetup];
     assert_eq!(setup.started, 2);
     assert_eq!(setup.failed.iter().sum::<u64>(), 1, "{:?}", setup.failed);
     assert_eq!(setup.ok, 1);
-    assert_eq!(r.req_total[ReqType::InviteAnswer as usize].ok, 1, "the redialled call is answered");
+    assert_eq!(r.req_total[ReqType::InviteAnswer].ok, 1, "the redialled call is answered");
 }
 
 #[test]
@@ -196,9 +195,9 @@ fn a_refusing_chronos_costs_timers_not_registrations() {
         0,
         &RunControl::default(),
     );
-    let reg = &r.req_total[ReqType::RegisterInitial as usize];
+    let reg = &r.req_total[ReqType::RegisterInitial];
     assert!(reg.started > 950, "about 1000 registrations, got {}", reg.started);
-    assert_eq!(reg.ok + r.in_flight[ReqType::RegisterInitial as usize], reg.started, "none failed: {:?}", reg.failed);
+    assert_eq!(reg.ok + r.in_flight[ReqType::RegisterInitial], reg.started, "none failed: {:?}", reg.failed);
     let chronos: Vec<_> = r.rows.iter().filter_map(|row| row.chronos.as_ref()).collect();
     let admitted: u64 = chronos.iter().map(|t| t.admitted).sum();
     assert!((85..=101).contains(&admitted), "Chronos admitted {admitted}");

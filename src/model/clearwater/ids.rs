@@ -86,3 +86,50 @@ impl<I, T> std::ops::DerefMut for ById<I, T> {
         &mut self.items
     }
 }
+
+/// An enum whose variants index a fixed array ([`ByKind`]).
+pub trait Kind: Copy {
+    fn index(self) -> usize;
+}
+
+/// One value per variant of `K` (`counts[ReqType::Bye]`): no casts at the call sites. It
+/// derefs to the array, in variant order, for iteration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ByKind<K, T, const N: usize> {
+    items: [T; N],
+    kind: std::marker::PhantomData<K>,
+}
+
+impl<K, T: Default, const N: usize> Default for ByKind<K, T, N> {
+    fn default() -> Self {
+        ByKind { items: std::array::from_fn(|_| T::default()), kind: std::marker::PhantomData }
+    }
+}
+
+impl<K: Kind, T, const N: usize> std::ops::Index<K> for ByKind<K, T, N> {
+    type Output = T;
+    #[inline]
+    fn index(&self, k: K) -> &T {
+        &self.items[k.index()]
+    }
+}
+
+impl<K: Kind, T, const N: usize> std::ops::IndexMut<K> for ByKind<K, T, N> {
+    #[inline]
+    fn index_mut(&mut self, k: K) -> &mut T {
+        &mut self.items[k.index()]
+    }
+}
+
+impl<K, T, const N: usize> std::ops::Deref for ByKind<K, T, N> {
+    type Target = [T; N];
+    fn deref(&self) -> &[T; N] {
+        &self.items
+    }
+}
+
+impl<K, T, const N: usize> std::ops::DerefMut for ByKind<K, T, N> {
+    fn deref_mut(&mut self) -> &mut [T; N] {
+        &mut self.items
+    }
+}

@@ -53,7 +53,7 @@ pub use outage::OutageCause;
 pub use ralf::BillingCounts;
 pub use result::{ClearwaterResult, NodeSummary};
 pub use stats::{Counters, NodeRow, OpCounts, ReqCounts, ReqStats, RequestRow, ThrottleRow};
-pub use txn::{FailCause, ReqType};
+pub use txn::{FailCause, PerCause, PerReq, ReqType};
 
 use crate::engine::{RunControl, Simulation};
 use crate::scenario::Scenario;

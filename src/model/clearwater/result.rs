@@ -2,7 +2,7 @@
 
 use super::pair::Pair;
 use super::subscriber::Ue;
-use super::txn::ReqType;
+use super::txn::{PerReq, ReqType};
 use super::world::World;
 use super::{outage, stats};
 use crate::engine::{Fingerprint, RunEnd, SimDuration, SimTime};
@@ -32,10 +32,10 @@ pub struct ClearwaterResult {
     pub stopped_at: SimTime,
     pub measured: SimDuration,
     pub subscribers: u64,
-    pub req: [ReqStats; 6],
-    pub req_total: [ReqCounts; 6],
+    pub req: PerReq<ReqStats>,
+    pub req_total: PerReq<ReqCounts>,
     /// Transactions still open at the end, by request type.
-    pub in_flight: [u64; 6],
+    pub in_flight: PerReq<u64>,
     pub ops: OpCounts,
     pub dns_queries: u64,
     pub dns_queries_by_name: Vec<u64>,
@@ -66,8 +66,8 @@ impl ClearwaterResult {
     /// A violation is a model bug; the run reports it instead of writing wrong figures.
     pub fn check_invariants(&self) -> Result<(), String> {
         for t in ReqType::ALL {
-            let (total, measured) = (&self.req_total[t as usize], &self.req[t as usize].counts);
-            let in_flight = self.in_flight[t as usize];
+            let (total, measured) = (&self.req_total[t], &self.req[t].counts);
+            let in_flight = self.in_flight[t];
             if total.started != total.ended() + in_flight {
                 return Err(format!(
                     "{}: started {} ≠ ended {} + in flight {} over the whole run",
@@ -105,9 +105,9 @@ impl World {
         let w = &mut self;
         let outages = w.outages.finish(now);
         let measured = now.since(s.simulation.warmup_end().min(now));
-        let mut in_flight = [0u64; 6];
+        let mut in_flight = PerReq::<u64>::default();
         for t in w.txns.iter() {
-            in_flight[t.req_type() as usize] += 1;
+            in_flight[t.req_type()] += 1;
         }
         let nodes = w
             .nodes

@@ -5,7 +5,7 @@
 use super::events::Ev;
 use super::ids::NodeId;
 use super::stats::{throttle_row, NodeRow, ReqCounts, RequestRow};
-use super::txn::ReqType;
+use super::txn::{FailCause, ReqType};
 use super::world::World;
 use crate::engine::EventQueue;
 use crate::scenario::Tier;
@@ -20,9 +20,10 @@ impl World {
         let now = q.now();
         q.schedule_in(self.p.sample_interval, Ev::Sample);
         for t in ReqType::ALL {
-            let (total, last) = (&self.stats.req_total[t as usize], &self.stats.req_at_last_sample[t as usize]);
-            let mut d = ReqCounts { started: total.started - last.started, ok: total.ok - last.ok, failed: [0; 4] };
-            for c in 0..4 {
+            let (total, last) = (&self.stats.req_total[t], &self.stats.req_at_last_sample[t]);
+            let mut d =
+                ReqCounts { started: total.started - last.started, ok: total.ok - last.ok, ..Default::default() };
+            for c in FailCause::ALL {
                 d.failed[c] = total.failed[c] - last.failed[c];
             }
             if d.started + d.ended() > 0 {

@@ -4,7 +4,7 @@
 
 use super::flows::{ChronosOp, HttpOp, McOp, Step};
 use super::ids::NodeId;
-use super::txn::{FailCause, ReqType};
+use super::txn::{FailCause, PerCause, PerReq, ReqType};
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::LatencyHistogram;
 use crate::model::load_monitor::{LoadMonitor, Totals};
@@ -13,8 +13,7 @@ use crate::model::load_monitor::{LoadMonitor, Totals};
 pub struct ReqCounts {
     pub started: u64,
     pub ok: u64,
-    /// Indexed by `FailCause as usize`.
-    pub failed: [u64; 4],
+    pub failed: PerCause<u64>,
 }
 
 impl ReqCounts {
@@ -149,10 +148,10 @@ pub struct Counters {
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
     pub measuring: bool,
-    /// After warm-up, indexed by `ReqType as usize`.
-    pub req: [ReqStats; 6],
+    /// After warm-up.
+    pub req: PerReq<ReqStats>,
     /// The whole run (for conservation checks).
-    pub req_total: [ReqCounts; 6],
+    pub req_total: PerReq<ReqCounts>,
     pub ops: OpCounts,
     /// Event counters (after warm-up).
     pub counters: Counters,
@@ -161,30 +160,30 @@ pub struct Stats {
     pub rows: Vec<NodeRow>,
     pub request_rows: Vec<RequestRow>,
     /// Whole-run counters at the previous sample (to difference per interval).
-    pub req_at_last_sample: [ReqCounts; 6],
+    pub req_at_last_sample: PerReq<ReqCounts>,
 }
 
 impl Stats {
     pub fn started(&mut self, t: ReqType) {
-        self.req[t as usize].counts.started += 1;
-        self.req_total[t as usize].started += 1;
+        self.req[t].counts.started += 1;
+        self.req_total[t].started += 1;
     }
 
     /// `measured`: the request started after warm-up (its start is in `req`).
     pub fn succeeded(&mut self, t: ReqType, latency: SimDuration, measured: bool) {
         if measured {
-            let r = &mut self.req[t as usize];
+            let r = &mut self.req[t];
             r.counts.ok += 1;
             r.latency.record(latency);
         }
-        self.req_total[t as usize].ok += 1;
+        self.req_total[t].ok += 1;
     }
 
     pub fn failed(&mut self, t: ReqType, cause: FailCause, measured: bool) {
         if measured {
-            self.req[t as usize].counts.failed[cause as usize] += 1;
+            self.req[t].counts.failed[cause] += 1;
         }
-        self.req_total[t as usize].failed[cause as usize] += 1;
+        self.req_total[t].failed[cause] += 1;
     }
 
     pub fn count_op(&mut self, step: Step) {

@@ -3,6 +3,7 @@
 
 use super::flows::Method;
 use super::ids::UeId;
+use super::ids::{ByKind, Kind};
 use super::message::RegisterStage;
 use crate::engine::SimTime;
 use crate::model::slab::Key;
@@ -103,3 +104,22 @@ impl Txn {
         }
     }
 }
+
+impl Kind for ReqType {
+    #[inline]
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl Kind for FailCause {
+    #[inline]
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One value per request type.
+pub type PerReq<T> = ByKind<ReqType, T, 6>;
+/// One value per failure cause.
+pub type PerCause<T> = ByKind<FailCause, T, 4>;

@@ -2,7 +2,7 @@
 //! request type and sample) and outages.csv (per outage). The columns are a contract
 //! (README.md, "Outputs").
 
-use crate::model::clearwater::ClearwaterResult;
+use crate::model::clearwater::{ClearwaterResult, FailCause};
 use crate::scenario::Scenario;
 
 pub const TIMESERIES_COLUMNS: &str = "replication,time_s,site,tier,node,cpu,queue,latency_ms,requests,rejected,\
@@ -66,10 +66,10 @@ pub fn requests_csv(results: &[ClearwaterResult]) -> Vec<u8> {
                 row.kind.name(),
                 c.started,
                 c.ok,
-                c.failed[0],
-                c.failed[1],
-                c.failed[2],
-                c.failed[3]
+                c.failed[FailCause::Timeout],
+                c.failed[FailCause::Rejected503],
+                c.failed[FailCause::Transport],
+                c.failed[FailCause::Other]
             ));
         }
     }
