@@ -5,11 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::clearwater::{ClearwaterResult, ThrottleRow};
+use crate::model::clearwater::{ClearwaterResult, Method, ThrottleRow};
 use crate::scenario::{Scenario, ThrottleProfile, Tier};
-
-/// SIP methods in `Counters::throttle_rejections` order (the model's `Method as usize`).
-const METHODS: [&str; 5] = ["register", "invite", "ack", "update", "bye"];
 
 /// What a tier's LoadMonitors did after warm-up.
 #[derive(Serialize, Clone, Debug)]
@@ -71,12 +68,27 @@ pub fn throttling(s: &Scenario, results: &[ClearwaterResult]) -> BTreeMap<&'stat
             continue;
         }
         let mut by_method = BTreeMap::new();
-        if tier != Tier::Homestead {
-            for (i, name) in METHODS.iter().enumerate() {
-                by_method.insert(*name, results.iter().map(|r| r.counters.throttle_rejections[tier as usize][i]).sum());
+        match tier {
+            Tier::Bono | Tier::Sprout => {
+                for m in Method::ALL {
+                    let refused = |r: &ClearwaterResult| r.counters.throttle_rejections[tier as usize][m as usize];
+                    by_method.insert(m.name(), results.iter().map(refused).sum());
+                }
             }
-        } else {
-            by_method.insert("http", results.iter().map(|r| r.counters.homestead_rejections).sum());
+            Tier::Homestead => {
+                by_method.insert("http", results.iter().map(|r| r.counters.homestead_rejections).sum());
+            }
+            // Homer and Ralf answer HTTP: their refusals, after warm-up, from the node rows.
+            Tier::Homer | Tier::Ralf => {
+                let warm = s.simulation.warmup_end();
+                let refused = |r: &ClearwaterResult| -> u64 {
+                    let of_tier = |row: &&crate::model::clearwater::NodeRow| {
+                        row.time > warm && r.nodes[row.node as usize].tier == tier
+                    };
+                    r.rows.iter().filter(of_tier).map(|row| row.rejected).sum()
+                };
+                by_method.insert("http", results.iter().map(refused).sum());
+            }
         }
         out.insert(tier.name(), TierThrottle::new(profile, &rows, by_method));
     }

@@ -56,14 +56,20 @@ fn an_overloaded_homer_refuses_and_sprout_counts_penalties() {
     // refuses (503); Sprout retries the one Homer, counts a penalty when both attempts are
     // refused, and the call goes on without services. The penalties pull Sprout's own token
     // rate down until it refuses calls too — which it never does with Homer unthrottled.
-    let r = run1(&site_bhca(
+    let throttled = site_bhca(
         "{ nodes = 1, cores = 1 }",
         "[costs]\nhomer_request = \"100ms\"\n[throttling]\ntiers = [\"sprout\", \"homer\"]\n",
         4.0,
-    ));
+    );
+    let r = run1(&throttled);
     let homer = r.nodes.iter().position(|n| n.label == "homer-0").unwrap() as u16;
     let refused: u64 = r.rows.iter().filter(|row| row.node == homer).map(|row| row.rejected).sum();
     assert!(refused > 100, "Homer refused {refused}");
+    // The run summary reports them as Homer's HTTP refusals after warm-up.
+    let s = crate::clearwater::scenario(&throttled);
+    let summary = cwsim::analysis::throttling::throttling(&s, std::slice::from_ref(&r));
+    let reported = summary["homer"].rejected_by_method["http"];
+    assert!(reported > 0 && reported <= refused, "{reported} of {refused}");
     let invite_refusals = |r: &cwsim::model::clearwater::ClearwaterResult| {
         r.counters.throttle_rejections[cwsim::scenario::Tier::Sprout as usize][1]
     }; // [1]: INVITE

@@ -16,6 +16,18 @@ pub enum Method {
 }
 
 impl Method {
+    pub const ALL: [Method; 5] = [Method::Register, Method::Invite, Method::Ack, Method::Update, Method::Bye];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Register => "register",
+            Method::Invite => "invite",
+            Method::Ack => "ack",
+            Method::Update => "update",
+            Method::Bye => "bye",
+        }
+    }
+
     /// In-dialog requests are record-routed through Sprout without touching Homestead or
     /// memcached.
     pub fn in_dialog(self) -> bool {

@@ -47,7 +47,7 @@ pub mod world;
 
 // The model's public vocabulary: what results are made of. Readers of results (report,
 // analysis, sweep, plan, tests) import from here, not from the files that define them.
-pub use flows::{ChronosOp, HttpOp, McOp};
+pub use flows::{ChronosOp, HttpOp, McOp, Method};
 pub use outage::Outage;
 pub use outage::OutageCause;
 pub use ralf::BillingCounts;
