@@ -212,7 +212,10 @@ impl World {
                 if let Some(pool) = node.pool.as_mut() {
                     pool.start(SimTime::ZERO, &sprouts, &mut node.rng);
                 }
-                q.schedule_at(SimTime::ZERO + POOL_RECYCLE_EVERY, Ev::PoolRecycle { node: id });
+                // Each Bono's recycler has ticked every second since its own start: its phase
+                // is its own, so recycles (and reconnects after a fault) are not in step.
+                let phase = POOL_RECYCLE_EVERY.saturating_mul_f64(node.rng.random::<f64>());
+                q.schedule_at(SimTime::ZERO + phase, Ev::PoolRecycle { node: id });
             }
         }
     }
