@@ -384,10 +384,12 @@ fn pool(t: Table) -> Pool {
 
 fn billing(t: Table) -> Billing {
     let b = Billing {
-        // Chosen by the CDF (its Acct-Interim-Interval); 300 s is a common setting.
-        interim_interval: t.or("interim_interval", secs(300), &positive_duration()),
-        // Sprout's default session expiry, 10 minutes [src sprout: main.cpp].
-        session_expires: t.or("session_expires", secs(600), &positive_duration()),
+        // Chosen by the CDF (its Acct-Interim-Interval, a whole number of seconds); 300 s is a
+        // common setting.
+        interim_interval: t.or("interim_interval", secs(300), &duration_in(secs(1), DURATION_MAX)),
+        // Sprout's default session expiry, 10 minutes [src sprout: main.cpp]; a session
+        // timer is at least 90 s (RFC 4028 Min-SE).
+        session_expires: t.or("session_expires", secs(600), &duration_in(secs(90), DURATION_MAX)),
     };
     t.finish();
     b

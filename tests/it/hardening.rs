@@ -265,3 +265,27 @@ fn messages_quote_no_placeholder_and_no_terminal_escapes() {
     let line = SMALL.lines().count() + 2;
     assert!(err.contains(&format!("deep.toml:{line}:1: TOML syntax error")), "{err}");
 }
+
+#[test]
+fn billing_timers_cannot_be_set_to_fire_every_nanosecond() {
+    // A 1 ns interim interval would make Ralf's Chronos pop a billion times a simulated
+    // second per call. The CDF's Acct-Interim-Interval is a whole number of seconds and a
+    // SIP session timer is at least 90 s (RFC 4028 Min-SE): both are refused below that,
+    // with the key named, and zero, negative and huge values too.
+    let dir = temp_dir("billing-bounds");
+    for (key, value, rule) in [
+        ("interim_interval", "\"1ns\"", "≥ 1s"),
+        ("interim_interval", "\"0s\"", "≥ 1s"),
+        ("interim_interval", "\"-5s\"", "negative"),
+        ("session_expires", "\"89s\"", "≥ 90s"),
+        ("session_expires", "\"999999d\"", "too large"),
+    ] {
+        let text = format!(
+            "[simulation]\nduration = \"1m\"\n[[site]]\nname = \"a\"\nralf = {{ nodes = 1 }}\n\
+             [load]\nprofile = \"rate\"\nsubscribers = 10\nrate = \"1/s\"\n[billing]\n{key} = {value}\n"
+        );
+        let path = write(&dir, "b.toml", &text);
+        let err = assert_exit(&cwsim(&["validate", &path]), 2, key);
+        assert!(err.contains(&format!("billing.{key}")) && err.contains(rule), "{key} = {value}: {err}");
+    }
+}
