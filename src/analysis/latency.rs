@@ -32,12 +32,14 @@ pub fn pooled(results: &[ClearwaterResult], pick: impl Fn(&ClearwaterResult) -> 
 }
 
 /// Every latency metric pooled over the replications: each request type, then Sprout's
-/// per-message LoadMonitor latency (`sprout_message`).
+/// per-message latency excluding blocking I/O (`sprout_message`) and including it
+/// (`sprout_message_with_io`).
 pub fn pooled_metrics(results: &[ClearwaterResult]) -> Vec<(&'static str, LatencyHistogram)> {
     ReqType::ALL
         .iter()
         .map(|&t| (t.name(), pooled(results, |r| latency(r, t))))
         .chain(std::iter::once(("sprout_message", pooled(results, |r| &r.sprout_latency))))
+        .chain(std::iter::once(("sprout_message_with_io", pooled(results, |r| &r.sprout_latency_with_io))))
         .collect()
 }
 

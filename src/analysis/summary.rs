@@ -30,8 +30,15 @@ pub struct Summary {
     pub failures: BTreeMap<&'static str, BTreeMap<&'static str, u64>>,
     pub requests: BTreeMap<&'static str, RequestCounts>,
     pub tiers: BTreeMap<&'static str, TierSummary>,
-    /// Sprout's LoadMonitor latency (queue wait + timed CPU) per message, ms.
+    /// Sprout's latency per message excluding blocking I/O (queue wait + timed CPU), ms:
+    /// what the later era's LoadMonitor is fed.
     pub sprout_message_latency_ms: LatencySummary,
+    /// The same including the worker's blocking I/O, ms: what the documented era's
+    /// LoadMonitor is fed.
+    pub sprout_message_latency_with_io_ms: LatencySummary,
+    /// Which of the two the LoadMonitors were fed: `"with_io"` (documented era) or
+    /// `"without_io"` (later era).
+    pub load_monitor_latency: &'static str,
     /// Operations served per second of measured time (means over replications).
     pub operations_per_s: BTreeMap<&'static str, Estimate>,
     pub registrations: Registrations,
@@ -98,6 +105,12 @@ pub fn summarise(s: &Scenario, results: &[ClearwaterResult]) -> Summary {
         requests: requests(results),
         tiers: tiers.iter().map(|(tier, t)| (tier.name(), t.clone())).collect(),
         sprout_message_latency_ms: latency_summary(results, |r| &r.sprout_latency),
+        sprout_message_latency_with_io_ms: latency_summary(results, |r| &r.sprout_latency_with_io),
+        load_monitor_latency: if s.throttling.profile == crate::scenario::ThrottleProfile::Documented {
+            "with_io"
+        } else {
+            "without_io"
+        },
         operations_per_s: operations_per_s(results),
         registrations: Registrations {
             subscribers,

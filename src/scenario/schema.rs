@@ -348,8 +348,9 @@ fn sip(t: Table) -> Sip {
         reg_max_expires: t.or("reg_max_expires", secs(300), &positive_duration()), // [doc 8.21]
         transaction_timeout: t.or("transaction_timeout", secs(32), &positive_duration()), // 64·T1 [pjsip]
         tcp_connect_timeout: t.or("tcp_connect_timeout", ms(2000), &positive_duration()), // [doc 8.21]
-        queue_timeout: t.or("queue_timeout", ms(4000), &positive_duration()), // [src sprout: thread_dispatcher.cpp]
-        max_targets: t.or("max_targets", 5, &u32_in(1, 100)),                 // [src sprout: basicproxy.cpp]
+        // Absent: the era's rule (4 s from Oct 2017, none before) [PR sprout#1949].
+        queue_timeout: t.opt("queue_timeout", &positive_duration()),
+        max_targets: t.or("max_targets", 5, &u32_in(1, 100)), // [src sprout: basicproxy.cpp]
         // Absent: Bono's integrity protection decides [src sprout: bono.cpp, sip-stress.xml].
         challenge_reregister: t.opt("challenge_reregister", &boolean),
         register_retry: t.or("register_retry", Dist::Const(secs(300)), &dist), // [doc 8.46.3]

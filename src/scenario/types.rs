@@ -194,8 +194,9 @@ pub struct Sip {
     /// Timer B = Timer F = 64·T1.
     pub transaction_timeout: SimDuration,
     pub tcp_connect_timeout: SimDuration,
-    /// Sprout rejects a request that waited longer than this in its queue.
-    pub queue_timeout: SimDuration,
+    /// Sprout rejects a request that waited longer than this in its queue. `None`: the era
+    /// decides (none in the documented era, 4 s in the later one).
+    pub queue_timeout: Option<SimDuration>,
     /// Targets tried for one SIP request (transport error or 503 ⇒ next).
     pub max_targets: u32,
     /// `None`: Bono's rule — a REGISTER on a connection Bono has already authenticated is

@@ -215,10 +215,10 @@ fn stress_profile_registrations_track_the_brief_expiry_gaps() {
 
 #[test]
 fn every_transaction_ends_exactly_once_even_under_overload() {
-    // A 1-core Sprout offered ~4× its capacity, no overload control: queue timeouts (503) and
-    // Timer F timeouts.
+    // A 1-core Sprout offered ~4× its capacity, no LoadMonitor, the later era's 4 s queue
+    // timeout: queue-age 503s and Timer F timeouts.
     let r = run1(
-        "[simulation]\nduration = \"10m\"\n[throttling]\ntiers = []\n\
+        "[simulation]\nduration = \"10m\"\n[throttling]\nprofile = \"later\"\ntiers = []\n\
          [[site]]\nname = \"a\"\nsprout = { nodes = 1, cores = 1 }\n\
          [load]\nprofile = \"sip-stress\"\nsubscribers = 60000\nstart_spread = \"60s\"\n",
     );

@@ -8,6 +8,7 @@ mod clearwater;
 mod cli;
 mod determinism;
 mod engine;
+mod era;
 mod faults;
 mod fingerprints;
 mod gr;

@@ -11,11 +11,11 @@
 //!   on the same node, which runs the binding-expiry task.
 
 use super::binding_store::{record_key, SALT_TIMER_BINDING, SALT_TIMER_CHALLENGE};
+use super::challenge_timer::CHALLENGE_TIMER;
 use super::events::Class;
 use super::events::{Ev, Job, Side};
-use super::flows::{ChronosOp, Method, Program, Step, TimerKind};
-use super::ids::{NodeId, UeId, NO_KEY, NO_NODE};
-use super::message::{Hop, RegisterStage, Route, Status};
+use super::flows::{ChronosOp, Program, Step, TimerKind};
+use super::ids::{NodeId, UeId, NO_NODE};
 use super::node::{rendezvous, whole_seconds};
 use super::params::CHRONOS_BACKUP_DELAY;
 use super::world::World;
@@ -49,6 +49,9 @@ impl World {
                         self.send_side(q, node, r, &ports::CHRONOS, side);
                     }
                     self.chronos.count_challenge(r, op == ChronosOp::Delete);
+                }
+                if op == ChronosOp::Post && self.p.keeps_challenge_timer {
+                    q.schedule_in(CHALLENGE_TIMER, Ev::ChallengePop { ue, site, replica: 0 });
                 }
             }
             (TimerKind::Binding, ChronosOp::Delete) => {
@@ -146,14 +149,7 @@ impl World {
         // The timer has fired: later pops of this generation are ignored.
         self.chronos.fired(ue);
         let program = if self.gr() { Program::BindingExpiryGr } else { Program::BindingExpiry };
-        let route = Route { sprout: node, ..Route::EMPTY };
-        let (request, stage) = (Status::Request, RegisterStage::Unauthenticated);
-        let msg = self.new_msg(NO_KEY, Method::Register, request, ue, ue, route, Hop::Sprout, stage);
-        self.msgs.get_mut(msg).expect("just inserted").program = program;
-        let worker = self.demand(node, |p| &p.costs.sprout_request);
-        self.msgs.get_mut(msg).expect("just inserted").worker_ns = worker.as_ns();
-        let total = worker.saturating_mul_f64(1.0 + self.p.sprout_untimed);
-        self.submit(q, node, Job::Msg(msg), total, Class::New);
+        self.start_timer_task(q, node, ue, program, |p| &p.costs.sprout_request);
     }
 
     /// Whether a finished job was an HTTP request served by the node's Chronos (what its

@@ -35,6 +35,8 @@ pub enum Ev {
     RampStep,
     /// A binding timer is due on one of its Chronos replicas.
     ChronosPop { ue: UeId, gen: u32, replica: u8 },
+    /// A challenge timer set at `site` is due on one of its replicas (documented era).
+    ChallengePop { ue: UeId, site: u8, replica: u8 },
     /// Bono's connection recycler (every second).
     PoolRecycle { node: NodeId },
     /// Bono's recycler DNS query completes.
@@ -100,6 +102,7 @@ impl EventKind for Ev {
             Ev::CdfAnswer { .. } => 26,
             Ev::RalfTimer { .. } => 27,
             Ev::BindingCheck { .. } => 28,
+            Ev::ChallengePop { .. } => 29,
         }
     }
 
@@ -109,7 +112,10 @@ impl EventKind for Ev {
             Ev::Hop { msg } | Ev::OpArrive { msg } | Ev::OpReply { msg, .. } | Ev::DnsDone { msg } => msg.idx as u64,
             Ev::SideArrive { node, .. } | Ev::PoolRecycle { node } | Ev::PoolDnsDone { node } => node as u64,
             Ev::TxnTimeout { txn, .. } => txn.idx as u64,
-            Ev::UeRegister { ue, .. } | Ev::ChronosPop { ue, .. } | Ev::BindingCheck { ue, .. } => ue as u64,
+            Ev::UeRegister { ue, .. }
+            | Ev::ChronosPop { ue, .. }
+            | Ev::ChallengePop { ue, .. }
+            | Ev::BindingCheck { ue, .. } => ue as u64,
             Ev::PairStep { pair, .. } => pair as u64,
             Ev::CallStep { call } | Ev::CallRedial { call } => call.idx as u64,
             Ev::Fault { index, .. } => index as u64,
@@ -161,6 +167,8 @@ pub enum Side {
     ChronosReplica { ue: UeId, which: u8, binding: bool, gen: u32 },
     /// A Chronos replica firing a binding timer.
     ChronosPop { ue: UeId, gen: u32 },
+    /// A Chronos replica firing a challenge timer set at `site`.
+    ChallengePop { ue: UeId, site: u8 },
     /// A Chronos replica told that another replica fired.
     ChronosSkip,
     /// A page of a store's resynchronisation leaving its sender (`remaining` records or

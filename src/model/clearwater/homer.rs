@@ -3,12 +3,13 @@
 //! the callee. Homer keeps the documents in Cassandra: a request costs its CPU and a
 //! Cassandra read. With `"homer"` in `[throttling] tiers` it runs Crest's LoadMonitor and
 //! answers 503 when refused (Sprout counts two 503s as a penalty, then carries on without
-//! services).
+//! services). Crest times a request from its start to its end, the Cassandra read included
+//! (tornado's `prepare` to `on_finish` [src crest: api/base.py]), in every era.
 
 use super::events::Ev;
 use super::ids::NodeId;
 use super::world::World;
-use crate::engine::{EventQueue, SimDuration};
+use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::model::slab::Key;
 
 impl World {
@@ -28,8 +29,13 @@ impl World {
         Some(self.demand(target, |p| &p.costs.homer_request))
     }
 
-    /// Homer finished the request's CPU work: the Cassandra read it adds.
-    pub(super) fn homer_served(&mut self, server: NodeId) -> SimDuration {
-        self.p.net.cassandra.sample(&mut self.nodes[server].rng)
+    /// Homer finished the request's CPU work after `in_node` in the node: the Cassandra read
+    /// it adds. Its latency is reported now, read included.
+    pub(super) fn homer_served(&mut self, server: NodeId, now: SimTime, in_node: SimDuration) -> SimDuration {
+        let read = self.p.net.cassandra.sample(&mut self.nodes[server].rng);
+        let latency = (in_node + read).as_ns();
+        self.nodes[server].record_latency(latency);
+        self.throttle_complete(server, now, latency);
+        read
     }
 }

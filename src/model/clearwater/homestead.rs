@@ -6,8 +6,14 @@
 //!   (impu_cache_ttl = 0), LIR and deregistrations always go to the HSS; a registration SAR
 //!   only when the subscriber is not registered at Homestead or its record is older than
 //!   `hss_reregistration_time`; registration data for calls comes from the cache.
-//! - An HSS answer later than the Diameter timeout is a 504 and a penalty at Homestead's
-//!   LoadMonitor; otherwise the request costs a Cassandra read (or the HSS round trip).
+//! - An HSS answer later than the Diameter timeout: in the later era a 504 and a penalty at
+//!   Homestead's LoadMonitor [src homestead: http_handlers.cpp]; in the documented era a 503
+//!   (so that Sprout tries another Homestead) and no penalty — that era's penalties came
+//!   only from the HSS's "too busy" answers (mid-2017 [src homestead: handlers.cpp]).
+//!   Otherwise the request costs a Cassandra read (or the HSS round trip).
+//! - Latency fed to the LoadMonitor: the documented era times the request from arrival to
+//!   answer, Cassandra and HSS waits included; the later era pauses the stopwatch during
+//!   them (from Nov 2017 [src homestead: diameter_hss_connection.cpp]).
 
 use super::flows::HttpOp;
 use super::ids::NodeId;
@@ -49,9 +55,9 @@ impl World {
         Some(if hss { base + self.demand(target, |p| &p.costs.homestead_hss) } else { base })
     }
 
-    /// Homestead `server` finished the request's CPU work: the time its Cassandra read or
-    /// HSS round trip adds, and the effect on the cache; `None` if the HSS timed out (the
-    /// 504 is on its way back, `delay` after the Diameter timeout).
+    /// Homestead `server` finished the request's CPU work after `in_node` in the node: the
+    /// time its Cassandra read or HSS round trip adds, and the effect on the cache; `None` if
+    /// the HSS timed out (the error is on its way back, `delay` after the Diameter timeout).
     pub(super) fn homestead_served(
         &mut self,
         q: &mut EventQueue<Ev>,
@@ -59,6 +65,7 @@ impl World {
         server: NodeId,
         op: HttpOp,
         delay: SimDuration,
+        in_node: SimDuration,
     ) -> Option<SimDuration> {
         let now = q.now();
         let m = self.msgs.get(key).expect("live message");
@@ -68,11 +75,27 @@ impl World {
             (Some(hss), true) => hss.sample(rng),
             _ => self.p.net.cassandra.sample(rng),
         };
-        if used_hss && io > self.p.net.diameter_timeout {
-            // The HSS did not answer in time: 504, and a penalty at Homestead.
+        let timed_out = used_hss && io > self.p.net.diameter_timeout;
+        if self.p.io_timed {
+            // The CPU part (`in_node`: queue + service) just ended; the answer leaves after
+            // the I/O or the timeout. Reported now with its full latency: a few milliseconds
+            // early against the LoadMonitor's 2 s adjustment window.
+            let waited = if timed_out { self.p.net.diameter_timeout } else { io };
+            let latency = (in_node + waited).as_ns();
+            self.nodes[server].record_latency(latency);
+            self.throttle_complete(server, now, latency);
+        }
+        if timed_out {
             self.stats.counters.hss_timeouts += 1;
-            self.throttle_penalty(server);
-            self.msgs.get_mut(key).expect("live").op_answer = HttpAnswer::GatewayTimeout;
+            let answer = if self.p.io_timed {
+                // Documented era: 503, no penalty.
+                HttpAnswer::Unavailable
+            } else {
+                // Later era: 504, and a penalty at Homestead.
+                self.throttle_penalty(server);
+                HttpAnswer::GatewayTimeout
+            };
+            self.msgs.get_mut(key).expect("live").op_answer = answer;
             q.schedule_in(delay + self.p.net.diameter_timeout, Ev::OpReply { msg: key, attempt });
             return None;
         }

@@ -124,8 +124,13 @@ pub struct Msg {
     pub hss: bool,
     /// The call this message belongs to.
     pub call: Key,
-    /// LoadMonitor latency accumulated at Sprout: queue waits + worker CPU.
+    /// Latency accumulated at Sprout excluding blocking I/O: queue waits + worker CPU (what
+    /// the later era's LoadMonitor is fed).
     pub lat_ns: u64,
+    /// Time the worker spent blocked on its program's operations (HTTP, memcached,
+    /// Chronos), and when the current operation started.
+    pub io_ns: u64,
+    pub step_at: SimTime,
     /// Worker (timed) part of the CPU job in service.
     pub worker_ns: u64,
 }
@@ -155,6 +160,8 @@ impl Msg {
             hss: false,
             call: NO_KEY,
             lat_ns: 0,
+            io_ns: 0,
+            step_at: SimTime::ZERO,
             worker_ns: 0,
         }
     }

@@ -93,7 +93,7 @@ impl World {
     /// A SIP message being processed by a node that crashed.
     fn lost_in_node(&mut self, q: &mut EventQueue<Ev>, key: Key, silent: bool) {
         let Some(m) = self.msgs.get(key) else { return };
-        if !silent && m.hop == Hop::Sprout && m.is_request() && !m.program.is_binding_expiry() {
+        if !silent && m.hop == Hop::Sprout && m.is_request() && !m.program.is_timer_task() {
             // The Bono (or direct UE) sees the connection reset.
             return self.refused_at(q, key);
         }

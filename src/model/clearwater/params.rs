@@ -1,7 +1,7 @@
 //! Run parameters of the Clearwater world, derived once from the validated scenario.
 
 use crate::engine::{Dist, SimDuration, SimTime};
-use crate::scenario::{Costs, Dns, Load, Network, Pool, Scenario, Sip, Throttling};
+use crate::scenario::{Costs, Dns, Load, Network, Pool, Scenario, Sip, ThrottleProfile, Throttling};
 
 /// Contacts ask for 3600 s; Sprout grants at most `reg_max_expires`
 /// [src sprout: sip-stress.xml; doc 8.21].
@@ -44,6 +44,17 @@ pub struct Params {
     /// Stateless 503 cost at Sprout (a request that waited past the queue timeout).
     pub reject_cost: SimDuration,
     pub unlimited_cpu: bool,
+    /// The era's LoadMonitor times blocking I/O (documented era, to Oct 2017): a message's
+    /// latency runs from its arrival to the end of its processing, waits on Homestead,
+    /// Homer, memcached and Chronos included; Homestead's includes its Cassandra and HSS
+    /// time ([src sprout: thread_dispatcher.cpp] as of mid-2017; PR sprout#2006;
+    /// [src homestead: diameter_hss_connection.cpp] from Nov 2017).
+    pub io_timed: bool,
+    /// The registrar leaves the challenge timer to pop instead of deleting it once the
+    /// challenge is answered (documented era, to Sep 2017; see challenge_timer.rs).
+    pub keeps_challenge_timer: bool,
+    /// Sprout's queue-age rejection, if any (see `Sip::queue_timeout`).
+    pub queue_timeout: Option<SimDuration>,
 }
 
 impl Params {
@@ -69,6 +80,13 @@ impl Params {
             seed: s.simulation.seed,
             reject_cost: s.costs.sprout_response.mean(),
             unlimited_cpu: s.simulation.unlimited_cpu,
+            io_timed: s.throttling.profile == ThrottleProfile::Documented,
+            keeps_challenge_timer: s.throttling.profile == ThrottleProfile::Documented,
+            queue_timeout: s.sip.queue_timeout.or(match s.throttling.profile {
+                ThrottleProfile::Documented => None,
+                // `request_on_queue_timeout`, 4000 ms [src sprout: thread_dispatcher.cpp].
+                ThrottleProfile::Later => Some(SimDuration::from_ms(4000)),
+            }),
         }
     }
 

@@ -41,6 +41,7 @@ pub struct ClearwaterResult {
     pub dns_queries_by_name: Vec<u64>,
     pub dns_failed_by_name: Vec<u64>,
     pub sprout_latency: LatencyHistogram,
+    pub sprout_latency_with_io: LatencyHistogram,
     pub nodes: Vec<NodeSummary>,
     pub rows: Vec<NodeRow>,
     /// The stateful statistic at the end (timers ÷ replication factor).
@@ -146,6 +147,7 @@ impl World {
             dns_queries_by_name: w.dns.queries_by_name.clone(),
             dns_failed_by_name: w.dns.failed_by_name.clone(),
             sprout_latency: w.stats.sprout_latency.clone(),
+            sprout_latency_with_io: w.stats.sprout_latency_with_io.clone(),
             nodes,
             registrations_end: w.registrations_statistic(),
             bound_end: (0..w.ues.len() as u32).filter(|&u| w.bound_for(u, w.ues[u].site, now)).count() as u64,

@@ -60,6 +60,7 @@ impl World {
         m.program = program;
         m.pc = 0;
         m.lat_ns = 0;
+        m.io_ns = 0;
         m.worker_ns = worker.as_ns();
         let total = worker.saturating_mul_f64(1.0 + self.p.sprout_untimed);
         self.submit(q, node, Job::Msg(key), total, if request { Class::NewRequest } else { Class::New });
@@ -78,8 +79,9 @@ impl World {
             (S::WithCredentials, true) => Program::RegisterAuthRefresh,
             (S::WithCredentials, false) => Program::RegisterAuthInitial,
         };
-        if self.gr() {
-            p.gr()
+        let p = if self.gr() { p.gr() } else { p };
+        if self.p.keeps_challenge_timer {
+            p.keeping_challenge_timer()
         } else {
             p
         }
@@ -87,11 +89,13 @@ impl World {
 
     /// Runs the next step of the message's program, or finishes it.
     pub fn sprout_continue(&mut self, q: &mut EventQueue<Ev>, key: Key) {
+        let now = q.now();
         let m = self.msgs.get_mut(key).expect("live message");
         let steps = m.program.steps();
         if (m.pc as usize) < steps.len() {
             let step = steps[m.pc as usize];
             m.pc += 1;
+            m.step_at = now;
             m.attempt = 0;
             m.http_503s = 0;
             m.op_site = self.nodes[m.route.sprout].site;
@@ -106,25 +110,48 @@ impl World {
 
     /// Queues a continuation burst after a blocking operation returned.
     pub(super) fn sprout_resume(&mut self, q: &mut EventQueue<Ev>, key: Key) {
-        let node = self.msgs.get(key).expect("live message").sprout();
+        let node = self.io_done(key, q.now());
         let worker = self.demand(node, |p| &p.costs.sprout_continuation);
         self.msgs.get_mut(key).expect("live message").worker_ns = worker.as_ns();
         let total = worker.saturating_mul_f64(1.0 + self.p.sprout_untimed);
         self.submit(q, node, Job::Msg(key), total, Class::Resumed);
     }
 
+    /// The worker's blocking operation ended: its time counts as I/O. Returns the Sprout.
+    fn io_done(&mut self, key: Key, now: SimTime) -> NodeId {
+        let m = self.msgs.get_mut(key).expect("live message");
+        m.io_ns += now.since(m.step_at).as_ns();
+        m.sprout()
+    }
+
+    /// The worker finished the message (successfully or not): its latency goes to the
+    /// statistics and to the LoadMonitor, which every processed message reports to
+    /// [src sprout: thread_dispatcher.cpp]. The documented era's stopwatch ran through
+    /// blocking I/O; the later era pauses it there ("Pause the stopwatch when doing blocking
+    /// IO", Oct 2017 [src sprout: thread_dispatcher.cpp]).
+    fn worker_done(&mut self, key: Key, now: SimTime) {
+        let m = self.msgs.get(key).expect("live message");
+        let (sprout, program) = (m.route.sprout, m.program);
+        let (cpu_side, with_io) = (m.lat_ns, m.lat_ns + m.io_ns);
+        let monitored = if self.p.io_timed { with_io } else { cpu_side };
+        self.nodes[sprout].record_latency(monitored);
+        self.stats.sprout_latency.record(SimDuration::from_ns(cpu_side));
+        self.stats.sprout_latency_with_io.record(SimDuration::from_ns(with_io));
+        // A binding-expiry task is a Chronos callback on Sprout's HTTP stack, not a SIP
+        // message through the thread dispatcher: the SIP LoadMonitor does not time it.
+        if !program.is_timer_task() {
+            self.throttle_complete(sprout, now, monitored);
+        }
+    }
+
     fn sprout_finish(&mut self, q: &mut EventQueue<Ev>, key: Key) {
         let now = q.now();
-        let m = self.msgs.get(key).expect("live message");
-        let (sprout, lat_ns, program) = (m.route.sprout, m.lat_ns, m.program);
+        let program = self.msgs.get(key).expect("live message").program;
         if program == Program::Reject {
             return self.forward(q, key, Hop::OriginBono);
         }
-        self.nodes[sprout].record_latency(lat_ns);
-        self.stats.sprout_latency.record(SimDuration::from_ns(lat_ns));
-        if !program.is_binding_expiry() {
-            self.throttle_complete(sprout, now, lat_ns);
-        }
+        self.worker_done(key, now);
+        let sprout = self.msgs.get(key).expect("live message").route.sprout;
         let m = self.msgs.get(key).expect("live message");
         if !m.is_request() {
             if self.billing() {
@@ -160,9 +187,14 @@ impl World {
 
     /// The program cannot go on (its HTTP or local store operation failed for good).
     pub(super) fn sprout_abort(&mut self, q: &mut EventQueue<Ev>, key: Key, code: u16) {
+        let now = q.now();
+        self.io_done(key, now);
+        self.worker_done(key, now);
         let m = self.msgs.get(key).expect("live message");
-        if m.program.is_binding_expiry() {
-            self.stats.counters.expiry_tasks_failed += 1;
+        if m.program.is_timer_task() {
+            if m.program.is_binding_expiry() {
+                self.stats.counters.expiry_tasks_failed += 1;
+            }
             self.msgs.remove(key);
         } else {
             self.respond_from_sprout(q, key, code);
@@ -265,14 +297,14 @@ impl World {
     }
 
     /// The server finished its CPU work: apply the operation's effect and answer.
-    pub fn op_served(&mut self, q: &mut EventQueue<Ev>, server: NodeId, key: Key) {
+    pub fn op_served(&mut self, q: &mut EventQueue<Ev>, server: NodeId, key: Key, in_node: SimDuration) {
         let Some(m) = self.msgs.get(key) else { return };
         let (sprout, ue, step, attempt) = (m.sprout(), m.ue, m.current_step(), m.attempt);
         self.stats.count_op(step);
         let mut delay = self.node_delay(server, sprout);
         match step {
-            Step::Http(op) if op.is_homer() => delay += self.homer_served(server),
-            Step::Http(op) => match self.homestead_served(q, key, server, op, delay) {
+            Step::Http(op) if op.is_homer() => delay += self.homer_served(server, q.now(), in_node),
+            Step::Http(op) => match self.homestead_served(q, key, server, op, delay, in_node) {
                 Some(io) => delay += io,
                 None => return, // the HSS timed out: 504
             },
@@ -364,6 +396,7 @@ impl World {
             Side::ChronosSkip | Side::ResyncStore { .. } => {}
             Side::Resync { to, remaining, timers } => self.resync_page_sent(q, node, to, remaining, timers),
             Side::ChronosPop { ue, gen } => self.chronos_fired(q, node, ue, gen),
+            Side::ChallengePop { ue, site } => self.challenge_fired(q, node, ue, site),
             Side::AcrSend { acr } => self.with_ralf(q, |r, h| r.sent(h, node, acr)),
             Side::RalfStore => {}
         }

@@ -155,8 +155,11 @@ pub struct Stats {
     pub ops: OpCounts,
     /// Event counters (after warm-up).
     pub counters: Counters,
-    /// LoadMonitor latency of every message Sprout finished (after warm-up).
+    /// Latency of every message a Sprout worker finished, excluding blocking I/O (queue
+    /// waits + timed CPU; after warm-up).
     pub sprout_latency: LatencyHistogram,
+    /// The same including the time the worker was blocked on I/O.
+    pub sprout_latency_with_io: LatencyHistogram,
     pub rows: Vec<NodeRow>,
     pub request_rows: Vec<RequestRow>,
     /// Whole-run counters at the previous sample (to difference per interval).
@@ -205,6 +208,7 @@ impl Stats {
         self.ops = OpCounts::default();
         self.counters = Counters::default();
         self.sprout_latency = LatencyHistogram::new();
+        self.sprout_latency_with_io = LatencyHistogram::new();
     }
 }
 

@@ -12,8 +12,7 @@ use super::events::{Class, Ev, Job};
 use super::message::Msg;
 use super::node::{Node, Topology, Window};
 use super::params::{Params, POOL_RECYCLE_EVERY};
-use super::ralf::{self, Ralf};
-use super::reachability::Path;
+use super::ralf::Ralf;
 use super::stats::Stats;
 use crate::engine::{Dist, EventQueue, Model, Rng, RngFactory, SimDuration, SimTime, StreamId};
 use crate::model::service_centre::ServiceCentre;
@@ -156,11 +155,10 @@ impl World {
         } else {
             ServiceCentre::new(spec.cores, now)
         };
-        if spec.tier == Tier::Sprout {
-            // Requests that waited more than 4 s get a stateless 503
-            // [src sprout: thread_dispatcher.cpp].
+        if let (Tier::Sprout, Some(max_wait)) = (spec.tier, p.queue_timeout) {
+            // Requests that waited longer get a stateless 503 [src sprout: thread_dispatcher.cpp].
             let reject = p.reject_cost.saturating_mul_f64(1.0 + p.sprout_untimed);
-            cpu.set_queue_timeout(p.sip.queue_timeout, reject);
+            cpu.set_queue_timeout(max_wait, reject);
         }
         Node {
             site: spec.site,
@@ -262,7 +260,11 @@ impl World {
             q.schedule_at(s.done_at, Ev::CpuDone { node, slot: s.slot as u16, gen: s.gen });
         }
         let wait = done.started.since(done.arrived);
-        if self.nodes[node].tier != Tier::Sprout && !matches!(done.job, Job::Side(_)) {
+        let tier = self.nodes[node].tier;
+        // Homer, and Homestead in the documented era, also time their Cassandra or HSS
+        // wait: homer_served and homestead_served report their latency.
+        let timed_at_answer = tier == Tier::Homer || (tier == Tier::Homestead && self.p.io_timed);
+        if tier != Tier::Sprout && !matches!(done.job, Job::Side(_)) && !timed_at_answer {
             // Single-burst jobs: their latency is the whole time in the node.
             let sojourn = now.since(done.arrived).as_ns();
             self.nodes[node].record_latency(sojourn);
@@ -273,7 +275,7 @@ impl World {
         }
         match done.job {
             Job::Msg(msg) => self.msg_cpu_done(q, node, msg, wait, done.expired),
-            Job::Op(msg) => self.op_served(q, node, msg),
+            Job::Op(msg) => self.op_served(q, node, msg, now.since(done.arrived)),
             Job::Acr(acr) => self.with_ralf(q, |r, h| r.processed(h, node, acr)),
             Job::Side(side) => self.side_done(q, node, side),
         }
@@ -360,6 +362,7 @@ impl Model for World {
             Ev::CallArrival => self.call_arrival(q),
             Ev::RampStep => self.ramp_step(q),
             Ev::ChronosPop { ue, gen, replica } => self.chronos_pop(q, ue, gen, replica),
+            Ev::ChallengePop { ue, site, replica } => self.challenge_due(q, ue, site, replica),
             Ev::PoolRecycle { node } => self.pool_recycle(q, node),
             Ev::PoolDnsDone { node } => self.pool_dns_done(q, node),
             Ev::Fault { index, start } => self.fault(q, index, start),
@@ -376,73 +379,4 @@ impl Model for World {
 /// Keys that never resolve (used where a message belongs to no transaction or call).
 pub fn none() -> Key {
     NO_KEY
-}
-
-// --- Ralf's view of the deployment ---------------------------------------------------
-
-impl World {
-    /// Whether Sprout and Bono report billable events (some site has Ralf nodes).
-    pub fn billing(&self) -> bool {
-        self.ralf.as_ref().is_some_and(|r| r.enabled())
-    }
-
-    /// Runs a Ralf handler with the world as its host.
-    pub fn with_ralf<T>(&mut self, q: &mut EventQueue<Ev>, f: impl FnOnce(&mut Ralf, &mut RalfHost) -> T) -> T {
-        let mut ralf = self.ralf.take().expect("Ralf handlers do not nest");
-        let out = f(&mut ralf, &mut RalfHost { w: self, q });
-        self.ralf = Some(ralf);
-        out
-    }
-}
-
-/// The world as Ralf sees it (`ralf::Host`).
-pub struct RalfHost<'a> {
-    w: &'a mut World,
-    q: &'a mut EventQueue<Ev>,
-}
-
-impl ralf::Host for RalfHost<'_> {
-    fn now(&self) -> SimTime {
-        self.q.now()
-    }
-    fn schedule_in(&mut self, after: SimDuration, ev: Ev) {
-        self.q.schedule_in(after, ev);
-    }
-    fn submit(&mut self, node: NodeId, job: Job, demand: SimDuration, class: Class) {
-        self.w.submit(self.q, node, job, demand, class);
-    }
-    fn draw(&mut self, node: NodeId, dist: &Dist) -> SimDuration {
-        dist.sample(&mut self.w.nodes[node].rng)
-    }
-    fn pick(&mut self, node: NodeId, n: usize) -> usize {
-        self.w.nodes[node].rng.random_range(0..n)
-    }
-    fn node_delay(&mut self, from: NodeId, to: NodeId) -> SimDuration {
-        self.w.node_delay(from, to)
-    }
-    fn path(&self, from: NodeId, to: NodeId, iface: &crate::network::ports::Interface) -> Path {
-        self.w.path(Some(from), to, Some(iface))
-    }
-    fn site(&self, node: NodeId) -> u8 {
-        self.w.nodes[node].site
-    }
-    fn tier(&self, node: NodeId) -> Tier {
-        self.w.nodes[node].tier
-    }
-    fn up(&self, node: NodeId) -> bool {
-        self.w.nodes[node].up
-    }
-    fn ralf_nodes(&self, site: u8) -> Vec<NodeId> {
-        self.w.topo.nodes(site, Tier::Ralf).iter().copied().filter(|n| !self.w.retired.contains(n)).collect()
-    }
-    fn admit_http(&mut self, node: NodeId) -> bool {
-        let now = self.q.now();
-        let n = &mut self.w.nodes[node];
-        n.window.requests += 1;
-        let admitted = n.throttle.as_mut().is_none_or(|lm| lm.admit(now, false));
-        if !admitted {
-            n.window.rejected += 1;
-        }
-        admitted
-    }
 }

@@ -42,10 +42,18 @@ pub fn report_text(s: &Summary) -> Vec<u8> {
             r.started, r.ok, r.failed, l.mean, l.p50, l.p95, l.p99, l.max
         ));
     }
-    let m = &s.sprout_message_latency_ms;
+    let (m, io) = (&s.sprout_message_latency_ms, &s.sprout_message_latency_with_io_ms);
+    let fed = |era: &str| if s.load_monitor_latency == era { " <- the LoadMonitor's" } else { "" };
     out.push_str(&format!(
-        "\nSprout LoadMonitor latency per message (queue + timed CPU): mean {:.2} ms, p99 {:.2} ms\n",
-        m.mean, m.p99
+        "\nSprout latency per message: excluding blocking I/O mean {:.2} ms, p99 {:.2} ms{}\n\
+         {:>28}including blocking I/O mean {:.2} ms, p99 {:.2} ms{}\n",
+        m.mean,
+        m.p99,
+        fed("without_io"),
+        "",
+        io.mean,
+        io.p99,
+        fed("with_io")
     ));
     let g = &s.goodput;
     out.push_str(&format!(
