@@ -65,6 +65,7 @@ mod tests {
                 "connection_resets",
                 "dns_queries",
                 "expiry_tasks_failed",
+                "flow_failures_detected",
                 "http_failures",
                 "memcached_failures",
                 "nodes_added",
@@ -76,6 +77,7 @@ mod tests {
                 "timer_pops",
                 "timers_lost",
                 "timers_orphaned_at_end",
+                "ue_target_failovers",
             ]
         );
     }

@@ -344,6 +344,10 @@ fn dns(t: Table, site_count: usize) -> Dns {
 }
 
 fn sip(t: Table) -> Sip {
+    let ue_mode = match t.or("ue_mode", "rfc5626", &one_of(&["documented", "rfc5626"])) {
+        "documented" => UeMode::Documented,
+        _ => UeMode::Rfc5626,
+    };
     let s = Sip {
         reg_max_expires: t.or("reg_max_expires", secs(300), &positive_duration()), // [doc 8.21]
         transaction_timeout: t.or("transaction_timeout", secs(32), &positive_duration()), // 64·T1 [pjsip]
@@ -353,7 +357,14 @@ fn sip(t: Table) -> Sip {
         max_targets: t.or("max_targets", 5, &u32_in(1, 100)), // [src sprout: basicproxy.cpp]
         // Absent: Bono's integrity protection decides [src sprout: bono.cpp, sip-stress.xml].
         challenge_reregister: t.opt("challenge_reregister", &boolean),
-        register_retry: t.or("register_retry", Dist::Const(secs(300)), &dist), // [doc 8.46.3]
+        ue_mode,
+        // The documentation's ~5 minutes [doc 8.46.3]; RFC 5626's base-time of 30 s (no flow
+        // left) for outbound UEs.
+        register_retry: t.or(
+            "register_retry",
+            Dist::Const(secs(if ue_mode == UeMode::Documented { 300 } else { 30 })),
+            &dist,
+        ),
         // Redialling is the caller's choice, not Clearwater's: off unless asked for.
         call_retries: t.or("call_retries", 0, &u32_in(0, 100)),
         call_retry: t.or("call_retry", Dist::Const(secs(10)), &dist),

@@ -204,14 +204,32 @@ pub struct Sip {
     /// Bono, a new connection) are challenged. `Some(true)`: every REGISTER challenged.
     /// `Some(false)`: every re-REGISTER accepted without one.
     pub challenge_reregister: Option<bool>,
-    /// Back-off after a failed REGISTER before the UE tries again: a duration, or a
-    /// distribution (real UEs randomise it, which breaks up retry storms).
+    /// How UEs find and keep their edge and recover from failures.
+    pub ue_mode: UeMode,
+    /// Back-off after a failed registration before the UE tries again: a duration, or a
+    /// distribution (real UEs randomise it, which breaks up retry storms). In `rfc5626`
+    /// mode the base of the back-off, which doubles per consecutive failure.
     pub register_retry: Dist,
     /// How many times a caller redials a call whose INVITE failed before any provisional
     /// response (503, timeout, transport error); 0 = never, as SIPp and the stress scripts.
     pub call_retries: u32,
     /// The back-off before each redial.
     pub call_retry: Dist,
+}
+
+/// UE behaviour on failures.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum UeMode {
+    /// The assumptions of the documentation's GR estimate [doc 8.46.3]: one random target
+    /// from the DNS answer, no failover to another, a silently dead connection kept until
+    /// it is reset, a fixed `register_retry` back-off.
+    Documented,
+    /// A SIP outbound UE (RFC 5626 with RFC 3263 target selection): a transport error or a
+    /// timeout moves to the next target of the DNS answer; a silently dead edge is noticed
+    /// by the next CRLF keepalive (every 96–120 s, pong within 10 s); once every target has
+    /// failed, it backs off min(1800 s, base × 2^(n−1)) × U(0.5, 1) after the n-th
+    /// consecutive failure, the base being `register_retry` (30 s).
+    Rfc5626,
 }
 
 #[derive(Clone, Debug)]

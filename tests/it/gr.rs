@@ -52,6 +52,7 @@ site_split = [{a}, {b}]
 [throttling]
 tiers = []
 [sip]
+ue_mode = "documented"
 reg_max_expires = "{expires}s"
 register_retry = "{retry}s"
 [load]
@@ -189,6 +190,7 @@ bono_ttl = "30s"
 health_check_interval = "10s"
 health_check_failures = 3
 [sip]
+ue_mode = "documented"
 reg_max_expires = "600s"
 [load]
 profile = "core-only"

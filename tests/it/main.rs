@@ -26,3 +26,4 @@ mod schema_keys;
 mod sources;
 mod support;
 mod throttling;
+mod ue_modes;

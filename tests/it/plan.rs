@@ -57,16 +57,17 @@ fn the_calibrated_load_needs_one_sprout_and_three_times_it_needs_three() {
 }
 
 #[test]
-fn the_calibrated_deployment_holds_about_132_000_subscribers() {
-    // 113 000 × 0.65 / 0.556 = 132 100 by the calibration; the planner's bisection must
-    // land within 5% of it, and inside the bracket [113 000, 150 000].
+fn the_calibrated_deployment_holds_about_126_000_subscribers() {
+    // 113 000 × 0.65 / 0.582 = 126 200 by the calibration (docs/calibration.md: 58.2% at
+    // 113 000); the planner's bisection must land within 5% of it, and inside the issue's
+    // bracket [113 000, 150 000].
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/plan-core-only.toml");
     let planned =
         plan::run(&path, &short(), &request(Mode::Capacity { resolution: 0.01 }, None), &RunControl::default())
             .unwrap();
     let Outcome::Capacity(c) = &planned.outcome else { panic!() };
     assert!((113_000..=150_000).contains(&c.subscribers), "{}", c.subscribers);
-    assert!((c.subscribers as f64 / 132_100.0 - 1.0).abs() < 0.05, "{}", c.subscribers);
+    assert!((c.subscribers as f64 / 126_200.0 - 1.0).abs() < 0.05, "{}", c.subscribers);
     assert_eq!(c.binding, "sprout cpu mean ≤ 65%");
     // Within the 1% resolution of the first count that breaks it.
     assert!(c.fails_at > c.subscribers && (c.fails_at - c.subscribers) as f64 <= 0.011 * c.subscribers as f64);

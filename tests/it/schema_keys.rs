@@ -389,6 +389,7 @@ const CHANGES: &[(&str, &str, &str)] = &[
         "fault[0].tier=sprout;fault[0].mode=loud;network.intra_site=100ms;load.subscribers=4000 | sip.max_targets=1",
     ),
     ("sip.challenge_reregister", "stress", "sip.challenge_reregister=true"),
+    ("sip.ue_mode", "gr", "sip.ue_mode=documented"),
     ("sip.register_retry", "gr", "sip.register_retry=20s"),
     ("sip.call_retries", "overload", "sip.call_retries=0"),
     ("sip.call_retry", "overload", "sip.call_retry=1s"),

@@ -35,6 +35,8 @@ pub enum Ev {
     RampStep,
     /// A binding timer is due on one of its Chronos replicas.
     ChronosPop { ue: UeId, gen: u32, replica: u8 },
+    /// An outbound UE's keepalive pong on its flow to `edge` is due.
+    UeFlowCheck { ue: UeId, edge: NodeId },
     /// A challenge timer set at `site` is due on one of its replicas (documented era).
     ChallengePop { ue: UeId, site: u8, replica: u8 },
     /// Bono's connection recycler (every second).
@@ -103,6 +105,7 @@ impl EventKind for Ev {
             Ev::RalfTimer { .. } => 27,
             Ev::BindingCheck { .. } => 28,
             Ev::ChallengePop { .. } => 29,
+            Ev::UeFlowCheck { .. } => 30,
         }
     }
 
@@ -115,6 +118,7 @@ impl EventKind for Ev {
             Ev::UeRegister { ue, .. }
             | Ev::ChronosPop { ue, .. }
             | Ev::ChallengePop { ue, .. }
+            | Ev::UeFlowCheck { ue, .. }
             | Ev::BindingCheck { ue, .. } => ue as u64,
             Ev::PairStep { pair, .. } => pair as u64,
             Ev::CallStep { call } | Ev::CallRedial { call } => call.idx as u64,

@@ -162,6 +162,10 @@ impl World {
         let u = &mut self.ues[ue];
         u.registering = false;
         u.registered = ok;
+        u.tried = 0;
+        if ok {
+            u.failures = 0;
+        }
         match self.p.load.clone() {
             Load::SipStress { reregister, call_probability, answer_after, talk, .. } => {
                 let pair = ue / 2;
@@ -195,21 +199,15 @@ impl World {
             }
             Load::CoreOnly { reregisters_per_hour, .. } => {
                 let every = SimDuration::from_secs_f64(3600.0 / reregisters_per_hour);
-                let after = if ok { every } else { self.retry_backoff(ue) };
+                let after = if ok { every } else { self.register_backoff(ue) };
                 self.schedule_refresh(q, ue, after);
             }
             Load::Rate { reregister, .. } => {
-                let after = if ok { reregister } else { self.retry_backoff(ue) };
+                let after = if ok { reregister } else { self.register_backoff(ue) };
                 self.schedule_refresh(q, ue, after);
             }
             Load::Poisson { .. } => {}
         }
-    }
-
-    /// How long `ue` waits before retrying a failed registration (drawn from its stream).
-    fn retry_backoff(&mut self, ue: UeId) -> SimDuration {
-        let mut rng = self.ue_rng(ue);
-        self.p.sip.register_retry.sample(&mut rng)
     }
 
     fn schedule_refresh(&mut self, q: &mut EventQueue<Ev>, ue: UeId, after: SimDuration) {

@@ -45,6 +45,7 @@ pub mod timer_store;
 pub mod transaction;
 pub mod txn;
 pub mod ue;
+pub mod ue_recovery;
 pub mod world;
 
 // The model's public vocabulary: what results are made of. Readers of results (report,

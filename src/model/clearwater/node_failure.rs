@@ -59,6 +59,8 @@ impl World {
                 if !silent && self.ues[ue].connected {
                     let d = self.access_delay(node);
                     q.schedule_in(d, Ev::UeConnLost { ue });
+                } else if silent {
+                    self.watch_flow(q, ue, node);
                 }
             }
         }

@@ -125,6 +125,10 @@ pub struct Counters {
     pub timers_lost: u64,
     pub expiry_tasks_failed: u64,
     pub connection_resets: u64,
+    /// Outbound UEs (`ue_mode = "rfc5626"`): registrations moved to the next target of the
+    /// DNS answer, and dead flows found by a keepalive.
+    pub ue_target_failovers: u64,
+    pub flow_failures_detected: u64,
     /// LoadMonitor refusals by tier (`Tier as usize`) and SIP method (`Method as usize`).
     #[serde(skip)]
     pub throttle_rejections: [[u64; 5]; 5],

@@ -35,6 +35,11 @@ pub struct Ue {
     pub reg_txn: Key,
     /// Random draws made so far (the UE's stream position).
     pub draws: u32,
+    /// RFC 5626 mode: registration procedures failed in a row (the back-off's exponent),
+    /// targets of the DNS answer tried in this procedure, and where in the answer it began.
+    pub failures: u8,
+    pub tried: u16,
+    pub first: u16,
 }
 
 impl Default for Ue {
@@ -52,6 +57,9 @@ impl Default for Ue {
             conn_gen: 0,
             reg_txn: NO_KEY,
             draws: 0,
+            failures: 0,
+            tried: 0,
+            first: 0,
         }
     }
 }

@@ -102,6 +102,8 @@ impl World {
                     let u = &mut self.ues[t.ue];
                     u.flow_authenticated = self.nodes[u.edge].tier == crate::scenario::Tier::Bono;
                     self.schedule_binding_check(q, t.ue);
+                } else if failure.is_some_and(|cause| self.register_attempt_failed(q, t.ue, cause)) {
+                    return; // an outbound UE tries the next target
                 }
                 self.register_done(q, t.ue, ok)
             }

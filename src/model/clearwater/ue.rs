@@ -84,22 +84,19 @@ impl World {
 
     /// Connects to an edge of the cached answer (keeping the current one if it is in it) and
     /// sends the REGISTER.
-    fn ue_pick_edge(&mut self, q: &mut EventQueue<Ev>, ue: UeId) {
-        let site = self.ues[ue].dns.value;
-        let all = self.topo.nodes(site, self.edge_tier(site));
-        let latency_based = self.p.dns.mode == crate::scenario::DnsMode::LatencyBased;
-        let mut answer: Vec<NodeId> =
-            all.iter().copied().filter(|&n| !latency_based || self.nodes[n].dns_healthy).collect();
-        if answer.is_empty() {
-            answer = all.to_vec();
-        }
+    pub(super) fn ue_pick_edge(&mut self, q: &mut EventQueue<Ev>, ue: UeId) {
+        let answer = self.edge_answer(self.ues[ue].dns.value);
         let u = &self.ues[ue];
         if u.connected && answer.contains(&u.edge) {
             return self.send_register(q, ue);
         }
-        use rand::Rng as _;
-        let mut rng = self.ue_rng(ue);
-        let edge = answer[rng.random_range(0..answer.len())];
+        let edge = if self.outbound() {
+            answer[self.next_target(ue, answer.len())]
+        } else {
+            use rand::Rng as _;
+            let mut rng = self.ue_rng(ue);
+            answer[rng.random_range(0..answer.len())]
+        };
         let d = match self.path(None, edge, None) {
             super::reachability::Path::Dropped => self.p.sip.tcp_connect_timeout,
             _ => self.access_delay(edge) + self.access_delay(edge),
@@ -110,6 +107,20 @@ impl World {
         u.flow_authenticated = false;
         u.conn_gen = u.conn_gen.wrapping_add(1);
         q.schedule_in(d, Ev::UeConnect { ue, gen: u.conn_gen });
+    }
+
+    /// The edges a DNS answer for `site` lists: with latency-based DNS only those passing
+    /// health checks (all of them if none does).
+    pub(super) fn edge_answer(&self, site: u8) -> Vec<NodeId> {
+        let all = self.topo.nodes(site, self.edge_tier(site));
+        let latency_based = self.p.dns.mode == crate::scenario::DnsMode::LatencyBased;
+        let answer: Vec<NodeId> =
+            all.iter().copied().filter(|&n| !latency_based || self.nodes[n].dns_healthy).collect();
+        if answer.is_empty() {
+            all.to_vec()
+        } else {
+            answer
+        }
     }
 
     /// The TCP connection attempt completes: connected, or refused / timed out.
@@ -150,6 +161,9 @@ impl World {
     /// The registration failed before a REGISTER could be sent (no DNS answer, no
     /// connection): it counts as a failed registration.
     fn register_failed_early(&mut self, q: &mut EventQueue<Ev>, ue: UeId, cause: FailCause) {
+        if self.register_attempt_failed(q, ue, cause) {
+            return; // an outbound UE tries the next target
+        }
         let kind = if self.ues[ue].registered { ReqType::RegisterRefresh } else { ReqType::RegisterInitial };
         self.stats.started(kind);
         self.stats.failed(kind, cause, self.stats.measuring);
