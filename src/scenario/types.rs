@@ -344,14 +344,42 @@ pub enum FailureMode {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum FaultKind {
-    NodeCrash { site: usize, tier: Tier, index: u32, mode: FailureMode },
-    SiteFailure { site: usize, mode: FailureMode },
+    NodeCrash {
+        site: usize,
+        tier: Tier,
+        index: u32,
+        mode: FailureMode,
+    },
+    SiteFailure {
+        site: usize,
+        mode: FailureMode,
+    },
     DnsFailure,
     Partition,
-    BlockPort { from: Tier, to: Tier, port: u16, between_sites: bool },
-    Latency { extra: SimDuration, between_sites: bool },
-    CpuSlowdown { site: usize, tier: Tier, index: u32, factor: f64 },
-    Scale { site: usize, tier: Tier, nodes: u32 },
+    BlockPort {
+        from: Tier,
+        to: Tier,
+        port: u16,
+        between_sites: bool,
+    },
+    Latency {
+        extra: SimDuration,
+        between_sites: bool,
+    },
+    CpuSlowdown {
+        site: usize,
+        tier: Tier,
+        index: u32,
+        factor: f64,
+    },
+    /// `astaire_cpu_limit`: Astaire's CPU limit during a Sprout resize, in percent of the
+    /// node (`astaire_cpu_limit_percentage`, default 5) [doc 8.21].
+    Scale {
+        site: usize,
+        tier: Tier,
+        nodes: u32,
+        astaire_cpu_limit: u32,
+    },
 }
 
 impl FaultKind {
@@ -378,7 +406,7 @@ impl FaultKind {
             FaultKind::CpuSlowdown { site: si, tier, index, factor } => {
                 format!("cpu-slowdown {} {}-{index} ×{factor}", site(*si), tier.name())
             }
-            FaultKind::Scale { site: si, tier, nodes } => {
+            FaultKind::Scale { site: si, tier, nodes, .. } => {
                 format!("scale {} {} to {nodes} nodes", site(*si), tier.name())
             }
         }

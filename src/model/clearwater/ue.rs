@@ -94,7 +94,9 @@ impl World {
             answer = all.to_vec();
         }
         let u = &self.ues[ue];
-        if u.connected && answer.contains(&u.edge) {
+        // A quiescing Bono (scaled in) keeps its clients' flows until it answers 305.
+        let quiescing = self.nodes[u.edge].retired && self.nodes[u.edge].tier == crate::scenario::Tier::Bono;
+        if u.connected && (answer.contains(&u.edge) || quiescing) {
             return self.send_register(q, ue);
         }
         use rand::Rng as _;
