@@ -342,44 +342,19 @@ pub enum FailureMode {
     Silent,
 }
 
+/// A fault's kind and its parameters. `Scale`'s `astaire_cpu_limit` is Astaire's CPU limit
+/// during a Sprout resize, in percent of the node (`astaire_cpu_limit_percentage`, default 5)
+/// [doc 8.21].
 #[derive(Clone, Debug, PartialEq)]
 pub enum FaultKind {
-    NodeCrash {
-        site: usize,
-        tier: Tier,
-        index: u32,
-        mode: FailureMode,
-    },
-    SiteFailure {
-        site: usize,
-        mode: FailureMode,
-    },
+    NodeCrash { site: usize, tier: Tier, index: u32, mode: FailureMode },
+    SiteFailure { site: usize, mode: FailureMode },
     DnsFailure,
     Partition,
-    BlockPort {
-        from: Tier,
-        to: Tier,
-        port: u16,
-        between_sites: bool,
-    },
-    Latency {
-        extra: SimDuration,
-        between_sites: bool,
-    },
-    CpuSlowdown {
-        site: usize,
-        tier: Tier,
-        index: u32,
-        factor: f64,
-    },
-    /// `astaire_cpu_limit`: Astaire's CPU limit during a Sprout resize, in percent of the
-    /// node (`astaire_cpu_limit_percentage`, default 5) [doc 8.21].
-    Scale {
-        site: usize,
-        tier: Tier,
-        nodes: u32,
-        astaire_cpu_limit: u32,
-    },
+    BlockPort { from: Tier, to: Tier, port: u16, between_sites: bool },
+    Latency { extra: SimDuration, between_sites: bool },
+    CpuSlowdown { site: usize, tier: Tier, index: u32, factor: f64 },
+    Scale { site: usize, tier: Tier, nodes: u32, astaire_cpu_limit: u32 },
 }
 
 impl FaultKind {
