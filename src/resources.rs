@@ -65,7 +65,7 @@ fn node_count(s: &Scenario) -> u64 {
     let mut nodes: u64 =
         s.sites.iter().map(|site| Tier::ALL.iter().map(|&t| site.tier(t).nodes as u64).sum::<u64>()).sum();
     for f in &s.faults {
-        if let crate::scenario::FaultKind::Scale { site, tier, nodes: n } = f.kind {
+        if let crate::scenario::FaultKind::Scale { site, tier, nodes: n, .. } = f.kind {
             let had = s.sites.get(site).map_or(0, |x| x.tier(tier).nodes);
             nodes += n.saturating_sub(had) as u64;
         }

@@ -659,7 +659,7 @@ fn fault_timeline(root: &Table, faults: &[Fault], refs: &[Option<Option<NodeRef>
     };
     for (_, order, start) in steps {
         let i = order / 2;
-        if let FaultKind::Scale { site, tier, nodes } = faults[i].kind {
+        if let FaultKind::Scale { site, tier, nodes, .. } = faults[i].kind {
             let now = &mut size[site][tier as usize];
             let target = if start {
                 before[i] = *now;
@@ -810,7 +810,10 @@ fn fault(t: Table, sites: &[Site], sim: Option<&Simulation>) -> (Fault, Option<N
             if let Some(rule) = rule {
                 t.error("nodes", format!("{rule}; got {nodes} (the site has {had})"));
             }
-            FaultKind::Scale { site, tier, nodes }
+            // Astaire's `cpulimit`, in percent of the node's CPU: 5 unless configured
+            // (`astaire_cpu_limit_percentage`, an integer) [doc 8.21].
+            let astaire_cpu_limit = t.or("astaire_cpu_limit_percentage", 5, &u32_in(1, 100));
+            FaultKind::Scale { site, tier, nodes, astaire_cpu_limit }
         }
     };
     t.finish();

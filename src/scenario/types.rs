@@ -361,6 +361,9 @@ pub enum FailureMode {
     Silent,
 }
 
+/// A fault's kind and its parameters. `Scale`'s `astaire_cpu_limit` is Astaire's CPU limit
+/// during a Sprout resize, in percent of the node (`astaire_cpu_limit_percentage`, default 5)
+/// [doc 8.21].
 #[derive(Clone, Debug, PartialEq)]
 pub enum FaultKind {
     NodeCrash { site: usize, tier: Tier, index: u32, mode: FailureMode },
@@ -370,7 +373,7 @@ pub enum FaultKind {
     BlockPort { from: Tier, to: Tier, port: u16, between_sites: bool },
     Latency { extra: SimDuration, between_sites: bool },
     CpuSlowdown { site: usize, tier: Tier, index: u32, factor: f64 },
-    Scale { site: usize, tier: Tier, nodes: u32 },
+    Scale { site: usize, tier: Tier, nodes: u32, astaire_cpu_limit: u32 },
 }
 
 impl FaultKind {
@@ -397,7 +400,7 @@ impl FaultKind {
             FaultKind::CpuSlowdown { site: si, tier, index, factor } => {
                 format!("cpu-slowdown {} {}-{index} ×{factor}", site(*si), tier.name())
             }
-            FaultKind::Scale { site: si, tier, nodes } => {
+            FaultKind::Scale { site: si, tier, nodes, .. } => {
                 format!("scale {} {} to {nodes} nodes", site(*si), tier.name())
             }
         }

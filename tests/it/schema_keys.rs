@@ -447,6 +447,7 @@ const CHANGES: &[(&str, &str, &str)] = &[
     ("fault[].extra", "faulty", "fault[5].extra=100ms"),
     ("fault[].factor", "faulty", "fault[6].factor=10"),
     ("fault[].nodes", "faulty", "fault[7].nodes=4"),
+    ("fault[].astaire_cpu_limit_percentage", "faulty", "fault[7].astaire_cpu_limit_percentage=50"),
 ];
 
 /// Keys that shape no simulated event, with what they do instead (checked below where a

@@ -23,7 +23,8 @@ pub fn record_key(salt: u64, ue: UeId) -> u64 {
 pub struct BindingStore {
     /// A binding is valid while `now_s < expires_s` [src sprout: registrarsproutlet.cpp].
     expires_s: Vec<[u32; 2]>,
-    /// Bit r set while replica r of that site's store holds the record.
+    /// Bit r set while replica r of that site's store holds the record (during a resize,
+    /// position r of its replica set: cluster.rs).
     held: Vec<[u8; 2]>,
 }
 
@@ -73,14 +74,20 @@ impl BindingStore {
         self.held[ue as usize][site as usize] &= !(1 << r);
     }
 
-    /// The second replica's write landed (`delete`: it removed the record).
-    pub fn second_replica_written(&mut self, ue: UeId, site: u8, delete: bool) {
+    /// The write to the replica at position `pos` of the record's replica set landed
+    /// (`delete`: it removed the record).
+    pub fn replica_written(&mut self, ue: UeId, site: u8, pos: usize, delete: bool) {
         let held = &mut self.held[ue as usize][site as usize];
         if delete {
-            *held &= !2;
+            *held &= !(1 << pos);
         } else {
-            *held |= 2;
+            *held |= 1 << pos;
         }
+    }
+
+    /// Which positions of the record's replica set hold it (bit r: position r).
+    pub fn held(&self, ue: UeId, site: u8) -> u8 {
+        self.held[ue as usize][site as usize]
     }
 
     /// Whether some replica of `site`'s store holds the record (valid or not).

@@ -58,6 +58,8 @@ pub enum Ev {
     BonoGaveUp { bono: NodeId, sprout: NodeId },
     /// Route 53-style health checks change their verdict on a node.
     DnsHealth { node: NodeId, healthy: bool },
+    /// A step of a cluster resize's resynchronisation on `node` (resync.rs).
+    Resync { node: NodeId, step: ResyncStep },
     /// Periodic statistics.
     Sample,
     /// End of warm-up: statistics restart.
@@ -106,6 +108,7 @@ impl EventKind for Ev {
             Ev::BindingCheck { .. } => 28,
             Ev::ChallengePop { .. } => 29,
             Ev::UeFlowCheck { .. } => 30,
+            Ev::Resync { .. } => 31,
         }
     }
 
@@ -128,7 +131,7 @@ impl EventKind for Ev {
             Ev::OpTimeout { msg, .. } => msg.idx as u64,
             Ev::UeDns { ue, .. } | Ev::UeConnect { ue, .. } | Ev::UeConnLost { ue } => ue as u64,
             Ev::BonoGaveUp { bono, sprout } => ((bono as u64) << 16) | sprout as u64,
-            Ev::DnsHealth { node, .. } => node as u64,
+            Ev::DnsHealth { node, .. } | Ev::Resync { node, .. } => node as u64,
             Ev::CallArrival | Ev::RampStep | Ev::Sample | Ev::WarmupEnd => 0,
         }
     }
@@ -175,15 +178,30 @@ pub enum Side {
     ChallengePop { ue: UeId, site: u8 },
     /// A Chronos replica told that another replica fired.
     ChronosSkip,
-    /// A page of a store's resynchronisation leaving its sender (`remaining` records or
-    /// timers still to send to `to`, this page included).
-    Resync { to: NodeId, remaining: u32, timers: bool },
-    /// A resynchronisation page arriving at its new home.
+    /// Astaire streaming a chunk of records into its node's memcached.
+    Astaire { records: u32 },
+    /// Chronos preparing a page of timers for `requester`'s resynchronisation.
+    ChronosServe { requester: NodeId },
+    /// Chronos processing the page `server` sent.
+    ChronosTake { server: NodeId },
+    /// Resynchronisation work nobody waits for: memcached serving or storing streamed
+    /// records, Chronos handling replications, tombstones and DELETEs (`count` of them).
     ResyncStore { count: u32, timers: bool },
     /// Sprout or Bono building and sending a billing request (its Ralf client threads).
     AcrSend { acr: Key },
     /// A Ralf node's memcached or Chronos serving Ralf (nobody waits for it).
     RalfStore,
+}
+
+/// The steps of a resize's resynchronisation that wait for time or the network.
+#[derive(Copy, Clone, Debug)]
+pub enum ResyncStep {
+    /// Astaire may start its next chunk (its CPU limit allows it).
+    AstaireNext,
+    /// Chronos's GET reaches `server`.
+    ChronosGet { server: NodeId },
+    /// `server`'s page of timers reaches the node that asked.
+    ChronosPage { server: NodeId },
 }
 
 #[cfg(test)]

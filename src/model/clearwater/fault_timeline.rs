@@ -10,7 +10,7 @@ use crate::scenario::{FailureMode, Fault, FaultKind, Tier};
 impl World {
     pub fn schedule_faults(&mut self, q: &mut EventQueue<Ev>, faults: &[Fault]) {
         self.faults = faults.to_vec();
-        self.scale_before = vec![0; faults.len()];
+        self.scaling.before = vec![0; faults.len()];
         for (i, f) in faults.iter().enumerate() {
             q.schedule_at(SimTime::ZERO + f.at, Ev::Fault { index: i as u32, start: true });
             if let Some(until) = f.until {
@@ -79,16 +79,16 @@ impl World {
                     self.net.extra_latency.intra_site = d;
                 }
             }
-            FaultKind::Scale { site, tier, nodes } => {
+            FaultKind::Scale { site, tier, nodes, astaire_cpu_limit } => {
                 // `until` brings the tier back to its size before the change.
                 let site = site as u8;
                 if start {
                     let before = self.topo.nodes(site, tier).len() as u32;
-                    self.scale_before[index as usize] = before;
-                    self.scale(q, site, tier, nodes);
+                    self.scaling.before[index as usize] = before;
+                    self.scale(q, site, tier, nodes, astaire_cpu_limit);
                 } else {
-                    let before = self.scale_before[index as usize];
-                    self.scale(q, site, tier, before);
+                    let before = self.scaling.before[index as usize];
+                    self.scale(q, site, tier, before, astaire_cpu_limit);
                 }
             }
         }

@@ -3,7 +3,7 @@
 //!
 //! - Every record has up to two replicas among the site's Sprouts, placed by rendezvous
 //!   hashing; a write goes to both (the worker waits for the first), a read tries the first
-//!   and then the second.
+//!   and then the second. While the site's cluster is resized the set is larger (cluster.rs).
 //! - Geographic redundancy: each site has its own store; Sprout repeats every bindings write
 //!   in the remote store, and a read that finds nothing locally (or cannot reach the local
 //!   store) reads the remote one [doc 8.46.1].
@@ -13,7 +13,7 @@
 use super::binding_store::{record_key, SALT_AV, SALT_BINDINGS};
 use super::events::{Ev, Side};
 use super::flows::{McKey, McOp, Step};
-use super::ids::{NodeId, UeId, NO_NODE};
+use super::ids::{NodeId, UeId};
 use super::node::{rendezvous, whole_seconds};
 use super::outage::OutageCause;
 use super::world::World;
@@ -33,7 +33,7 @@ impl World {
     }
 
     /// The replica a memcached operation goes to (`None`: no further replica to try). A
-    /// write's copy to the second replica leaves at once.
+    /// write's copies to the other replicas of its set leave at once.
     pub(super) fn memcached_target(
         &mut self,
         q: &mut EventQueue<Ev>,
@@ -42,21 +42,34 @@ impl World {
         record: McKey,
     ) -> Option<NodeId> {
         let m = self.msgs.get(key).expect("live message");
-        let (sprout, attempt, site) = (m.sprout(), m.attempt, m.op_site);
+        let (sprout, attempt, site) = (m.sprout(), m.attempt as usize, m.op_site);
         let owner = if record == McKey::CalleeBindings { m.peer } else { m.ue };
         let salt = if record == McKey::Av { SALT_AV } else { SALT_BINDINGS };
-        let replicas = rendezvous(record_key(salt, owner), self.sprouts_of(site));
-        let first = if attempt == 0 { 0 } else { 1 };
-        if replicas[first] == NO_NODE {
+        let (set, len) = self.mc_set(record_key(salt, owner), site);
+        if attempt >= len {
             return None;
         }
-        if op.is_write() && first == 0 && replicas[1] != NO_NODE {
-            // memcached writes go to both replicas; the worker waits for the first.
+        if op.is_write() && attempt == 0 {
+            // memcached writes go to every replica of the set; the worker waits for the first.
             let bindings = record != McKey::Av;
-            let side = Side::McReplicaWrite { ue: owner, site, bindings, delete: op == McOp::Delete };
-            self.send_side(q, sprout, replicas[1], &ports::MEMCACHED, side);
+            for &r in &set[1..len] {
+                let side = Side::McReplicaWrite { ue: owner, site, bindings, delete: op == McOp::Delete };
+                self.send_side(q, sprout, r, &ports::MEMCACHED, side);
+            }
         }
-        Some(replicas[first])
+        Some(set[attempt])
+    }
+
+    /// During a resize a read that finds nothing goes on to the next replica of the set
+    /// [src cpp-common: memcachedstore.cpp].
+    pub(super) fn memcached_more_replicas(&self, key: Key) -> bool {
+        let m = self.msgs.get(key).expect("live message");
+        if self.scaling.resizing(m.op_site).is_none() {
+            return false;
+        }
+        let owner = if matches!(m.current_step(), Step::Mc(_, McKey::CalleeBindings)) { m.peer } else { m.ue };
+        let salt = if matches!(m.current_step(), Step::Mc(_, McKey::Av)) { SALT_AV } else { SALT_BINDINGS };
+        (m.attempt as usize) < self.mc_set(record_key(salt, owner), m.op_site).1
     }
 
     /// A replica served the operation: apply it to the store. `false`: the worker was sent
@@ -66,13 +79,18 @@ impl World {
         let m = self.msgs.get(key).expect("live message");
         let (sprout, ue, peer, attempt, site) = (m.sprout(), m.ue, m.peer, m.attempt, m.op_site);
         let expiry_task = m.program.is_binding_expiry();
-        let replica = if attempt <= 1 { 0 } else { 1 };
+        // The position in the replica set of the replica that served it.
+        let replica = attempt.saturating_sub(1);
         let now_s = whole_seconds(now);
         let granted = self.p.granted_expires_s;
         match (op, record) {
             (McOp::Get, McKey::CalleeBindings | McKey::Bindings) => {
                 let owner = if record == McKey::CalleeBindings { peer } else { ue };
                 let found = self.store.replica_finds(owner, site, replica, now_s);
+                if !found && self.memcached_more_replicas(key) {
+                    self.op_start(q, key, Step::Mc(op, record));
+                    return false;
+                }
                 let home = self.nodes[sprout].site;
                 if !found && self.gr() && site == home {
                     // GR: not in the local store, so read the remote site's.
@@ -127,21 +145,24 @@ impl World {
         }
     }
 
-    /// The second replica's copy of a write arrived and was applied.
-    pub(super) fn memcached_replica_written(&mut self, ue: UeId, site: u8, bindings: bool, delete: bool) {
+    /// A copy of a write arrived at `node`, another replica of the record, and was applied.
+    pub(super) fn memcached_replica_written(&mut self, node: NodeId, ue: UeId, site: u8, bindings: bool, delete: bool) {
         self.stats.counters.mc_replica_writes += 1;
         if bindings {
             // Whichever replica's write lands first, each records its own copy.
-            self.store.second_replica_written(ue, site, delete);
+            let (set, len) = self.bindings_set(ue, site);
+            if let Some(pos) = set[..len].iter().position(|&n| n == node) {
+                self.store.replica_written(ue, site, pos, delete);
+            }
         }
     }
 
     /// A Sprout node crashed: its memcached copies are gone.
     pub(super) fn memcached_lost_node(&mut self, node: NodeId, site: u8, now: SimTime) {
         for ue in 0..self.ues.len() as UeId {
-            let replicas = self.bindings_replicas(ue, site);
+            let (set, len) = self.bindings_set(ue, site);
             let mut lost = false;
-            for (r, &n) in replicas.iter().enumerate() {
+            for (r, &n) in set[..len].iter().enumerate() {
                 if n == node {
                     self.store.lose_copy(ue, site, r);
                     lost = true;

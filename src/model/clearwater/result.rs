@@ -59,6 +59,8 @@ pub struct ClearwaterResult {
     pub billing: Option<super::ralf::BillingCounts>,
     /// Each subscriber's home site (for `outages.csv`).
     pub ue_sites: Vec<u8>,
+    /// Sprout cluster resizes whose resynchronisation completed, in order.
+    pub resizes: Vec<super::cluster::ResizeRecord>,
 }
 
 impl ClearwaterResult {
@@ -159,6 +161,7 @@ impl World {
             outages,
             billing: w.ralf.as_ref().filter(|r| r.enabled()).map(|r| r.counts.clone()),
             ue_sites: w.ues.iter().map(|u| u.site).collect(),
+            resizes: w.scaling.done.clone(),
             request_rows: std::mem::take(&mut w.stats.request_rows),
             rows: std::mem::take(&mut w.stats.rows),
         }

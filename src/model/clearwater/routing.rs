@@ -118,6 +118,9 @@ impl World {
         if !self.sip_admit(node, key, q.now()) {
             // Bono answers 503 itself: the work is relaying a response instead.
             self.msgs.get_mut(key).expect("live").status = Status::Response(503);
+        } else if self.bono_refers_away(node, self.msgs.get(key).expect("live")) {
+            // A quiescing Bono sends its client elsewhere (scaling.rs).
+            self.msgs.get_mut(key).expect("live").status = Status::Response(305);
         }
         let demand = self.demand(node, |p| &p.costs.bono_message);
         self.submit(q, node, Job::Msg(key), demand, Class::New);

@@ -1,47 +1,68 @@
-//! Elastic scaling (`kind = "scale"`): nodes join or leave a tier at run time.
+//! Elastic scaling (`kind = "scale"`): nodes join or leave a tier at run time, in the order
+//! of the documented procedure [doc 8.41].
 //!
-//! - The DNS records change at once; every client notices only when its cached answer
-//!   expires. Bono then moves its upstream connections one recycle at a time (each lives
-//!   U[0.8P, 1.2P), P = 600 s), which is why a new Sprout takes traffic only gradually.
-//! - Sprout nodes carry memcached and Chronos: when the set changes, rendezvous hashing
-//!   moves some records and timers to other nodes. The stores resynchronise in the
-//!   background — every node sends the records that now belong elsewhere, in pages of 100
-//!   [src chronos: doc/design/resynchronization.md] — at a CPU cost on both ends.
-//! - A node leaving is quiesced: it drops out of DNS and of every client's choices, Bonos
-//!   close their connections to it, its subscribers (a Bono's) reconnect elsewhere, and
-//!   what it had queued still completes.
+//! - Scaling up a Sprout tier: the new nodes first join the site's memcached and Chronos
+//!   clusters — every node's cluster settings list the old and the new membership, Astaire
+//!   and Chronos resynchronise (resync.rs) — and only when they are done does the DNS
+//!   record list the new nodes: with automatic clustering the node "has fully joined" once
+//!   the cluster is stable, which the cluster manager declares after `astaire wait-sync`
+//!   [src clearwater-etcd: synchronization_fsm.py]. Other tiers have no such clusters in
+//!   this model: their DNS record changes at once.
+//! - Every client notices the DNS change only when its cached answer expires. Bono then
+//!   moves its upstream connections one recycle at a time (each lives U[0.8P, 1.2P),
+//!   P = 600 s), which is why a new Sprout takes traffic only gradually.
+//! - Scaling down: the DNS record changes first, then the leaving nodes quiesce. A leaving
+//!   Sprout closes its connections (Bonos drop it at once and refill elsewhere) and leaves
+//!   the clusters, which resynchronise the same way before it is turned down. A leaving
+//!   Bono closes its untrusted port but keeps its clients' flows: it answers a REGISTER on
+//!   a flow with no dialog with 305 (Use Proxy) [src sprout: bono.cpp], so each client
+//!   moves to another Bono at its next registration rather than all at once.
 
-use super::binding_store::{record_key, SALT_BINDINGS};
-use super::events::Class;
-use super::events::{Ev, Job, Side};
-use super::ids::{NodeId, UeId, NO_NODE};
-use super::node::{rendezvous, Topology};
+use super::events::Ev;
+use super::flows::Method;
+use super::ids::NodeId;
+use super::message::{Hop, Msg};
+use super::node::Topology;
+use super::txn::FailCause;
 use super::world::{NodeSpec, World};
 use crate::engine::EventQueue;
+use crate::model::slab::Key;
 use crate::scenario::Tier;
 
-/// Records or timers sent per resynchronisation request.
-pub const RESYNC_PAGE: u32 = 100;
-
 impl World {
-    /// Brings the tier of `site` to `target` nodes.
-    pub fn scale(&mut self, q: &mut EventQueue<Ev>, site: u8, tier: Tier, target: u32) {
+    /// Brings the tier of `site` to `target` nodes (`astaire_cpu_limit`: percent of a node).
+    pub fn scale(&mut self, q: &mut EventQueue<Ev>, site: u8, tier: Tier, target: u32, astaire_cpu_limit: u32) {
+        if tier == Tier::Sprout && self.scaling.resizing(site).is_some() {
+            // One resize at a time: this one starts when the one in progress has finished.
+            self.scaling.pending[site as usize] = Some((target, astaire_cpu_limit));
+            return;
+        }
         let old: Vec<NodeId> = self.topo.nodes(site, tier).to_vec();
         let current = old.len() as u32;
-        for _ in current..target {
-            self.add_node(q, site, tier);
+        if target == current {
+            return;
         }
+        // A joining Sprout is in the clusters, not yet in the tier clients choose from.
+        let joining: Vec<NodeId> = (current..target).map(|_| self.add_node(q, site, tier)).collect();
         for _ in target..current {
-            self.retire_node(q, site, tier);
+            self.retire_node(site, tier);
         }
-        let name = Topology::name(site, tier);
-        self.dns.set_records(name, self.topo.nodes(site, tier).to_vec());
+        if tier != Tier::Sprout {
+            self.topo.ids[site as usize][tier as usize].extend(&joining);
+        }
+        if tier != Tier::Sprout || joining.is_empty() {
+            // No cluster to join first (or scaling down: DNS changes before the nodes go).
+            let name = Topology::name(site, tier);
+            self.dns.set_records(name, self.topo.nodes(site, tier).to_vec());
+        }
         if tier == Tier::Sprout {
-            self.rehome(q, site, &old);
+            let mut new_servers = self.topo.nodes(site, tier).to_vec();
+            new_servers.extend(&joining);
+            self.start_resize(q, site, old, new_servers, astaire_cpu_limit as f64 / 100.0);
         }
     }
 
-    fn add_node(&mut self, q: &mut EventQueue<Ev>, site: u8, tier: Tier) {
+    fn add_node(&mut self, q: &mut EventQueue<Ev>, site: u8, tier: Tier) -> NodeId {
         let now = q.now();
         let id = self.nodes.len() as NodeId;
         let index = self.created[site as usize][tier as usize];
@@ -51,7 +72,6 @@ impl World {
         node.window.busy_at_start = 0;
         self.nodes.push(node);
         self.chronos.add_node();
-        self.topo.ids[site as usize][tier as usize].push(id);
         // A fresh node resolves what it needs when it starts.
         for s in 0..self.topo.ids.len() as u8 {
             for t in Tier::ALL {
@@ -61,7 +81,7 @@ impl World {
             }
         }
         if tier == Tier::Bono {
-            let sprouts = self.topo.nodes(site, Tier::Sprout).to_vec();
+            let sprouts = self.nodes[id].resolver.peek(Topology::name(site, Tier::Sprout)).to_vec();
             let node = &mut self.nodes[id];
             if let Some(pool) = node.pool.as_mut() {
                 pool.recycle(now, &sprouts, &mut node.rng);
@@ -69,94 +89,47 @@ impl World {
             q.schedule_in(super::params::POOL_RECYCLE_EVERY, Ev::PoolRecycle { node: id });
         }
         self.stats.counters.nodes_added += 1;
+        id
     }
 
-    fn retire_node(&mut self, q: &mut EventQueue<Ev>, site: u8, tier: Tier) {
+    /// The last node of the tier quiesces: out of DNS and of the tier's choices. A Sprout's
+    /// connections close (Bonos refill elsewhere); a Bono keeps its clients' flows.
+    fn retire_node(&mut self, site: u8, tier: Tier) {
         let Some(id) = self.topo.ids[site as usize][tier as usize].pop() else { return };
         self.nodes[id].retired = true;
         self.retired.push(id);
         self.stats.counters.nodes_removed += 1;
-        match tier {
-            Tier::Sprout => {
-                for b in 0..self.nodes.len() as NodeId {
-                    if let Some(pool) = self.nodes[b].pool.as_mut() {
-                        pool.disconnect(id);
-                    }
+        if tier == Tier::Sprout {
+            for b in 0..self.nodes.len() as NodeId {
+                if let Some(pool) = self.nodes[b].pool.as_mut() {
+                    pool.disconnect(id);
                 }
-            }
-            Tier::Bono => {
-                // Its subscribers' connections are closed: they register again elsewhere.
-                for ue in 0..self.ues.len() as UeId {
-                    if self.ues[ue].edge == id && self.ues[ue].connected {
-                        let d = self.access_delay(id);
-                        q.schedule_in(d, Ev::UeConnLost { ue });
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// memcached records and Chronos timers of `site` whose replicas changed move to their
-    /// new nodes; the resynchronisation traffic is paced, page by page, per pair of nodes.
-    fn rehome(&mut self, q: &mut EventQueue<Ev>, site: u8, old: &[NodeId]) {
-        let now = q.now();
-        let now_s = super::node::whole_seconds(now);
-        // (sender, receiver) → (timers, records) to send.
-        let mut traffic: std::collections::BTreeMap<(NodeId, NodeId), (u32, u32)> = Default::default();
-        for ue in 0..self.ues.len() as UeId {
-            // The bindings record in this site's store.
-            let new = self.bindings_replicas(ue, site);
-            let before = rendezvous(record_key(SALT_BINDINGS, ue), old);
-            if new != before && self.store.holds_valid(ue, site, now_s) {
-                let sender = before.into_iter().find(|&n| n != NO_NODE).unwrap_or(new[0]);
-                for r in new.into_iter().filter(|&r| r != NO_NODE && !before.contains(&r)) {
-                    traffic.entry((sender, r)).or_default().1 += 1;
-                }
-                let held = (new[0] != NO_NODE) as u8 | (((new[1] != NO_NODE) as u8) << 1);
-                self.store.set_held(ue, site, held);
-            }
-            // The binding timer, if it lives in this site's Chronos cluster.
-            let timer = self.chronos.replicas_of(ue);
-            if let Some(before) = timer.filter(|r| old.contains(&r[0])) {
-                let new = self.binding_timer_replicas(ue, site);
-                if new != before {
-                    let sender = before[0];
-                    for r in new.into_iter().filter(|&r| r != NO_NODE && !before.contains(&r)) {
-                        traffic.entry((sender, r)).or_default().0 += 1;
-                    }
-                    self.chronos.move_timer(ue, new);
-                }
-            }
-        }
-        for ((from, to), (timers, records)) in traffic {
-            self.stats.counters.resync_timers += timers as u64;
-            self.stats.counters.resync_records += records as u64;
-            if timers > 0 {
-                self.resync_page(q, from, Side::Resync { to, remaining: timers, timers: true });
-            }
-            if records > 0 {
-                self.resync_page(q, from, Side::Resync { to, remaining: records, timers: false });
             }
         }
     }
 
-    /// Queues the next page of a resynchronisation at its sender.
-    fn resync_page(&mut self, q: &mut EventQueue<Ev>, from: NodeId, side: Side) {
-        let Side::Resync { remaining, timers, .. } = side else { return };
-        let page = remaining.min(RESYNC_PAGE) as f64;
-        let per = if timers { self.p.costs.chronos_op.mean() } else { self.p.costs.memcached_op.mean() };
-        self.submit(q, from, Job::Side(side), per.saturating_mul_f64(page), Class::New);
+    /// Whether a quiescing Bono answers this request with 305: a REGISTER from one of its
+    /// clients whose flow carries no dialog [src sprout: bono.cpp].
+    pub(super) fn bono_refers_away(&self, bono: NodeId, m: &Msg) -> bool {
+        if !self.nodes[bono].retired || m.method != Method::Register || m.hop != Hop::OriginBono || !m.is_request() {
+            return false;
+        }
+        let ue = m.ue;
+        let dialog = |c: &super::call_record::Call| {
+            (c.caller == ue && c.route.origin_bono == bono) || (c.callee == ue && c.route.target_bono == bono)
+        };
+        !self.calls.iter().any(dialog)
     }
 
-    /// A page left its sender: the receiver stores it, and the sender goes on.
-    pub fn resync_page_sent(&mut self, q: &mut EventQueue<Ev>, from: NodeId, to: NodeId, remaining: u32, timers: bool) {
-        let page = remaining.min(RESYNC_PAGE);
-        self.stats.counters.resync_pages += 1;
-        let d = self.node_delay(from, to);
-        q.schedule_in(d, Ev::SideArrive { node: to, side: Side::ResyncStore { count: page, timers } });
-        if remaining > page {
-            self.resync_page(q, from, Side::Resync { to, remaining: remaining - page, timers });
-        }
+    /// The UE's REGISTER got a 305 from its quiescing Bono: the REGISTER failed, and the UE
+    /// drops that flow and registers again at once, through another Bono of the DNS answer.
+    pub(super) fn ue_use_proxy(&mut self, q: &mut EventQueue<Ev>, txn: Key) {
+        let t = self.txns.remove(txn).expect("live transaction");
+        self.stats.failed(t.req_type(), FailCause::Other, t.measured);
+        let u = &mut self.ues[t.ue];
+        u.registering = false;
+        u.connected = false;
+        u.flow_authenticated = false;
+        self.start_register(q, t.ue);
     }
 }

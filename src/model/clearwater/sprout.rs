@@ -216,7 +216,8 @@ impl World {
                 Some(t) => t,
                 None => {
                     // No (further) replica to try: this attempt fails at once.
-                    self.msgs.get_mut(key).expect("live").attempt = 2;
+                    let m = self.msgs.get_mut(key).expect("live");
+                    m.attempt = m.attempt.max(2);
                     return self.op_failed(q, key);
                 }
             },
@@ -359,8 +360,8 @@ impl World {
             Step::Http(_) => self.http_failed(q, key),
             Step::Mc(op, record) => {
                 self.stats.counters.memcached_failures += 1;
-                if attempt < 2 {
-                    return self.op_start(q, key, step); // the other replica
+                if attempt < 2 || self.memcached_more_replicas(key) {
+                    return self.op_start(q, key, step); // the next replica
                 }
                 self.memcached_failed(q, key, op, record)
             }
@@ -390,11 +391,13 @@ impl World {
     pub fn side_done(&mut self, q: &mut EventQueue<Ev>, node: NodeId, side: Side) {
         match side {
             Side::McReplicaWrite { ue, site, bindings, delete } => {
-                self.memcached_replica_written(ue, site, bindings, delete)
+                self.memcached_replica_written(node, ue, site, bindings, delete)
             }
             Side::ChronosReplica { ue, which, binding, gen } => self.chronos_replicated(ue, which, binding, gen),
             Side::ChronosSkip | Side::ResyncStore { .. } => {}
-            Side::Resync { to, remaining, timers } => self.resync_page_sent(q, node, to, remaining, timers),
+            Side::Astaire { .. } => self.astaire_chunk_done(q, node),
+            Side::ChronosServe { requester } => self.chronos_page_ready(q, node, requester),
+            Side::ChronosTake { server } => self.chronos_page_taken(q, node, server),
             Side::ChronosPop { ue, gen } => self.chronos_fired(q, node, ue, gen),
             Side::ChallengePop { ue, site } => self.challenge_fired(q, node, ue, site),
             Side::AcrSend { acr } => self.with_ralf(q, |r, h| r.sent(h, node, acr)),

@@ -69,6 +69,7 @@ impl World {
                 let route = self.first_route(ue);
                 self.send_request(q, m.txn, Method::Register, ue, ue, NO_KEY, route, RegisterStage::WithCredentials);
             }
+            (Method::Register, Status::Response(305)) => self.ue_use_proxy(q, m.txn),
             (_, Status::Response(200..=299)) => self.end_txn(q, m.txn, None),
             (_, Status::TransportError) => self.end_txn(q, m.txn, Some(FailCause::Transport)),
             (_, Status::Response(503)) => self.end_txn(q, m.txn, Some(FailCause::Rejected503)),

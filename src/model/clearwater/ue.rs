@@ -87,7 +87,9 @@ impl World {
     pub(super) fn ue_pick_edge(&mut self, q: &mut EventQueue<Ev>, ue: UeId) {
         let answer = self.edge_answer(self.ues[ue].dns.value);
         let u = &self.ues[ue];
-        if u.connected && answer.contains(&u.edge) {
+        // A quiescing Bono (scaled in) keeps its clients' flows until it answers 305.
+        let quiescing = |w: &World| w.nodes[u.edge].retired && w.nodes[u.edge].tier == crate::scenario::Tier::Bono;
+        if u.connected && (answer.contains(&u.edge) || quiescing(self)) {
             return self.send_register(q, ue);
         }
         let edge = if self.outbound() {

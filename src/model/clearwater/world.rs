@@ -61,8 +61,8 @@ pub struct World {
     pub(super) calls_started: u64,
     pub(super) stats: Stats,
     pub(super) faults: Vec<crate::scenario::Fault>,
-    /// Per fault: the tier's size before a `scale` fault changed it.
-    pub(super) scale_before: Vec<u32>,
+    /// Elastic scaling: sizes before each `scale` fault, cluster resizes (cluster.rs).
+    pub(super) scaling: super::cluster::Scaling,
     /// Partition, blocked ports, added latency.
     pub(super) net: super::reachability::NetworkFaults,
     pub(super) outages: super::outage::Outages,
@@ -123,7 +123,7 @@ impl World {
             calls_started: 0,
             stats: Stats::default(),
             faults: Vec::new(),
-            scale_before: Vec::new(),
+            scaling: Default::default(),
             net: Default::default(),
             outages: Default::default(),
             retired: Vec::new(),
@@ -332,8 +332,9 @@ impl World {
         self.topo.ids.len() == 2
     }
 
+    /// The site's Chronos cluster (its Sprouts; during a resize, the new membership).
     pub fn sprouts_of(&self, site: u8) -> &[NodeId] {
-        self.topo.nodes(site, Tier::Sprout)
+        self.scaling.resizing(site).map_or(self.topo.nodes(site, Tier::Sprout), |r| &r.new_servers)
     }
 }
 
@@ -367,6 +368,7 @@ impl Model for World {
             Ev::PoolRecycle { node } => self.pool_recycle(q, node),
             Ev::PoolDnsDone { node } => self.pool_dns_done(q, node),
             Ev::Fault { index, start } => self.fault(q, index, start),
+            Ev::Resync { node, step } => self.resync_event(q, node, step),
             Ev::Sample => self.sample(q),
             Ev::WarmupEnd => self.warmup_end(q),
             Ev::AcrArrive { node, acr } => self.with_ralf(q, |r, h| r.arrive(h, node, acr)),
