@@ -8,7 +8,7 @@ Units are in the column names (``_s``, ``_ms``, ``_us``, ``_per_s``) or listed i
 repository README, "Reading results in Python".
 """
 
-from .command import find_cwsim, run_cwsim
+from .command import REPO, find_cwsim, run_cwsim
 from .connections import parse_connections
 from .histograms import decode_histogram, merge_histograms, percentiles, value_at_quantile
 from .run import Run, load_run
@@ -17,6 +17,7 @@ from .summary import flatten_summary
 from .sweep import load_sweep
 
 __all__ = [
+    "REPO",
     "Run",
     "ci",
     "decode_histogram",
