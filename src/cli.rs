@@ -99,6 +99,7 @@ pub enum Command {
     #[command(after_help = "Examples:\n  cwsim run scenarios/default.toml\n  \
                             cwsim run scenarios/mmc.toml --replications 20 --threads 2 --out /tmp/mmc\n  \
                             cwsim run scenarios/mmc.toml --seed 7\n  \
+                            cwsim run scenarios/mmc.toml --json --quiet | jq .results\n  \
                             cwsim run scenarios/default.toml --set load.subscribers=4000 --set 'site[0].sprout.cores=2'")]
     Run(RunArgs),
     /// Check scenario files; report every problem with file, line, key and rule.
@@ -165,6 +166,9 @@ pub struct RunArgs {
     /// No progress bar and no report on stdout (files are still written).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print summary.json on stdout instead of the report (files are still written).
+    #[arg(long)]
+    pub json: bool,
     /// Override a scenario key, e.g. --set throttling.profile=later (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = crate::scenario::Override::parse)]
     pub set: Vec<crate::scenario::Override>,
@@ -412,7 +416,11 @@ fn cmd_run(args: &RunArgs) -> i32 {
     let wall = started.elapsed().as_secs_f64();
     match write_outputs(&outcome.files, &out_dir) {
         Ok(paths) => {
-            if !args.quiet {
+            if args.json {
+                if let Some(summary) = outcome.files.get("summary.json") {
+                    print!("{}", String::from_utf8_lossy(summary));
+                }
+            } else if !args.quiet {
                 if let Some(report) = outcome.files.get("report.txt") {
                     print!("{}", String::from_utf8_lossy(report));
                 }

@@ -3,7 +3,7 @@
 //! (and counted) rather than lost, so counts always reconcile with the number of requests.
 
 use base64::Engine as _;
-use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
+use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 use hdrhistogram::Histogram;
 
 use crate::engine::SimDuration;
@@ -92,15 +92,17 @@ impl LatencyHistogram {
         self.clamped += other.clamped;
     }
 
-    /// HdrHistogram V2 encoding (readable by every HdrHistogram implementation), base64.
+    /// The compressed HdrHistogram V2 encoding (cookie 0x1c849314, zlib-deflated payload),
+    /// base64: the form the Java, Python, Go and JavaScript HdrHistogram libraries decode
+    /// (`decodeFromCompressedByteBuffer`, `HdrHistogram.decode`). Values are µs.
     pub fn to_base64(&self) -> String {
         let mut buf = Vec::new();
-        V2Serializer::new().serialize(&self.hist, &mut buf).expect("in-memory write");
+        V2DeflateSerializer::new().serialize(&self.hist, &mut buf).expect("in-memory write");
         base64::engine::general_purpose::STANDARD.encode(buf)
     }
 
-    /// Reads back [`to_base64`](Self::to_base64) output (the exact ns sum is not encoded;
-    /// it is rebuilt from the bucket midpoints).
+    /// Reads back [`to_base64`](Self::to_base64) output, compressed or not (the exact ns
+    /// sum is not encoded; it is rebuilt from the bucket midpoints).
     pub fn from_base64(text: &str) -> Result<Self, String> {
         let bytes =
             base64::engine::general_purpose::STANDARD.decode(text.trim()).map_err(|e| format!("not base64: {e}"))?;
@@ -140,6 +142,19 @@ mod tests {
         b.merge(&a);
         assert_eq!(b.count(), 2);
         assert!(LatencyHistogram::from_base64("not base64!").is_err());
+    }
+
+    #[test]
+    fn encoding_is_the_compressed_v2_form() {
+        // HdrHistogram's encoding spec: a compressed V2 histogram starts with the big-endian
+        // cookie 0x1c849314, then the payload length, then a zlib stream (first byte 0x78).
+        let mut h = LatencyHistogram::new();
+        h.record(SimDuration::from_ms(3));
+        let bytes = base64::engine::general_purpose::STANDARD.decode(h.to_base64()).unwrap();
+        assert_eq!(bytes[..4], [0x1c, 0x84, 0x93, 0x14]);
+        let len = u32::from_be_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
+        assert_eq!(len, bytes.len() - 8);
+        assert_eq!(bytes[8], 0x78);
     }
 
     #[test]

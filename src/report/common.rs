@@ -44,7 +44,8 @@ pub const LATENCY_CSV_COLUMNS: &str =
     "metric,count,mean_ms,p50_ms,p90_ms,p95_ms,p99_ms,p999_ms,max_ms,clamped,hdr_v2_base64";
 
 /// `latency.csv`: one row per metric, percentiles in ms (3 significant digits, the HDR
-/// precision) and the whole histogram, HdrHistogram V2 + base64, so runs can be merged.
+/// precision) and the whole histogram (µs), compressed HdrHistogram V2 + base64, so runs can be
+/// merged and any HdrHistogram library can read it.
 pub fn latency_csv<'a>(rows: impl IntoIterator<Item = (&'a str, &'a LatencyHistogram)>) -> Vec<u8> {
     let mut out = String::from(LATENCY_CSV_COLUMNS);
     out.push('\n');

@@ -54,3 +54,14 @@ fn summary_carries_the_run_identity() {
     assert_eq!(v["fingerprint"].as_str().unwrap().len(), 16);
     assert_eq!(v["replication_fingerprints"].as_array().unwrap().len(), v["replications"].as_u64().unwrap() as usize);
 }
+
+#[test]
+fn json_prints_exactly_the_summary_file() {
+    let dir = temp_dir("json");
+    let out = cwsim(&["run", "scenarios/mmc.toml", "--json", "--out", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // stdout is the whole of summary.json and nothing else (no report, no file list).
+    assert_eq!(out.stdout, std::fs::read(dir.join("summary.json")).unwrap());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["scenario"], "mmc");
+}
