@@ -74,7 +74,7 @@ def test_latency_frame(runs):
         "metric", "count", "mean_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms", "clamped",
         "hdr_v2_base64", "histogram",
     ]
-    assert set(lat["metric"]) == REQUEST_TYPES | {"sprout_message"}
+    assert set(lat["metric"]) == REQUEST_TYPES | {"sprout_message", "sprout_message_with_io"}
     # quantiles are non-decreasing along a row
     q = lat[["p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms"]].to_numpy()
     assert (np.diff(q, axis=1) >= 0).all()

@@ -78,6 +78,7 @@ mod tests {
                 "timers_lost",
                 "timers_orphaned_at_end",
                 "ue_target_failovers",
+                "worker_waits",
             ]
         );
     }

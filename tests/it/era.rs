@@ -136,3 +136,39 @@ fn documented_era_challenge_timers_pop_and_cost_a_store_read() {
     let extra = gets_per_challenge(&documented) - gets_per_challenge(&later);
     assert!((extra - 1.0).abs() < 0.05, "{extra}");
 }
+
+#[test]
+fn a_slow_hss_exhausts_the_documented_eras_worker_threads() {
+    // Sprout's workers block on their HTTP calls: a 1-core Sprout has 50 of them in the
+    // documented era, 250 from Nov 2017 [src sprout init script]. An HSS answering in 2 s
+    // (Diameter timeout raised to 5 s): a challenged REGISTER holds its worker for UAR + MAR
+    // = 4 s, one with credentials for its UAR, 2 s (its SAR comes from Homestead's cache) —
+    // 3 s on average. 27 000 subscribers refreshing twice an hour send
+    // 27 000 × 4 / 3600 = 30 REGISTERs/s, which keep 30 × 3 = 90 workers busy (Little's law):
+    // more than 50, so in the documented era the waiting line grows until REGISTERs time out
+    // (Timer F, 32 s); 250 workers carry it with no wait. The CPU is nearly idle throughout
+    // (~30 messages/s of ~3 ms on one core), and no LoadMonitor runs.
+    let run = |profile: &str| {
+        run1(&format!(
+            "[simulation]\nduration = \"6m\"\nwarmup = \"1m\"\n[sip]\nreg_max_expires = \"1h\"\n\
+             [throttling]\nprofile = \"{profile}\"\ntiers = []\n\
+             [network]\nhss = \"const(2s)\"\ndiameter_timeout = \"5s\"\n\
+             [[site]]\nname = \"a\"\nbono = {{ nodes = 0 }}\nsprout = {{ nodes = 1, cores = 1 }}\n\
+             homestead = {{ nodes = 1, cores = 2 }}\nhomer = {{ nodes = 0 }}\n\
+             [load]\nprofile = \"core-only\"\nsubscribers = 27000\nbhca = 0\n"
+        ))
+    };
+    let timeouts = |r: &ClearwaterResult| -> u64 {
+        [ReqType::RegisterInitial, ReqType::RegisterRefresh]
+            .iter()
+            .map(|&t| r.req[t].counts.failed[cwsim::model::clearwater::FailCause::Timeout])
+            .sum()
+    };
+    let documented = run("documented");
+    println!("documented: {} waits, {} timeouts", documented.counters.worker_waits, timeouts(&documented));
+    assert!(documented.counters.worker_waits > 1000);
+    assert!(timeouts(&documented) > 100);
+    let later = run("later");
+    assert_eq!(later.counters.worker_waits, 0);
+    assert_eq!(timeouts(&later), 0);
+}

@@ -57,16 +57,18 @@ fn throttling_keeps_goodput_under_overload() {
 fn the_later_era_queue_timeout_bounds_the_setups_it_admits() {
     // The later profile: its LoadMonitor never engages on this ramp (2000/s exceeds the
     // node), and Sprout's 4 s queue timeout does the shedding. An admitted INVITE waited at
-    // most 4 s at Sprout before it was worked on (else it is refused), and its 180 crosses
-    // Sprout once more; with the ~60 ms of network and CPU of an unloaded setup (hand sum in
-    // clearwater.rs) and the queueing at the Bonos and Homestead, which stay below
-    // saturation (tens of ms), no setup can take longer than 2 × 4 s + 60 ms + 100 ms.
+    // most 4 s for a worker (else it is refused as a worker dequeues it); once it has one,
+    // it shares the core with at most 249 other workers' bursts: at ~2.3 ms of core time
+    // per request burst (calibration), under 0.6 s. Its 180 crosses Sprout once more,
+    // queueing behind requests no older than 4 s. With the ~60 ms of an unloaded setup (hand
+    // sum in clearwater.rs), a setup takes at most 2 × (4 s + 0.6 s) + 60 ms ≈ 9.3 s; 10 s
+    // leaves room for the gamma-distributed bursts' tail.
     let r = ramp(&["throttling.profile=later"]);
     let mut setup = cwsim::metrics::LatencyHistogram::new();
     r.iter().for_each(|x| setup.merge(&x.req[ReqType::InviteSetup].latency));
     let p99 = setup.quantile_us(0.99) as f64 / 1e3;
     println!("later era, admitted setups: p99 {p99} ms");
-    assert!(p99 <= 8_160.0 * 1.001, "p99 {p99} ms");
+    assert!(p99 <= 10_000.0, "p99 {p99} ms");
     assert!(r.iter().map(|x| x.counters.queue_timeouts).sum::<u64>() > 0);
 }
 

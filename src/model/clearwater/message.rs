@@ -133,6 +133,10 @@ pub struct Msg {
     pub step_at: SimTime,
     /// Worker (timed) part of the CPU job in service.
     pub worker_ns: u64,
+    /// The message holds one of its Sprout's worker threads, taken in this epoch of the
+    /// node's pool.
+    pub holds_worker: bool,
+    pub worker_epoch: u32,
 }
 
 impl Msg {
@@ -163,6 +167,8 @@ impl Msg {
             io_ns: 0,
             step_at: SimTime::ZERO,
             worker_ns: 0,
+            holds_worker: false,
+            worker_epoch: 0,
         }
     }
 

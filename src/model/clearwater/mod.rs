@@ -41,6 +41,7 @@ pub mod routing;
 pub mod sampling;
 pub mod scaling;
 pub mod sprout;
+pub mod sprout_workers;
 pub mod stats;
 pub mod subscriber;
 pub mod timer_store;
@@ -48,6 +49,7 @@ pub mod transaction;
 pub mod txn;
 pub mod ue;
 pub mod ue_recovery;
+pub mod worker_pool;
 pub mod world;
 
 // The model's public vocabulary: what results are made of. Readers of results (report,

@@ -53,6 +53,8 @@ pub struct Node {
     pub chronos_throttle: Option<crate::model::load_monitor::LoadMonitor>,
     pub chronos_at_sample: crate::model::load_monitor::Totals,
     pub window: Window,
+    /// Sprout's SIP worker threads (unused on other tiers).
+    pub workers: super::worker_pool::WorkerPool,
 }
 
 impl Node {

@@ -38,6 +38,10 @@ impl World {
             }
         }
         self.scratch_jobs = lost;
+        // Messages waiting for a worker die with the process, and the workers with them.
+        for key in self.nodes[node].workers.clear() {
+            self.lost_in_node(q, key, silent);
+        }
         if tier == Tier::Ralf {
             self.with_ralf(q, |r, _| r.lose_node(node));
         }

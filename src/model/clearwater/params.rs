@@ -53,6 +53,9 @@ pub struct Params {
     /// The registrar leaves the challenge timer to pop instead of deleting it once the
     /// challenge is answered (documented era, to Sep 2017; see challenge_timer.rs).
     pub keeps_challenge_timer: bool,
+    /// Sprout's SIP worker threads per core: 50 in the documented era, 250 from Nov 2017
+    /// [src sprout: etc/init.d/sprout].
+    pub workers_per_core: u32,
     /// Sprout's queue-age rejection, if any (see `Sip::queue_timeout`).
     pub queue_timeout: Option<SimDuration>,
 }
@@ -82,6 +85,10 @@ impl Params {
             unlimited_cpu: s.simulation.unlimited_cpu,
             io_timed: s.throttling.profile == ThrottleProfile::Documented,
             keeps_challenge_timer: s.throttling.profile == ThrottleProfile::Documented,
+            workers_per_core: match s.throttling.profile {
+                ThrottleProfile::Documented => 50,
+                ThrottleProfile::Later => 250,
+            },
             queue_timeout: s.sip.queue_timeout.or(match s.throttling.profile {
                 ThrottleProfile::Documented => None,
                 // `request_on_queue_timeout`, 4000 ms [src sprout: thread_dispatcher.cpp].

@@ -194,18 +194,23 @@ impl World {
             return self.bono_forward(q, key);
         }
         if expired {
-            // Waited past the queue timeout: ACKs are dropped, other requests get a
-            // stateless 503 [src sprout: thread_dispatcher.cpp].
-            self.nodes[node].window.rejected += 1;
-            self.stats.counters.queue_timeouts += 1;
-            if m.method == Method::Ack {
-                self.msgs.remove(key);
-                return;
-            }
-            return self.respond_from_sprout(q, key, 503);
+            self.release_worker(q, key);
+            return self.queue_timed_out(q, node, key);
         }
         m.lat_ns += wait.as_ns() + m.worker_ns;
         self.sprout_continue(q, key);
+    }
+
+    /// A request waited past the queue timeout: ACKs are dropped, other requests get a
+    /// stateless 503 [src sprout: thread_dispatcher.cpp].
+    pub(super) fn queue_timed_out(&mut self, q: &mut EventQueue<Ev>, node: NodeId, key: Key) {
+        self.nodes[node].window.rejected += 1;
+        self.stats.counters.queue_timeouts += 1;
+        if self.msgs.get(key).is_some_and(|m| m.method == Method::Ack) {
+            self.msgs.remove(key);
+            return;
+        }
+        self.respond_from_sprout(q, key, 503)
     }
 
     fn bono_forward(&mut self, q: &mut EventQueue<Ev>, key: Key) {

@@ -62,8 +62,13 @@ impl World {
         m.lat_ns = 0;
         m.io_ns = 0;
         m.worker_ns = worker.as_ns();
-        let total = worker.saturating_mul_f64(1.0 + self.p.sprout_untimed);
-        self.submit(q, node, Job::Msg(key), total, if request { Class::NewRequest } else { Class::New });
+        if !self.nodes[node].workers.try_take() {
+            // Every worker is busy (most of them blocked on I/O): wait for one.
+            self.msgs.get_mut(key).expect("live message").step_at = now;
+            self.stats.counters.worker_waits += 1;
+            return self.nodes[node].workers.wait(key);
+        }
+        self.start_on_worker(q, node, key);
     }
 
     /// Which registrar program a REGISTER runs: an unauthenticated one is challenged, one
@@ -151,6 +156,7 @@ impl World {
             return self.forward(q, key, Hop::OriginBono);
         }
         self.worker_done(key, now);
+        self.release_worker(q, key);
         let sprout = self.msgs.get(key).expect("live message").route.sprout;
         let m = self.msgs.get(key).expect("live message");
         if !m.is_request() {
@@ -190,6 +196,7 @@ impl World {
         let now = q.now();
         self.io_done(key, now);
         self.worker_done(key, now);
+        self.release_worker(q, key);
         let m = self.msgs.get(key).expect("live message");
         if m.program.is_timer_task() {
             if m.program.is_binding_expiry() {

@@ -128,6 +128,8 @@ pub struct Counters {
     /// Outbound UEs (`ue_mode = "rfc5626"`): registrations moved to the next target of the
     /// DNS answer, and dead flows found by a keepalive.
     pub ue_target_failovers: u64,
+    /// SIP messages that found every Sprout worker thread busy and waited for one.
+    pub worker_waits: u64,
     pub flow_failures_detected: u64,
     /// LoadMonitor refusals by tier (`Tier as usize`) and SIP method (`Method as usize`).
     #[serde(skip)]

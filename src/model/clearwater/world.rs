@@ -150,16 +150,11 @@ impl World {
 
     /// A node as the scenario's (or a scale-up's) settings make it.
     pub fn make_node(p: &Params, rngs: &RngFactory, sites: usize, id: NodeId, spec: NodeSpec, now: SimTime) -> Node {
-        let mut cpu = if p.unlimited_cpu {
+        let cpu = if p.unlimited_cpu {
             ServiceCentre::unlimited(spec.cores, now)
         } else {
             ServiceCentre::new(spec.cores, now)
         };
-        if let (Tier::Sprout, Some(max_wait)) = (spec.tier, p.queue_timeout) {
-            // Requests that waited longer get a stateless 503 [src sprout: thread_dispatcher.cpp].
-            let reject = p.reject_cost.saturating_mul_f64(1.0 + p.sprout_untimed);
-            cpu.set_queue_timeout(max_wait, reject);
-        }
         Node {
             site: spec.site,
             tier: spec.tier,
@@ -180,6 +175,11 @@ impl World {
             chronos_throttle: super::overload_policy::chronos_monitor_for(&p.throttling, spec.tier, now),
             chronos_at_sample: Default::default(),
             window: Window::default(),
+            workers: super::worker_pool::WorkerPool::new(if p.unlimited_cpu {
+                u32::MAX
+            } else {
+                p.workers_per_core.saturating_mul(spec.cores)
+            }),
         }
     }
 
