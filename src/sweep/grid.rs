@@ -24,12 +24,42 @@ pub struct Axis {
 impl Axis {
     pub fn parse(text: &str) -> Result<Axis, String> {
         let o = Override::parse(text)?;
-        let values: Vec<String> = o.value.split(',').map(|v| v.trim().to_string()).collect();
+        let values: Vec<String> = split_top_level(&o.value)
+            .map_err(|e| format!("{e} in \"{text}\""))?
+            .into_iter()
+            .map(|v| v.trim().to_string())
+            .collect();
         if values.iter().any(|v| v.is_empty()) {
             return Err(format!("empty value in \"{text}\""));
         }
         Ok(Axis { key: o.key, values })
     }
+}
+
+/// Splits a value list at its top-level commas only: a comma inside parentheses, brackets,
+/// braces or quotes belongs to one value (`uniform(150s,450s)`, `[0.7, 0.3]`, `"a,b"`).
+fn split_top_level(list: &str) -> Result<Vec<&str>, String> {
+    let (mut depth, mut quote, mut start) = (0usize, None, 0);
+    let mut out = Vec::new();
+    for (i, c) in list.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth = depth.checked_sub(1).ok_or(format!("unmatched '{c}'"))?,
+            (None, ',') if depth == 0 => {
+                out.push(&list[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if depth > 0 || quote.is_some() {
+        return Err("unclosed bracket or quote".to_string());
+    }
+    out.push(&list[start..]);
+    Ok(out)
 }
 
 /// Every combination of the axes' values, the first axis varying slowest.
@@ -276,5 +306,19 @@ mod tests {
         assert_eq!(text[2], "a=1 b=z");
         assert_eq!(text[3], "a=2 b=x");
         assert!(Axis::parse("a=1,,2").is_err());
+    }
+
+    #[test]
+    fn values_split_at_top_level_commas_only() {
+        let a = Axis::parse("sip.register_retry=300s,uniform(150s,450s)").unwrap();
+        assert_eq!(a.values, ["300s", "uniform(150s,450s)"]);
+        let a = Axis::parse("dns.site_split=[0.7, 0.3],[0.5,0.5]").unwrap();
+        assert_eq!(a.values, ["[0.7, 0.3]", "[0.5,0.5]"]);
+        let a = Axis::parse("throttling.max_tokens=100, 1000").unwrap();
+        assert_eq!(a.values, ["100", "1000"]);
+        assert_eq!(Axis::parse(r#"a.b="x,y",z"#).unwrap().values, [r#""x,y""#, "z"]);
+        for bad in ["a.b=uniform(1s,2s", "a.b=1s)", "a.b=1,,2", "a.b=\"x,y"] {
+            assert!(Axis::parse(bad).is_err(), "{bad}");
+        }
     }
 }
