@@ -274,6 +274,8 @@ fn costs(t: Table) -> Costs {
         homestead_request: c("homestead_request", "gamma(500us, 0.5)"),
         homestead_hss: c("homestead_hss", "gamma(200us, 0.5)"),
         homer_request: c("homer_request", "gamma(500us, 0.5)"),
+        // Optional load term: absent, Cassandra costs its nodes no CPU.
+        cassandra_op: t.opt("cassandra_op", &dist),
         // No published measurement (docs/calibration.md, "Ralf"): an ACR is an HTTP request
         // in and a Diameter exchange out, like a Homestead request that goes to the HSS;
         // sending one costs Sprout or Bono about what relaying a response does.

@@ -134,6 +134,9 @@ pub struct Costs {
     pub homestead_hss: Dist,
     /// Homer: one XCAP (HTTP) request.
     pub homer_request: Dist,
+    /// Cassandra's own CPU for one read or write, on the Homestead or Homer node that hosts
+    /// it; `None` (the default): not modelled, Cassandra is a latency only.
+    pub cassandra_op: Option<Dist>,
     /// Ralf: one billing request (HTTP in, Rf ACR out, the answer handled).
     pub ralf_request: Dist,
     /// Sprout or Bono: building and sending one billing request to Ralf (its Ralf client

@@ -15,6 +15,7 @@ mod gr;
 mod hardening;
 mod interrupt;
 mod load_monitor;
+mod load_terms;
 mod mmtel;
 mod mutations;
 mod outage;

@@ -361,6 +361,7 @@ const CHANGES: &[(&str, &str, &str)] = &[
     ("costs.homestead_request", "stress", "costs.homestead_request=1ms"),
     ("costs.homestead_hss", "hss", "costs.homestead_hss=1ms"),
     ("costs.homer_request", "stress", "costs.homer_request=1ms"),
+    ("costs.cassandra_op", "stress", "costs.cassandra_op=1ms"),
     ("network.access", "stress", "network.access=10ms"),
     ("network.intra_site", "stress", "network.intra_site=1ms"),
     ("network.inter_site", "faulty", "network.inter_site=50ms"),

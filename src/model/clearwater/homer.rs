@@ -26,7 +26,8 @@ impl World {
             self.refuse_op(q, key, target, sprout, attempt);
             return None;
         }
-        Some(self.demand(target, |p| &p.costs.homer_request))
+        // One Cassandra read for the document.
+        Some(self.demand(target, |p| &p.costs.homer_request) + self.cassandra_cpu(target, 1))
     }
 
     /// Homer finished the request's CPU work after `in_node` in the node: the Cassandra read

@@ -24,6 +24,18 @@ use crate::model::slab::Key;
 
 use super::events::Ev;
 
+/// The Cassandra operations a Homestead request makes: with an external HSS, what goes to the
+/// HSS bypasses the cache except a registration's result, which is written (SAR, deregistration
+/// SAR); everything else (and everything without an HSS, Homestead being the master) is one
+/// read or write of Homestead's Cassandra tables [doc 8.21; src homestead: http_handlers.cpp].
+fn cassandra_ops(op: HttpOp, hss: bool) -> u32 {
+    match (op, hss) {
+        (HttpOp::Sar | HttpOp::SarDereg, _) => 1,
+        (_, true) => 0,
+        _ => 1,
+    }
+}
+
 impl World {
     /// An HTTP request reaches Homestead `target`: its CPU demand, or `None` if its
     /// LoadMonitor refused it (the 503 is on its way back).
@@ -52,7 +64,15 @@ impl World {
         let hss = self.p.net.hss.is_some() && self.homestead.needs_hss(op, ue, now);
         self.msgs.get_mut(key).expect("live").hss = hss;
         let base = self.demand(target, |p| &p.costs.homestead_request);
-        Some(if hss { base + self.demand(target, |p| &p.costs.homestead_hss) } else { base })
+        let base = if hss { base + self.demand(target, |p| &p.costs.homestead_hss) } else { base };
+        Some(base + self.cassandra_cpu(target, cassandra_ops(op, hss)))
+    }
+
+    /// Cassandra's CPU for `ops` reads or writes on `node`, if the scenario models it.
+    pub(super) fn cassandra_cpu(&mut self, node: NodeId, ops: u32) -> SimDuration {
+        let Some(d) = self.p.costs.cassandra_op.as_ref() else { return SimDuration::ZERO };
+        let rng = &mut self.nodes[node].rng;
+        (0..ops).fold(SimDuration::ZERO, |sum, _| sum + d.sample(rng))
     }
 
     /// Homestead `server` finished the request's CPU work after `in_node` in the node: the

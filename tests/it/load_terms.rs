@@ -1,0 +1,44 @@
+//! Optional load terms, off by default: each adds its cost only when the scenario asks.
+
+use cwsim::model::clearwater::ClearwaterResult;
+
+use crate::faults::run1;
+
+fn core_only(extra: &str) -> ClearwaterResult {
+    run1(&format!(
+        "[simulation]\nduration = \"20m\"\nwarmup = \"2m\"\n[sip]\nreg_max_expires = \"1h\"\n{extra}\
+         [[site]]\nname = \"a\"\nbono = {{ nodes = 0 }}\nsprout = {{ nodes = 1, cores = 2 }}\n\
+         homestead = {{ nodes = 1, cores = 2 }}\nhomer = {{ nodes = 1, cores = 2 }}\n\
+         [load]\nprofile = \"core-only\"\nsubscribers = 20000\n"
+    ))
+}
+
+/// Mean CPU of the node labelled `label` after the 2-minute warm-up, as a fraction of its cores.
+fn cpu(r: &ClearwaterResult, label: &str) -> f64 {
+    let node = r.nodes.iter().position(|n| n.label == label).unwrap() as u16;
+    let rows: Vec<f64> =
+        r.rows.iter().filter(|row| row.node == node && row.time.as_secs_f64() > 120.0).map(|row| row.cpu).collect();
+    rows.iter().sum::<f64>() / rows.len() as f64
+}
+
+#[test]
+fn cassandra_cpu_is_charged_per_read_or_write_only_when_asked() {
+    // Without an external HSS Homestead is the master: every request it serves is one
+    // Cassandra read or write; Homer reads one document per simservs fetch. At 2 ms a
+    // Cassandra operation, each node's CPU rises by (operations/s × 2 ms) / 2 cores — the
+    // operations counted by the run itself, the rise by that arithmetic. (Adding the draws
+    // moves the nodes' random streams, so the two runs differ by a little noise: ±5%.)
+    let without = core_only("");
+    let with = core_only("[costs]\ncassandra_op = \"const(2ms)\"\n");
+    let measured_s = with.measured.as_secs_f64();
+    for (label, ops) in [
+        ("homestead-0", with.ops.homestead_total() as f64),
+        ("homer-0", with.ops.http_op(cwsim::model::clearwater::HttpOp::Simservs) as f64),
+    ] {
+        let expected = ops / measured_s * 0.002 / 2.0;
+        let rise = cpu(&with, label) - cpu(&without, label);
+        println!("{label}: rise {rise:.4}, expected {expected:.4}");
+        assert!(expected > 0.005, "{label}: too little load to see");
+        assert!((rise / expected - 1.0).abs() < 0.05, "{label}: rise {rise} vs {expected}");
+    }
+}
