@@ -463,6 +463,12 @@ fn throttling(t: Table) -> Throttling {
     Throttling { profile, tiers, target_latency, max_tokens, init_token_rate, min_token_rate, max_token_rate, chronos }
 }
 
+/// The Session-Expires calls negotiate (RFC 4028, at least its 90 s Min-SE); absent: no
+/// session refreshes (an optional load term).
+fn session_expires(t: &Table) -> Option<SimDuration> {
+    t.opt("session_expires", &duration_in(secs(90), DURATION_MAX))
+}
+
 fn subscribers(t: &Table) -> u64 {
     t.req("subscribers", &u64_in(1, SUBSCRIBERS_MAX)).unwrap_or(2)
 }
@@ -511,6 +517,7 @@ fn load(root: &Table, model: ModelKind) -> Load {
             reregisters_per_hour: t.or("reregisters_per_hour", 2.0, &number_in(0.0, 3600.0)),
             answer_after: t.or("answer_after", ms(2300), &any_duration()),
             call_length: t.or("call_length", secs(5), &any_duration()),
+            session_expires: session_expires(&t),
         },
         _ => Load::Rate {
             subscribers: subscribers(&t),
@@ -524,6 +531,7 @@ fn load(root: &Table, model: ModelKind) -> Load {
             max_calls: t.opt("max_calls", &u64_in(1, u32::MAX as u64)),
             answer_after: t.or("answer_after", secs(1), &any_duration()),
             call_length: t.or("call_length", secs(10), &any_duration()),
+            session_expires: session_expires(&t),
         },
     };
     t.finish();

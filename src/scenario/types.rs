@@ -318,6 +318,9 @@ pub enum Load {
         reregisters_per_hour: f64,
         answer_after: SimDuration,
         call_length: SimDuration,
+        /// Session timer (RFC 4028): the caller refreshes an answered call with an UPDATE
+        /// every half of it; `None`: no refreshes.
+        session_expires: Option<SimDuration>,
     },
     /// SIPp-like: new calls at `rate`, stepped ramp, concurrency and total limits.
     Rate {
@@ -333,6 +336,9 @@ pub enum Load {
         max_calls: Option<u64>,
         answer_after: SimDuration,
         call_length: SimDuration,
+        /// Session timer (RFC 4028): the caller refreshes an answered call with an UPDATE
+        /// every half of it; `None`: no refreshes.
+        session_expires: Option<SimDuration>,
     },
 }
 

@@ -1,6 +1,6 @@
 //! Optional load terms, off by default: each adds its cost only when the scenario asks.
 
-use cwsim::model::clearwater::ClearwaterResult;
+use cwsim::model::clearwater::{ClearwaterResult, ReqType};
 
 use crate::faults::run1;
 
@@ -41,4 +41,30 @@ fn cassandra_cpu_is_charged_per_read_or_write_only_when_asked() {
         assert!(expected > 0.005, "{label}: too little load to see");
         assert!((rise / expected - 1.0).abs() < 0.05, "{label}: rise {rise} vs {expected}");
     }
+}
+
+#[test]
+fn session_refreshes_send_an_update_every_half_interval() {
+    // Calls of 700 s negotiating Session-Expires 600 s: the caller refreshes at 300 s and
+    // 600 s and hangs up at 700 s, so every call that ended sent exactly 2 UPDATEs before its
+    // BYE, and a call still running at the end sent at most 2: over the run,
+    // 2 × BYEs ≤ UPDATEs ≤ 2 × answered calls. Without the key, no UPDATE at all.
+    let toml = |extra: &str| {
+        format!(
+            "[simulation]\nduration = \"40m\"\nwarmup = \"2m\"\n[sip]\nreg_max_expires = \"1h\"\n\
+             [[site]]\nname = \"a\"\nsprout = {{ nodes = 1, cores = 2 }}\n\
+             [load]\nprofile = \"core-only\"\nsubscribers = 20000\ncall_length = \"700s\"\n{extra}"
+        )
+    };
+    let r = run1(&toml("session_expires = \"600s\"\n"));
+    let (updates, byes, answered) = (
+        r.req_total[ReqType::Update].started,
+        r.req_total[ReqType::Bye].started,
+        r.req_total[ReqType::InviteAnswer].ok,
+    );
+    println!("{updates} UPDATEs, {byes} BYEs, {answered} calls answered");
+    assert!(byes > 1000, "{byes}");
+    assert!(2 * byes <= updates && updates <= 2 * answered, "{updates} vs {byes}, {answered}");
+    let plain = run1(&toml(""));
+    assert_eq!(plain.req_total[ReqType::Update].started, 0);
 }

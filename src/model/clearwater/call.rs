@@ -159,6 +159,27 @@ impl World {
             self.in_dialog(q, call, Method::Update);
         } else {
             self.schedule_hangup(q, call);
+            if let Some(se) = self.session_expires() {
+                q.schedule_in(SimDuration::from_ns(se.as_ns() / 2), Ev::SessionRefresh { call });
+            }
+        }
+    }
+
+    fn session_expires(&self) -> Option<SimDuration> {
+        match &self.p.load {
+            Load::CoreOnly { session_expires, .. } | Load::Rate { session_expires, .. } => *session_expires,
+            Load::SipStress { .. } | Load::Poisson { .. } => None,
+        }
+    }
+
+    /// Half the session interval has passed on an answered call: the caller (the refresher)
+    /// sends an UPDATE through the record-routed path, and will again [RFC 4028].
+    pub fn session_refresh(&mut self, q: &mut EventQueue<Ev>, call: Key) {
+        let talking = self.calls.get(call).is_some_and(|c| c.phase == CallPhase::Talking);
+        let Some(se) = self.session_expires() else { return };
+        if talking {
+            self.in_dialog(q, call, Method::Update);
+            q.schedule_in(SimDuration::from_ns(se.as_ns() / 2), Ev::SessionRefresh { call });
         }
     }
 

@@ -27,6 +27,8 @@ pub enum Ev {
     PairStep { pair: u32, gen: u32 },
     /// A call's next scripted action (answer, UPDATE, hang-up).
     CallStep { call: Key },
+    /// An answered call's session refresh is due (`[load] session_expires`).
+    SessionRefresh { call: Key },
     /// The caller redials a call whose INVITE failed (`[sip] call_retries`).
     CallRedial { call: Key },
     /// The load generator starts a call (core-only, rate).
@@ -108,6 +110,7 @@ impl EventKind for Ev {
             Ev::BindingCheck { .. } => 28,
             Ev::ChallengePop { .. } => 29,
             Ev::UeFlowCheck { .. } => 30,
+            Ev::SessionRefresh { .. } => 32,
             Ev::Resync { .. } => 31,
         }
     }
@@ -124,7 +127,7 @@ impl EventKind for Ev {
             | Ev::UeFlowCheck { ue, .. }
             | Ev::BindingCheck { ue, .. } => ue as u64,
             Ev::PairStep { pair, .. } => pair as u64,
-            Ev::CallStep { call } | Ev::CallRedial { call } => call.idx as u64,
+            Ev::CallStep { call } | Ev::CallRedial { call } | Ev::SessionRefresh { call } => call.idx as u64,
             Ev::Fault { index, .. } => index as u64,
             Ev::AcrArrive { acr, .. } | Ev::CdfAnswer { acr } => acr.idx as u64,
             Ev::RalfTimer { session, .. } => session.idx as u64,

@@ -110,7 +110,11 @@ impl World {
             }
             Method::Invite if ok => self.call_answered(q, t.call),
             Method::Invite => self.invite_failed(q, t.call, t.provisional),
-            Method::Update => self.schedule_hangup(q, t.call),
+            // The stress script's UPDATE comes before the talk; other UPDATEs are refreshes.
+            Method::Update if matches!(self.p.load, crate::scenario::Load::SipStress { .. }) => {
+                self.schedule_hangup(q, t.call)
+            }
+            Method::Update => {}
             Method::Bye | Method::Ack => self.call_over(q, t.call),
         }
     }
