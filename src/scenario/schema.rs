@@ -359,6 +359,8 @@ fn sip(t: Table) -> Sip {
         max_targets: t.or("max_targets", 5, &u32_in(1, 100)), // [src sprout: basicproxy.cpp]
         // Absent: Bono's integrity protection decides [src sprout: bono.cpp, sip-stress.xml].
         challenge_reregister: t.opt("challenge_reregister", &boolean),
+        // Optional load term: absent, no iFC names an application server for REGISTER.
+        third_party_register: t.opt("third_party_register", &dist),
         ue_mode,
         // The documentation's ~5 minutes [doc 8.46.3]; RFC 5626's base-time of 30 s (no flow
         // left) for outbound UEs.

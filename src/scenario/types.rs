@@ -207,6 +207,9 @@ pub struct Sip {
     /// Bono, a new connection) are challenged. `Some(true)`: every REGISTER challenged.
     /// `Some(false)`: every re-REGISTER accepted without one.
     pub challenge_reregister: Option<bool>,
+    /// An iFC sends each successful registration to an application server as a third-party
+    /// REGISTER; the server's response time. `None` (the default): no such iFC.
+    pub third_party_register: Option<Dist>,
     /// How UEs find and keep their edge and recover from failures.
     pub ue_mode: UeMode,
     /// Back-off after a failed registration before the UE tries again: a duration, or a

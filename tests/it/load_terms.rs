@@ -68,3 +68,35 @@ fn session_refreshes_send_an_update_every_half_interval() {
     let plain = run1(&toml(""));
     assert_eq!(plain.req_total[ReqType::Update].started, 0);
 }
+
+#[test]
+fn a_third_party_register_per_registration_when_an_ifc_asks() {
+    // Each successful registration (its second, credentialed REGISTER) is sent on to the
+    // application server, and the server's 200 comes back to a Sprout worker: one more
+    // message finished per registration, to within those whose answer crosses the window's
+    // edges (~67 registrations/s × 20 ms: ~1 of ~70 000). Sprout's CPU rises by
+    // registrations/s × (continuation + response bursts, timed 170 + 230 µs by default)
+    // × (1 + 2.55 untimed) / 2 cores = 67 × 1.42 ms / 2 ≈ 4.7%.
+    let toml = |extra: &str| {
+        format!(
+            "[simulation]\nduration = \"20m\"\nwarmup = \"2m\"\n[sip]\nreg_max_expires = \"1h\"\n{extra}\
+             [[site]]\nname = \"a\"\nbono = {{ nodes = 0 }}\nsprout = {{ nodes = 1, cores = 2 }}\n\
+             homestead = {{ nodes = 1, cores = 2 }}\nhomer = {{ nodes = 0 }}\n\
+             [load]\nprofile = \"core-only\"\nsubscribers = 20000\nreregisters_per_hour = 12\nbhca = 0\n"
+        )
+    };
+    let without = run1(&toml(""));
+    let with = run1(&toml("third_party_register = \"const(20ms)\"\n"));
+    let regs = |r: &ClearwaterResult| {
+        (r.req[ReqType::RegisterInitial].counts.ok + r.req[ReqType::RegisterRefresh].counts.ok) as f64
+    };
+    let extra = with.sprout_latency.count() as f64 - without.sprout_latency.count() as f64;
+    println!("{extra} more messages for {} registrations", regs(&with));
+    assert!(regs(&with) > 50_000.0);
+    assert!((extra / regs(&with) - 1.0).abs() < 0.01, "{extra} vs {}", regs(&with));
+    let per_s = regs(&with) / with.measured.as_secs_f64();
+    let expected = per_s * (170e-6 + 230e-6) * 3.55 / 2.0;
+    let rise = cpu(&with, "sprout-0") - cpu(&without, "sprout-0");
+    println!("sprout cpu rise {rise:.4}, expected {expected:.4}");
+    assert!((rise / expected - 1.0).abs() < 0.1, "rise {rise} vs {expected}");
+}

@@ -27,6 +27,8 @@ pub enum Ev {
     PairStep { pair: u32, gen: u32 },
     /// A call's next scripted action (answer, UPDATE, hang-up).
     CallStep { call: Key },
+    /// An application server's answer to a third-party REGISTER reaches Sprout.
+    AsAnswer { msg: Key },
     /// An answered call's session refresh is due (`[load] session_expires`).
     SessionRefresh { call: Key },
     /// The caller redials a call whose INVITE failed (`[sip] call_retries`).
@@ -111,6 +113,7 @@ impl EventKind for Ev {
             Ev::ChallengePop { .. } => 29,
             Ev::UeFlowCheck { .. } => 30,
             Ev::SessionRefresh { .. } => 32,
+            Ev::AsAnswer { .. } => 33,
             Ev::Resync { .. } => 31,
         }
     }
@@ -131,7 +134,7 @@ impl EventKind for Ev {
             Ev::Fault { index, .. } => index as u64,
             Ev::AcrArrive { acr, .. } | Ev::CdfAnswer { acr } => acr.idx as u64,
             Ev::RalfTimer { session, .. } => session.idx as u64,
-            Ev::OpTimeout { msg, .. } => msg.idx as u64,
+            Ev::OpTimeout { msg, .. } | Ev::AsAnswer { msg } => msg.idx as u64,
             Ev::UeDns { ue, .. } | Ev::UeConnect { ue, .. } | Ev::UeConnLost { ue } => ue as u64,
             Ev::BonoGaveUp { bono, sprout } => ((bono as u64) << 16) | sprout as u64,
             Ev::DnsHealth { node, .. } | Ev::Resync { node, .. } => node as u64,
@@ -170,6 +173,8 @@ pub enum Job {
 
 #[derive(Copy, Clone, Debug)]
 pub enum Side {
+    /// Sprout building and sending a third-party REGISTER to an application server.
+    AsRegister { ue: UeId },
     /// A memcached write to the second replica of a record (`delete`: it removes it).
     McReplicaWrite { ue: UeId, site: u8, bindings: bool, delete: bool },
     /// Chronos replicating a timer operation to another replica (`which`: its replica slot;

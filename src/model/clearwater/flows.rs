@@ -336,12 +336,14 @@ pub enum Program {
     RegisterAuthInitialKeepTimerGr,
     RegisterAuthRefreshKeepTimerGr,
     AuthTimeout,
+    /// An application server's answer to a third-party REGISTER.
+    AsResponse,
 }
 
 impl Program {
     pub fn steps(self) -> &'static [Step] {
         match self {
-            Program::Relay | Program::Reject => &[],
+            Program::Relay | Program::Reject | Program::AsResponse => &[],
             Program::RegisterChallenge => REGISTER_CHALLENGE,
             Program::RegisterAuthInitial => REGISTER_AUTH_INITIAL,
             Program::RegisterAuthRefresh => REGISTER_AUTH_REFRESH,

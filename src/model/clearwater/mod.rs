@@ -44,6 +44,7 @@ pub mod sprout;
 pub mod sprout_workers;
 pub mod stats;
 pub mod subscriber;
+pub mod third_party_register;
 pub mod timer_store;
 pub mod transaction;
 pub mod txn;

@@ -36,7 +36,8 @@ impl World {
         let (ue, request, method, stage) = (m.ue, m.is_request(), m.method, m.stage);
         let node = m.sprout();
         let (program, cost): (Program, fn(&Params) -> &crate::engine::Dist) = if !request {
-            (Program::Relay, |p| &p.costs.sprout_response)
+            let relay = if m.program == Program::AsResponse { Program::AsResponse } else { Program::Relay };
+            (relay, |p| &p.costs.sprout_response)
         } else {
             self.nodes[node].window.requests += 1;
             self.stats.count_sprout_request();
@@ -157,6 +158,10 @@ impl World {
         }
         self.worker_done(key, now);
         self.release_worker(q, key);
+        if program == Program::AsResponse {
+            self.msgs.remove(key);
+            return;
+        }
         let sprout = self.msgs.get(key).expect("live message").route.sprout;
         let m = self.msgs.get(key).expect("live message");
         if !m.is_request() {
@@ -168,7 +173,11 @@ impl World {
         match m.program {
             Program::Relay => self.forward(q, key, Hop::TargetBono),
             Program::RegisterChallenge => self.respond_from_sprout(q, key, 401),
-            p if p.is_register() => self.respond_from_sprout(q, key, 200),
+            p if p.is_register() => {
+                let ue = m.ue;
+                self.respond_from_sprout(q, key, 200);
+                self.register_with_as(q, sprout, ue);
+            }
             Program::InviteWithHomer | Program::InviteWithoutHomer => {
                 if m.found {
                     let (peer, call) = (m.peer, m.call);
@@ -409,6 +418,7 @@ impl World {
             Side::ChallengePop { ue, site } => self.challenge_fired(q, node, ue, site),
             Side::AcrSend { acr } => self.with_ralf(q, |r, h| r.sent(h, node, acr)),
             Side::RalfStore => {}
+            Side::AsRegister { ue } => self.as_register_sent(q, node, ue),
         }
     }
 }
