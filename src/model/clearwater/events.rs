@@ -148,9 +148,6 @@ impl EventKind for Ev {
 pub enum Class {
     /// New work (a message arriving, a server request): FIFO.
     New,
-    /// A new SIP request at Sprout: FIFO, and answered 503 if it waited past the queue
-    /// timeout (4 s).
-    NewRequest,
     /// Work resuming a thread that is already running — a Sprout worker woken by its I/O
     /// reply, or memcached/Chronos on the Sprout node serving that worker: the OS scheduler
     /// runs such woken threads ahead of queued new work, so they go first.

@@ -183,7 +183,7 @@ impl World {
     }
 
     /// CPU work on a message finished at `node`.
-    pub fn msg_cpu_done(&mut self, q: &mut EventQueue<Ev>, node: NodeId, key: Key, wait: SimDuration, expired: bool) {
+    pub fn msg_cpu_done(&mut self, q: &mut EventQueue<Ev>, node: NodeId, key: Key, wait: SimDuration) {
         let billing = self.billing();
         let Some(m) = self.msgs.get_mut(key) else { return };
         if m.hop != Hop::Sprout {
@@ -193,24 +193,8 @@ impl World {
             }
             return self.bono_forward(q, key);
         }
-        if expired {
-            self.release_worker(q, key);
-            return self.queue_timed_out(q, node, key);
-        }
         m.lat_ns += wait.as_ns() + m.worker_ns;
         self.sprout_continue(q, key);
-    }
-
-    /// A request waited past the queue timeout: ACKs are dropped, other requests get a
-    /// stateless 503 [src sprout: thread_dispatcher.cpp].
-    pub(super) fn queue_timed_out(&mut self, q: &mut EventQueue<Ev>, node: NodeId, key: Key) {
-        self.nodes[node].window.rejected += 1;
-        self.stats.counters.queue_timeouts += 1;
-        if self.msgs.get(key).is_some_and(|m| m.method == Method::Ack) {
-            self.msgs.remove(key);
-            return;
-        }
-        self.respond_from_sprout(q, key, 503)
     }
 
     fn bono_forward(&mut self, q: &mut EventQueue<Ev>, key: Key) {

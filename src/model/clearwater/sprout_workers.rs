@@ -18,8 +18,7 @@ impl World {
         m.holds_worker = true;
         m.worker_epoch = epoch;
         let total = SimDuration::from_ns(m.worker_ns).saturating_mul_f64(1.0 + self.p.sprout_untimed);
-        let class = if m.is_request() { Class::NewRequest } else { Class::New };
-        self.submit(q, node, Job::Msg(key), total, class);
+        self.submit(q, node, Job::Msg(key), total, Class::New);
     }
 
     /// The message is done with its worker: the next waiting message takes it, its wait

@@ -237,7 +237,6 @@ impl World {
         let cpu = &mut self.nodes[node].cpu;
         let started = match class {
             Class::New => cpu.arrive(now, job, demand),
-            Class::NewRequest => cpu.arrive_expirable(now, job, demand),
             Class::Resumed => cpu.arrive_urgent(now, job, demand),
         };
         if let Some(s) = started {
@@ -274,7 +273,7 @@ impl World {
             self.chronos_complete(node, now, now.since(done.arrived).as_ns());
         }
         match done.job {
-            Job::Msg(msg) => self.msg_cpu_done(q, node, msg, wait, done.expired),
+            Job::Msg(msg) => self.msg_cpu_done(q, node, msg, wait),
             Job::Op(msg) => self.op_served(q, node, msg, now.since(done.arrived)),
             Job::Acr(acr) => self.with_ralf(q, |r, h| r.processed(h, node, acr)),
             Job::Side(side) => self.side_done(q, node, side),
