@@ -13,7 +13,7 @@ TIMESERIES = [
     "registrations", "chronos_timers", "token_rate", "smoothed_latency_ms", "admitted", "penalties",
     "chronos_token_rate", "chronos_smoothed_latency_ms", "chronos_admitted", "chronos_rejected",
 ]
-REQUEST_TYPES = {"register_initial", "register_refresh", "invite_setup", "invite_answer", "update", "bye"}
+REQUEST_TYPES = {"register_initial", "register_refresh", "invite_setup", "invite_answer", "update", "bye", "subscribe"}
 
 
 def test_summary_is_one_flat_row(runs):

@@ -70,6 +70,7 @@ mod tests {
                 "memcached_failures",
                 "nodes_added",
                 "nodes_removed",
+                "notifies_sent",
                 "queue_timeouts",
                 "resync_pages",
                 "resync_records",

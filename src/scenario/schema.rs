@@ -361,6 +361,8 @@ fn sip(t: Table) -> Sip {
         challenge_reregister: t.opt("challenge_reregister", &boolean),
         // Optional load term: absent, no iFC names an application server for REGISTER.
         third_party_register: t.opt("third_party_register", &dist),
+        // Optional load term: absent, UEs do not subscribe to the reg event package.
+        reg_event_expires: t.opt("reg_event_expires", &duration_in(secs(60), DURATION_MAX)),
         ue_mode,
         // The documentation's ~5 minutes [doc 8.46.3]; RFC 5626's base-time of 30 s (no flow
         // left) for outbound UEs.

@@ -210,6 +210,9 @@ pub struct Sip {
     /// An iFC sends each successful registration to an application server as a third-party
     /// REGISTER; the server's response time. `None` (the default): no such iFC.
     pub third_party_register: Option<Dist>,
+    /// Each registered UE subscribes to its reg event package asking for this expiry (Sprout
+    /// grants at most `reg_max_expires`). `None` (the default): no UE subscribes.
+    pub reg_event_expires: Option<SimDuration>,
     /// How UEs find and keep their edge and recover from failures.
     pub ue_mode: UeMode,
     /// Back-off after a failed registration before the UE tries again: a duration, or a

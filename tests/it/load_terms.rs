@@ -100,3 +100,56 @@ fn a_third_party_register_per_registration_when_an_ifc_asks() {
     println!("sprout cpu rise {rise:.4}, expected {expected:.4}");
     assert!((rise / expected - 1.0).abs() < 0.1, "rise {rise} vs {expected}");
 }
+
+#[test]
+fn reg_event_subscriptions_cost_a_subscribe_and_a_notify_per_aor_write() {
+    // 20 000 registered UEs re-registering every 300 s (integrity-protected through Bono: one
+    // REGISTER each) and subscribing for 600 s, refreshed at half the interval: 300 s too.
+    // Each SUBSCRIBE: one reg-data GET at Homestead, one memcached GET and one CAS, one
+    // NOTIFY; each REGISTER of a subscribed UE: one more NOTIFY (the AoR write moves the
+    // bindings' expiry) [src sprout: subscriber_data_manager.cpp]. So over the run:
+    // NOTIFYs = SUBSCRIBEs + REGISTERs, and the operations rise by exactly SUBSCRIBEs (to
+    // within requests crossing the window's edges, ~67/s × 20 ms).
+    // Sprout's CPU rises per SUBSCRIBE by a request burst, three continuations (one per
+    // operation), a NOTIFY's continuation and its 200's response burst, and per REGISTER by
+    // the NOTIFY's continuation and response: with the default timed means (660, 170,
+    // 230 µs) and 2.55 untimed, (S/s × 1570 µs + R/s × 400 µs) × 3.55 / 2 cores.
+    let toml = |extra: &str| {
+        format!(
+            "[simulation]\nduration = \"20m\"\nwarmup = \"2m\"\n[sip]\nreg_max_expires = \"1h\"\n{extra}\
+             [[site]]\nname = \"a\"\nsprout = {{ nodes = 1, cores = 2 }}\n\
+             homestead = {{ nodes = 1, cores = 2 }}\nhomer = {{ nodes = 0 }}\n\
+             [load]\nprofile = \"core-only\"\nsubscribers = 20000\nreregisters_per_hour = 12\nbhca = 0\n"
+        )
+    };
+    let without = run1(&toml(""));
+    let with = run1(&toml("reg_event_expires = \"600s\"\n"));
+    assert_eq!(without.req_total[ReqType::Subscribe].started, 0);
+    assert_eq!(without.counters.notifies_sent, 0);
+    let subs = &with.req[ReqType::Subscribe].counts;
+    let regs = with.req[ReqType::RegisterRefresh].counts.ok + with.req[ReqType::RegisterInitial].counts.ok;
+    let measured_s = with.measured.as_secs_f64();
+    // 20 000 UEs × 1080 s / 300 s = 72 000 of each, within the Poisson-free phase noise.
+    assert!((subs.ok as f64 / 72_000.0 - 1.0).abs() < 0.01, "{subs:?}");
+    assert_eq!(subs.ok, subs.started);
+    let close = |a: u64, b: u64| (a as i64 - b as i64).abs() <= 10;
+    assert!(
+        close(with.counters.notifies_sent, subs.ok + regs),
+        "{} vs {}",
+        with.counters.notifies_sent,
+        subs.ok + regs
+    );
+    let d = |f: fn(&ClearwaterResult) -> u64| f(&with) as i64 - f(&without) as i64;
+    use cwsim::model::clearwater::{HttpOp, McOp};
+    for (what, rise) in [
+        ("reg-data GETs", d(|r| r.ops.http_op(HttpOp::RegDataGet))),
+        ("memcached GETs", d(|r| r.ops.mc_op(McOp::Get))),
+        ("memcached CASes", d(|r| r.ops.mc_op(McOp::Cas))),
+    ] {
+        assert!(close(rise as u64, subs.ok), "{what}: +{rise} for {} SUBSCRIBEs", subs.ok);
+    }
+    let expected = (subs.ok as f64 * 1570e-6 + regs as f64 * 400e-6) / measured_s * 3.55 / 2.0;
+    let rise = cpu(&with, "sprout-0") - cpu(&without, "sprout-0");
+    println!("sprout cpu rise {rise:.4}, expected {expected:.4}");
+    assert!((rise / expected - 1.0).abs() < 0.1, "rise {rise} vs {expected}");
+}

@@ -363,6 +363,7 @@ const CHANGES: &[(&str, &str, &str)] = &[
     ("costs.homer_request", "stress", "costs.homer_request=1ms"),
     ("costs.cassandra_op", "stress", "costs.cassandra_op=1ms"),
     ("sip.third_party_register", "stress", "sip.third_party_register=20ms"),
+    ("sip.reg_event_expires", "stress", "sip.reg_event_expires=600000s"),
     ("load.session_expires", "core", "load.call_length=200s;load.session_expires=120s | load.session_expires=100s"),
     ("network.access", "stress", "network.access=10ms"),
     ("network.intra_site", "stress", "network.intra_site=1ms"),

@@ -88,10 +88,10 @@ impl World {
                 }
                 self.forward(q, key, Hop::TargetBono);
             }
-            Method::Ack | Method::Register => {
+            Method::Ack | Method::Register | Method::Subscribe => {
                 self.msgs.remove(key);
             }
-            Method::Update | Method::Bye => {
+            Method::Update | Method::Bye | Method::Notify => {
                 m.status = Status::Response(200);
                 self.forward(q, key, Hop::TargetBono);
             }

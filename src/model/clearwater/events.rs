@@ -22,13 +22,15 @@ pub enum Ev {
     /// A UE's transaction timer (Timer B/F, or Timer C after a provisional response).
     TxnTimeout { txn: Key, deadline: u32 },
     /// A UE refreshes its registration (core-only and rate profiles).
-    UeRegister { ue: UeId, gen: u32 },
+    UeRegister { ue: UeId, gen: u16 },
     /// A stress-profile pair resumes its script after a pause.
     PairStep { pair: u32, gen: u32 },
     /// A call's next scripted action (answer, UPDATE, hang-up).
     CallStep { call: Key },
     /// An application server's answer to a third-party REGISTER reaches Sprout.
     AsAnswer { msg: Key },
+    /// A UE's reg-event subscription refresh is due (`[sip] reg_event_expires`).
+    UeSubscribe { ue: UeId },
     /// An answered call's session refresh is due (`[load] session_expires`).
     SessionRefresh { call: Key },
     /// The caller redials a call whose INVITE failed (`[sip] call_retries`).
@@ -114,6 +116,7 @@ impl EventKind for Ev {
             Ev::UeFlowCheck { .. } => 30,
             Ev::SessionRefresh { .. } => 32,
             Ev::AsAnswer { .. } => 33,
+            Ev::UeSubscribe { .. } => 34,
             Ev::Resync { .. } => 31,
         }
     }
@@ -128,6 +131,7 @@ impl EventKind for Ev {
             | Ev::ChronosPop { ue, .. }
             | Ev::ChallengePop { ue, .. }
             | Ev::UeFlowCheck { ue, .. }
+            | Ev::UeSubscribe { ue }
             | Ev::BindingCheck { ue, .. } => ue as u64,
             Ev::PairStep { pair, .. } => pair as u64,
             Ev::CallStep { call } | Ev::CallRedial { call } | Ev::SessionRefresh { call } => call.idx as u64,
@@ -172,6 +176,8 @@ pub enum Job {
 pub enum Side {
     /// Sprout building and sending a third-party REGISTER to an application server.
     AsRegister { ue: UeId },
+    /// Sprout building and sending a NOTIFY to a subscribed UE (reg_event.rs).
+    Notify { ue: UeId },
     /// A memcached write to the second replica of a record (`delete`: it removes it).
     McReplicaWrite { ue: UeId, site: u8, bindings: bool, delete: bool },
     /// Chronos replicating a timer operation to another replica (`which`: its replica slot;

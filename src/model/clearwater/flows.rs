@@ -5,35 +5,7 @@
 //! costs"), taken from Sprout's and Homestead's code paths. The tests count the operations
 //! the simulation actually performs against the counts listed there.
 
-/// SIP methods the model carries.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Method {
-    Register,
-    Invite,
-    Ack,
-    Update,
-    Bye,
-}
-
-impl Method {
-    pub const ALL: [Method; 5] = [Method::Register, Method::Invite, Method::Ack, Method::Update, Method::Bye];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Method::Register => "register",
-            Method::Invite => "invite",
-            Method::Ack => "ack",
-            Method::Update => "update",
-            Method::Bye => "bye",
-        }
-    }
-
-    /// In-dialog requests are record-routed through Sprout without touching Homestead or
-    /// memcached.
-    pub fn in_dialog(self) -> bool {
-        matches!(self, Method::Ack | Method::Update | Method::Bye)
-    }
-}
+pub use super::method::Method;
 
 /// Homestead/Homer HTTP requests [src sprout: hssconnection.cpp, xdmconnection.cpp].
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -311,6 +283,22 @@ pub const BINDING_EXPIRY: &[Step] = &[
     Ht(H::SarDereg),
 ];
 
+/// A SUBSCRIBE to the reg event package [src sprout: subscription.cpp]: Sprout reads the
+/// registration data (`get_registration_data`), then reads the AoR and writes it back with
+/// the subscription (compare-and-set). The subscription's expiry is capped at
+/// `reg_max_expires`, so it never brings the AoR's next expiry forward: no Chronos
+/// operation. Writing the AoR sends the NOTIFY (reg_event.rs).
+pub const SUBSCRIBE: &[Step] = &[Ht(H::RegDataGet), Mc(M::Get, K::Bindings), Mc(M::Cas, K::Bindings)];
+
+/// The same in a geographically redundant deployment: the write repeated at the remote site.
+pub const SUBSCRIBE_GR: &[Step] = &[
+    Ht(H::RegDataGet),
+    Mc(M::Get, K::Bindings),
+    Mc(M::Cas, K::Bindings),
+    Mc(M::Get, K::RemoteBindings),
+    Mc(M::Cas, K::RemoteBindings),
+];
+
 /// A Sprout worker's program for one message.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Program {
@@ -336,14 +324,17 @@ pub enum Program {
     RegisterAuthInitialKeepTimerGr,
     RegisterAuthRefreshKeepTimerGr,
     AuthTimeout,
-    /// An application server's answer to a third-party REGISTER.
-    AsResponse,
+    /// The answer to a request Sprout itself sent: an application server's to a third-party
+    /// REGISTER, a UE's to a NOTIFY.
+    LocalResponse,
+    Subscribe,
+    SubscribeGr,
 }
 
 impl Program {
     pub fn steps(self) -> &'static [Step] {
         match self {
-            Program::Relay | Program::Reject | Program::AsResponse => &[],
+            Program::Relay | Program::Reject | Program::LocalResponse => &[],
             Program::RegisterChallenge => REGISTER_CHALLENGE,
             Program::RegisterAuthInitial => REGISTER_AUTH_INITIAL,
             Program::RegisterAuthRefresh => REGISTER_AUTH_REFRESH,
@@ -362,6 +353,8 @@ impl Program {
             Program::RegisterAuthInitialKeepTimerGr => REGISTER_AUTH_INITIAL_KEEP_TIMER_GR,
             Program::RegisterAuthRefreshKeepTimerGr => REGISTER_AUTH_REFRESH_KEEP_TIMER_GR,
             Program::AuthTimeout => AUTH_TIMEOUT,
+            Program::Subscribe => SUBSCRIBE,
+            Program::SubscribeGr => SUBSCRIBE_GR,
         }
     }
 
@@ -386,6 +379,7 @@ impl Program {
             Program::BindingExpiry => Program::BindingExpiryGr,
             Program::RegisterAuthInitialKeepTimer => Program::RegisterAuthInitialKeepTimerGr,
             Program::RegisterAuthRefreshKeepTimer => Program::RegisterAuthRefreshKeepTimerGr,
+            Program::Subscribe => Program::SubscribeGr,
             other => other,
         }
     }

@@ -155,6 +155,7 @@ impl World {
         let replicas = self.binding_timer_replicas(ue, site);
         let due = SimTime::ZERO + SimDuration::from_secs(expires_s as u64);
         self.set_binding_timer(q, ue, due.max(q.now()), replicas, None);
+        self.reg_event_preinstall(q, ue);
     }
 
     /// A registration procedure finished (`ok`: 200 OK received).
@@ -216,7 +217,7 @@ impl World {
         q.schedule_in(after, Ev::UeRegister { ue, gen: u.reg_gen });
     }
 
-    pub fn ue_register_timer(&mut self, q: &mut EventQueue<Ev>, ue: UeId, gen: u32) {
+    pub fn ue_register_timer(&mut self, q: &mut EventQueue<Ev>, ue: UeId, gen: u16) {
         if self.ues[ue].reg_gen == gen {
             self.start_register(q, ue);
         }

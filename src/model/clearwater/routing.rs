@@ -150,7 +150,7 @@ impl World {
             (Hop::TargetBono, true) => {
                 let m = self.msgs.get_mut(key).expect("live");
                 m.hop = Hop::Sprout;
-                if m.method == Method::Ack {
+                if matches!(m.method, Method::Ack | Method::Notify) {
                     self.msgs.remove(key);
                     return;
                 }

@@ -36,7 +36,8 @@ impl World {
         let (ue, request, method, stage) = (m.ue, m.is_request(), m.method, m.stage);
         let node = m.sprout();
         let (program, cost): (Program, fn(&Params) -> &crate::engine::Dist) = if !request {
-            let relay = if m.program == Program::AsResponse { Program::AsResponse } else { Program::Relay };
+            let local = m.program == Program::LocalResponse;
+            let relay = if local { Program::LocalResponse } else { Program::Relay };
             (relay, |p| &p.costs.sprout_response)
         } else {
             self.nodes[node].window.requests += 1;
@@ -45,6 +46,8 @@ impl World {
                 Method::Register => (self.register_program(ue, stage, node, now), |p| &p.costs.sprout_request),
                 Method::Invite if self.p.has_homer => (Program::InviteWithHomer, |p| &p.costs.sprout_request),
                 Method::Invite => (Program::InviteWithoutHomer, |p| &p.costs.sprout_request),
+                Method::Subscribe if self.gr() => (Program::SubscribeGr, |p| &p.costs.sprout_request),
+                Method::Subscribe => (Program::Subscribe, |p| &p.costs.sprout_request),
                 _ => (Program::Relay, |p| &p.costs.sprout_in_dialog),
             }
         };
@@ -158,7 +161,7 @@ impl World {
         }
         self.worker_done(key, now);
         self.release_worker(q, key);
-        if program == Program::AsResponse {
+        if program == Program::LocalResponse {
             self.msgs.remove(key);
             return;
         }
@@ -177,6 +180,12 @@ impl World {
                 let ue = m.ue;
                 self.respond_from_sprout(q, key, 200);
                 self.register_with_as(q, sprout, ue);
+                self.notify_subscriber(q, sprout, ue, false);
+            }
+            Program::Subscribe | Program::SubscribeGr => {
+                let ue = m.ue;
+                self.respond_from_sprout(q, key, 200);
+                self.notify_subscriber(q, sprout, ue, true);
             }
             Program::InviteWithHomer | Program::InviteWithoutHomer => {
                 if m.found {
@@ -419,6 +428,7 @@ impl World {
             Side::AcrSend { acr } => self.with_ralf(q, |r, h| r.sent(h, node, acr)),
             Side::RalfStore => {}
             Side::AsRegister { ue } => self.as_register_sent(q, node, ue),
+            Side::Notify { ue } => self.notify_sent(q, node, ue),
         }
     }
 }

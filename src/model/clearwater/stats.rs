@@ -2,7 +2,7 @@
 //! cause, latency histograms), operation counts at the servers, and per-node samples every
 //! `sample_interval`.
 
-use super::flows::{ChronosOp, HttpOp, McOp, Step};
+use super::flows::{ChronosOp, HttpOp, McOp, Method, Step};
 use super::ids::NodeId;
 use super::txn::{FailCause, PerCause, PerReq, ReqType};
 use crate::engine::{SimDuration, SimTime};
@@ -131,9 +131,11 @@ pub struct Counters {
     /// SIP messages that found every Sprout worker thread busy and waited for one.
     pub worker_waits: u64,
     pub flow_failures_detected: u64,
+    /// NOTIFYs Sprout sent to reg-event subscriptions (`[sip] reg_event_expires`).
+    pub notifies_sent: u64,
     /// LoadMonitor refusals by tier (`Tier as usize`) and SIP method (`Method as usize`).
     #[serde(skip)]
-    pub throttle_rejections: [[u64; 5]; 5],
+    pub throttle_rejections: [[u64; Method::COUNT]; 5],
     /// Homestead's LoadMonitor refusals (HTTP 503).
     #[serde(skip)]
     pub homestead_rejections: u64,

@@ -24,8 +24,9 @@ pub struct Ue {
     /// Bono authenticated this connection (a REGISTER on it succeeded): it marks the UE's
     /// REGISTERs on it integrity-protected [src sprout: bono.cpp].
     pub flow_authenticated: bool,
-    /// Generation of the UE's own refresh timer.
-    pub reg_gen: u32,
+    /// Generation of the UE's own refresh timer. A superseded timer fires within one refresh
+    /// or back-off interval, a handful of generations later, so 16 bits never wrap onto it.
+    pub reg_gen: u16,
     /// The UE's DNS cache of the Bono name: the site whose Bonos the answer listed, and its
     /// expiry (`SimTime::ZERO`: never answered).
     pub dns: Cached<u8>,
@@ -40,6 +41,10 @@ pub struct Ue {
     pub failures: u8,
     pub tried: u16,
     pub first: u16,
+    /// Reg event package: a SUBSCRIBE or its refresh timer is pending, and the last
+    /// SUBSCRIBE succeeded (Sprout holds the subscription).
+    pub subscribing: bool,
+    pub subscribed: bool,
 }
 
 impl Default for Ue {
@@ -60,6 +65,8 @@ impl Default for Ue {
             failures: 0,
             tried: 0,
             first: 0,
+            subscribing: false,
+            subscribed: false,
         }
     }
 }

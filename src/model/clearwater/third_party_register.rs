@@ -32,7 +32,7 @@ impl World {
         let route = Route { sprout, ..Route::EMPTY };
         let (ok, stage) = (Status::Response(200), RegisterStage::Unauthenticated);
         let msg = self.new_msg(NO_KEY, Method::Register, ok, ue, ue, route, Hop::Sprout, stage);
-        self.msgs.get_mut(msg).expect("just inserted").program = Program::AsResponse;
+        self.msgs.get_mut(msg).expect("just inserted").program = Program::LocalResponse;
         q.schedule_in(delay, Ev::AsAnswer { msg });
     }
 

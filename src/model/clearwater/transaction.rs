@@ -103,6 +103,7 @@ impl World {
                     let u = &mut self.ues[t.ue];
                     u.flow_authenticated = self.nodes[u.edge].tier == crate::scenario::Tier::Bono;
                     self.schedule_binding_check(q, t.ue);
+                    self.reg_event_registered(q, t.ue);
                 } else if failure.is_some_and(|cause| self.register_attempt_failed(q, t.ue, cause)) {
                     return; // an outbound UE tries the next target
                 }
@@ -116,6 +117,8 @@ impl World {
             }
             Method::Update => {}
             Method::Bye | Method::Ack => self.call_over(q, t.call),
+            Method::Subscribe => self.subscribe_done(q, t.ue, ok),
+            Method::Notify => {}
         }
     }
 }

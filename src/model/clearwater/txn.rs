@@ -19,16 +19,19 @@ pub enum ReqType {
     InviteAnswer,
     Update,
     Bye,
+    /// SUBSCRIBE to the reg event package (initial or refresh).
+    Subscribe,
 }
 
 impl ReqType {
-    pub const ALL: [ReqType; 6] = [
+    pub const ALL: [ReqType; 7] = [
         ReqType::RegisterInitial,
         ReqType::RegisterRefresh,
         ReqType::InviteSetup,
         ReqType::InviteAnswer,
         ReqType::Update,
         ReqType::Bye,
+        ReqType::Subscribe,
     ];
 
     pub fn name(self) -> &'static str {
@@ -39,6 +42,7 @@ impl ReqType {
             ReqType::InviteAnswer => "invite_answer",
             ReqType::Update => "update",
             ReqType::Bye => "bye",
+            ReqType::Subscribe => "subscribe",
         }
     }
 }
@@ -101,6 +105,7 @@ impl Txn {
             Method::Invite => ReqType::InviteSetup,
             Method::Update => ReqType::Update,
             Method::Bye | Method::Ack => ReqType::Bye,
+            Method::Subscribe | Method::Notify => ReqType::Subscribe,
         }
     }
 }
@@ -120,6 +125,6 @@ impl Kind for FailCause {
 }
 
 /// One value per request type.
-pub type PerReq<T> = ByKind<ReqType, T, 6>;
+pub type PerReq<T> = ByKind<ReqType, T, 7>;
 /// One value per failure cause.
 pub type PerCause<T> = ByKind<FailCause, T, 4>;

@@ -366,6 +366,7 @@ impl Model for World {
             Ev::UeFlowCheck { ue, edge } => self.ue_flow_check(q, ue, edge),
             Ev::SessionRefresh { call } => self.session_refresh(q, call),
             Ev::AsAnswer { msg } => self.as_answer(q, msg),
+            Ev::UeSubscribe { ue } => self.ue_subscribe(q, ue),
             Ev::PoolRecycle { node } => self.pool_recycle(q, node),
             Ev::PoolDnsDone { node } => self.pool_dns_done(q, node),
             Ev::Fault { index, start } => self.fault(q, index, start),
