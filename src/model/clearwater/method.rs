@@ -31,9 +31,9 @@ impl Method {
         }
     }
 
-    /// In-dialog requests are record-routed through Sprout without touching Homestead or
-    /// memcached.
+    /// In-dialog requests (a call's, or a subscription's NOTIFY) are routed without touching
+    /// Homestead or memcached; the later era's LoadMonitor never refuses them.
     pub fn in_dialog(self) -> bool {
-        matches!(self, Method::Ack | Method::Update | Method::Bye)
+        matches!(self, Method::Ack | Method::Update | Method::Bye | Method::Notify)
     }
 }

@@ -95,6 +95,30 @@ pub fn refusable(variant: Variant, m: &Msg) -> bool {
     let request = m.is_request();
     match variant {
         Variant::Documented => request && m.method != Method::Ack,
-        Variant::Later => request && !m.method.in_dialog() && m.method != Method::Register,
+        Variant::Later => request && !m.method.in_dialog() && !matches!(m.method, Method::Register | Method::Subscribe),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::clearwater::ids::NO_KEY;
+    use crate::model::clearwater::message::{Hop, Route, Status};
+
+    #[test]
+    fn each_era_refuses_what_its_code_refuses() {
+        // [src sprout: common_sip_processing.cpp, thread_dispatcher.cpp]: the documented era
+        // refuses every request but ACK; the later era not REGISTER, SUBSCRIBE or in-dialog
+        // requests (ACK, BYE, UPDATE, a subscription's NOTIFY). Responses never.
+        let msg = |method, status| Msg::new(NO_KEY, method, status, 0, 0, Route::EMPTY, Hop::Sprout);
+        for m in Method::ALL {
+            let documented = m != Method::Ack;
+            let later = matches!(m, Method::Invite);
+            assert_eq!(refusable(Variant::Documented, &msg(m, Status::Request)), documented, "{m:?}");
+            assert_eq!(refusable(Variant::Later, &msg(m, Status::Request)), later, "{m:?}");
+            for v in [Variant::Documented, Variant::Later] {
+                assert!(!refusable(v, &msg(m, Status::Response(200))));
+            }
+        }
     }
 }
