@@ -120,8 +120,11 @@ pub struct Costs {
     pub sprout_response: Dist,
     /// Sprout: proxying one in-dialog request (ACK, UPDATE, BYE).
     pub sprout_in_dialog: Dist,
-    /// Sprout CPU outside the worker threads (PJSIP transport, HTTP and memcached client
-    /// threads, logging), per unit of worker CPU. It loads the cores but Clearwater's
+    /// Sprout's transport thread: reading and parsing one received SIP message (one thread
+    /// per node: these jobs run one at a time).
+    pub sprout_transport: Dist,
+    /// Sprout CPU outside the worker and transport threads (sending, HTTP and memcached
+    /// client threads, logging), per unit of worker CPU. It loads the cores but Clearwater's
     /// LoadMonitor does not time it.
     pub sprout_untimed_factor: f64,
     /// memcached (on a Sprout node): one get/set/add/CAS/delete.

@@ -172,3 +172,35 @@ fn a_slow_hss_exhausts_the_documented_eras_worker_threads() {
     assert_eq!(later.counters.worker_waits, 0);
     assert_eq!(timeouts(&later), 0);
 }
+
+#[test]
+fn one_transport_thread_caps_a_sprout_whatever_its_cores() {
+    // Sprout's PJSIP transport thread parses every message the node receives, one at a time.
+    // Made expensive here (2 ms a message: at most 500 messages/s) and offered ~690/s —
+    // 20 000 subscribers at 40 BHCA, half originating: 111 calls/s × 6 messages through
+    // Sprout (INVITE, 180, 200, ACK, BYE, 200) plus ~22 REGISTERs/s — it is 1.38 × overloaded:
+    // its queue grows and calls time out, with 16 cores or 32, while the workers use a small
+    // share of the cores. At 0.2 ms a message (5 000/s) the same load passes untouched.
+    let run = |cores: u32, transport: &str| {
+        run1(&format!(
+            "[simulation]\nduration = \"5m\"\nwarmup = \"1m\"\n[sip]\nreg_max_expires = \"1h\"\n\
+             [throttling]\ntiers = []\n[costs]\nsprout_transport = \"{transport}\"\n\
+             [[site]]\nname = \"a\"\nbono = {{ nodes = 0 }}\nsprout = {{ nodes = 1, cores = {cores} }}\n\
+             homestead = {{ nodes = 1, cores = 4 }}\nhomer = {{ nodes = 0 }}\n\
+             [load]\nprofile = \"core-only\"\nsubscribers = 20000\nbhca = 40\n"
+        ))
+    };
+    let failed = |r: &ClearwaterResult| r.req[ReqType::InviteSetup].counts.failed.iter().sum::<u64>();
+    for cores in [16, 32] {
+        let r = run(cores, "2ms");
+        let sprout = r.nodes.iter().position(|n| n.label == "sprout-0").unwrap() as u16;
+        let rows: Vec<_> = r.rows.iter().filter(|row| row.node == sprout).collect();
+        let cpu = rows.iter().map(|row| row.cpu).sum::<f64>() / rows.len() as f64;
+        println!("{cores} cores, 2 ms: {} setups failed, cpu {cpu:.2}", failed(&r));
+        assert!(failed(&r) > 1000, "{cores} cores: {}", failed(&r));
+        // The transport thread is one core's worth at most: ≤ 1/16 of the node, plus the
+        // workers' ~1.7 cores.
+        assert!(cpu < 0.25, "{cores} cores: cpu {cpu}");
+    }
+    assert_eq!(failed(&run(16, "200us")), 0);
+}

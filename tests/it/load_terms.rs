@@ -76,7 +76,8 @@ fn a_third_party_register_per_registration_when_an_ifc_asks() {
     // message finished per registration, to within those whose answer crosses the window's
     // edges (~67 registrations/s × 20 ms: ~1 of ~70 000). Sprout's CPU rises by
     // registrations/s × (continuation + response bursts, timed 170 + 230 µs by default)
-    // × (1 + 2.55 untimed) / 2 cores = 67 × 1.42 ms / 2 ≈ 4.7%.
+    // × (1 + 2.47 untimed), plus the 200's parse on the transport thread (100 µs), / 2 cores
+    // = 67 × 1.49 ms / 2 ≈ 5.0%.
     let toml = |extra: &str| {
         format!(
             "[simulation]\nduration = \"20m\"\nwarmup = \"2m\"\n[sip]\nreg_max_expires = \"1h\"\n{extra}\
@@ -95,7 +96,7 @@ fn a_third_party_register_per_registration_when_an_ifc_asks() {
     assert!(regs(&with) > 50_000.0);
     assert!((extra / regs(&with) - 1.0).abs() < 0.01, "{extra} vs {}", regs(&with));
     let per_s = regs(&with) / with.measured.as_secs_f64();
-    let expected = per_s * (170e-6 + 230e-6) * 3.55 / 2.0;
+    let expected = per_s * ((170e-6 + 230e-6) * 3.47 + 100e-6) / 2.0;
     let rise = cpu(&with, "sprout-0") - cpu(&without, "sprout-0");
     println!("sprout cpu rise {rise:.4}, expected {expected:.4}");
     assert!((rise / expected - 1.0).abs() < 0.1, "rise {rise} vs {expected}");
@@ -113,7 +114,9 @@ fn reg_event_subscriptions_cost_a_subscribe_and_a_notify_per_aor_write() {
     // Sprout's CPU rises per SUBSCRIBE by a request burst, three continuations (one per
     // operation), a NOTIFY's continuation and its 200's response burst, and per REGISTER by
     // the NOTIFY's continuation and response: with the default timed means (660, 170,
-    // 230 µs) and 2.55 untimed, (S/s × 1570 µs + R/s × 400 µs) × 3.55 / 2 cores.
+    // 230 µs) and 2.47 untimed, × 3.47; plus a 100 µs parse on the transport thread per
+    // message received (the SUBSCRIBE and the NOTIFY's 200; the NOTIFY's 200):
+    // (S/s × (1570 × 3.47 + 200) µs + R/s × (400 × 3.47 + 100) µs) / 2 cores.
     let toml = |extra: &str| {
         format!(
             "[simulation]\nduration = \"20m\"\nwarmup = \"2m\"\n[sip]\nreg_max_expires = \"1h\"\n{extra}\
@@ -131,7 +134,8 @@ fn reg_event_subscriptions_cost_a_subscribe_and_a_notify_per_aor_write() {
     let measured_s = with.measured.as_secs_f64();
     // 20 000 UEs × 1080 s / 300 s = 72 000 of each, within the Poisson-free phase noise.
     assert!((subs.ok as f64 / 72_000.0 - 1.0).abs() < 0.01, "{subs:?}");
-    assert_eq!(subs.ok, subs.started);
+    // None fails; a couple are still in flight at the end (~67/s × 18 ms).
+    assert!(subs.failed.iter().sum::<u64>() == 0 && subs.started - subs.ok <= 3, "{subs:?}");
     let close = |a: u64, b: u64| (a as i64 - b as i64).abs() <= 10;
     assert!(
         close(with.counters.notifies_sent, subs.ok + regs),
@@ -148,7 +152,8 @@ fn reg_event_subscriptions_cost_a_subscribe_and_a_notify_per_aor_write() {
     ] {
         assert!(close(rise as u64, subs.ok), "{what}: +{rise} for {} SUBSCRIBEs", subs.ok);
     }
-    let expected = (subs.ok as f64 * 1570e-6 + regs as f64 * 400e-6) / measured_s * 3.55 / 2.0;
+    let expected =
+        (subs.ok as f64 * (1570e-6 * 3.47 + 200e-6) + regs as f64 * (400e-6 * 3.47 + 100e-6)) / measured_s / 2.0;
     let rise = cpu(&with, "sprout-0") - cpu(&without, "sprout-0");
     println!("sprout cpu rise {rise:.4}, expected {expected:.4}");
     assert!((rise / expected - 1.0).abs() < 0.1, "rise {rise} vs {expected}");

@@ -356,6 +356,7 @@ const CHANGES: &[(&str, &str, &str)] = &[
     ("costs.sprout_response", "stress", "costs.sprout_response=1ms"),
     ("costs.sprout_in_dialog", "stress", "costs.sprout_in_dialog=1ms"),
     ("costs.sprout_untimed_factor", "stress", "costs.sprout_untimed_factor=1.0"),
+    ("costs.sprout_transport", "stress", "costs.sprout_transport=1ms"),
     ("costs.memcached_op", "stress", "costs.memcached_op=1ms"),
     ("costs.chronos_op", "stress", "costs.chronos_op=1ms"),
     ("costs.homestead_request", "stress", "costs.homestead_request=1ms"),

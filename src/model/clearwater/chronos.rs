@@ -158,7 +158,7 @@ impl World {
         match job {
             Job::Op(key) => self.msgs.get(*key).is_some_and(|m| matches!(m.current_step(), Step::Chronos(..))),
             Job::Side(side) => matches!(side, Side::ChronosReplica { .. } | Side::ChronosSkip),
-            Job::Msg(_) | Job::Acr(_) => false,
+            Job::Msg(_) | Job::Acr(_) | Job::Rx(_) => false,
         }
     }
 }

@@ -170,6 +170,8 @@ pub enum Job {
     Side(Side),
     /// Ralf processing a billing request.
     Acr(Key),
+    /// Sprout's transport thread parsing a received message, or sending a stateless 503.
+    Rx(Key),
 }
 
 #[derive(Copy, Clone, Debug)]

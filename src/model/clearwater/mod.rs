@@ -49,6 +49,7 @@ pub mod subscriber;
 pub mod third_party_register;
 pub mod timer_store;
 pub mod transaction;
+pub mod transport_thread;
 pub mod txn;
 pub mod ue;
 pub mod ue_recovery;

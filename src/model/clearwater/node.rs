@@ -53,6 +53,8 @@ pub struct Node {
     pub chronos_throttle: Option<crate::model::load_monitor::LoadMonitor>,
     pub chronos_at_sample: crate::model::load_monitor::Totals,
     pub window: Window,
+    /// Sprout's PJSIP transport thread (unused on other tiers).
+    pub rx: super::transport_thread::TransportThread,
     /// Sprout's SIP worker threads (unused on other tiers).
     pub workers: super::worker_pool::WorkerPool,
 }

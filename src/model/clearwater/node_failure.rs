@@ -31,7 +31,7 @@ impl World {
         n.cpu.drain(now, &mut lost);
         for job in lost.drain(..) {
             match job {
-                Job::Msg(key) => self.lost_in_node(q, key, silent),
+                Job::Msg(key) | Job::Rx(key) => self.lost_in_node(q, key, silent),
                 Job::Op(key) => self.op_lost(q, key, silent),
                 Job::Acr(acr) | Job::Side(Side::AcrSend { acr }) => self.with_ralf(q, |r, _| r.lost_in_crash(acr)),
                 Job::Side(_) => {}
@@ -39,7 +39,8 @@ impl World {
         }
         self.scratch_jobs = lost;
         // Messages waiting for a worker die with the process, and the workers with them.
-        for key in self.nodes[node].workers.clear() {
+        let parsing = self.nodes[node].rx.clear();
+        for key in parsing.into_iter().chain(self.nodes[node].workers.clear()) {
             self.lost_in_node(q, key, silent);
         }
         if tier == Tier::Ralf {

@@ -31,6 +31,14 @@ fn interface(step: Step) -> &'static Interface {
 impl World {
     /// A SIP message arrives at Sprout: choose its program and queue its first CPU burst.
     pub fn sprout_receive(&mut self, q: &mut EventQueue<Ev>, key: Key) {
+        let node = self.msgs.get(key).expect("live message").sprout();
+        let demand = self.demand(node, |p| &p.costs.sprout_transport);
+        self.transport_offer(q, node, key, demand);
+    }
+
+    /// The transport thread parsed the message: the LoadMonitor decides, then a worker takes
+    /// it (or it waits for one), or the transport thread sends a stateless 503.
+    pub(super) fn sprout_dispatch(&mut self, q: &mut EventQueue<Ev>, key: Key) {
         let now = q.now();
         let m = self.msgs.get(key).expect("live message");
         let (ue, request, method, stage) = (m.ue, m.is_request(), m.method, m.stage);
@@ -57,7 +65,7 @@ impl World {
             m.program = Program::Reject;
             m.status = Status::Response(503);
             let cost = self.p.reject_cost.saturating_mul_f64(1.0 + self.p.sprout_untimed);
-            return self.submit(q, node, Job::Msg(key), cost, Class::New);
+            return self.transport_offer(q, node, key, cost);
         }
         let worker = self.demand(node, cost);
         let m = self.msgs.get_mut(key).expect("live message");

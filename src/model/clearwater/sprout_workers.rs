@@ -1,16 +1,42 @@
-//! Handing Sprout's worker threads (worker_pool.rs) to messages: a message takes a free
-//! worker or waits; a finished one passes its worker to the next waiting message, after the
-//! later era's queue-age check [src sprout: thread_dispatcher.cpp].
+//! Sprout's threads at work: the transport thread (transport_thread.rs) that parses every
+//! message and sends the stateless 503s, and the worker threads (worker_pool.rs): a message
+//! takes a free worker or waits; a finished one passes its worker to the next waiting
+//! message, after the later era's queue-age check [src sprout: thread_dispatcher.cpp].
 
 use super::events::{Class, Ev, Job};
 use super::flows::{Method, Program};
 use super::ids::NodeId;
-use super::message::Status;
+use super::message::{Hop, Status};
 use super::world::World;
 use crate::engine::{EventQueue, SimDuration};
 use crate::model::slab::Key;
 
 impl World {
+    /// A job for `node`'s transport thread: parsing a received message, or sending the
+    /// stateless 503 for a refused one (its program is then `Reject`). The thread sleeps in
+    /// its poll between messages, so the scheduler runs it ahead of queued worker bursts, as
+    /// it does a worker woken by an I/O reply (docs/calibration.md, "Scheduling"): one thread
+    /// among a hundred runnable workers would otherwise parse at a fraction of a core and
+    /// starve the LoadMonitor behind it of the messages it should refuse.
+    pub(super) fn transport_offer(&mut self, q: &mut EventQueue<Ev>, node: NodeId, key: Key, demand: SimDuration) {
+        if self.nodes[node].rx.offer(key, demand) {
+            self.submit(q, node, Job::Rx(key), demand, Class::Resumed);
+        }
+    }
+
+    /// The transport thread finished a job: it starts its next one, and the message moves on.
+    pub(super) fn transport_done(&mut self, q: &mut EventQueue<Ev>, node: NodeId, key: Key) {
+        if let Some((next, demand)) = self.nodes[node].rx.done() {
+            self.submit(q, node, Job::Rx(next), demand, Class::Resumed);
+        }
+        let Some(m) = self.msgs.get(key) else { return };
+        if m.program == Program::Reject {
+            self.forward(q, key, Hop::OriginBono)
+        } else {
+            self.sprout_dispatch(q, key)
+        }
+    }
+
     /// A worker takes the message: its first CPU burst is queued.
     pub(super) fn start_on_worker(&mut self, q: &mut EventQueue<Ev>, node: NodeId, key: Key) {
         let epoch = self.nodes[node].workers.epoch();

@@ -175,6 +175,7 @@ impl World {
             chronos_throttle: super::overload_policy::chronos_monitor_for(&p.throttling, spec.tier, now),
             chronos_at_sample: Default::default(),
             window: Window::default(),
+            rx: Default::default(),
             workers: super::worker_pool::WorkerPool::new(if p.unlimited_cpu {
                 u32::MAX
             } else {
@@ -277,6 +278,7 @@ impl World {
             Job::Op(msg) => self.op_served(q, node, msg, now.since(done.arrived)),
             Job::Acr(acr) => self.with_ralf(q, |r, h| r.processed(h, node, acr)),
             Job::Side(side) => self.side_done(q, node, side),
+            Job::Rx(key) => self.transport_done(q, node, key),
         }
     }
 
