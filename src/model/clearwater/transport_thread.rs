@@ -12,6 +12,9 @@ use crate::model::slab::Key;
 
 #[derive(Clone, Debug, Default)]
 pub struct TransportThread {
+    /// `[simulation] unlimited_cpu`: no capacity limit anywhere, this thread's included —
+    /// every job starts at once.
+    unlimited: bool,
     /// A job is on the CPU (queued for a core or running).
     busy: bool,
     /// Jobs waiting for the thread, with their CPU demand.
@@ -19,9 +22,16 @@ pub struct TransportThread {
 }
 
 impl TransportThread {
+    pub fn new(unlimited: bool) -> TransportThread {
+        TransportThread { unlimited, ..TransportThread::default() }
+    }
+
     /// A job for the thread: `true` if it may start now (the caller submits it to the CPU),
     /// `false` if it waits behind the one in progress.
     pub fn offer(&mut self, key: Key, demand: SimDuration) -> bool {
+        if self.unlimited {
+            return true;
+        }
         if self.busy {
             self.waiting.push_back((key, demand));
             false
@@ -31,8 +41,11 @@ impl TransportThread {
         }
     }
 
-    /// The job in progress finished: the next one to submit, if any.
+    /// A job finished: the next one to submit, if any.
     pub fn done(&mut self) -> Option<(Key, SimDuration)> {
+        if self.unlimited {
+            return None;
+        }
         let next = self.waiting.pop_front();
         self.busy = next.is_some();
         next
@@ -73,5 +86,9 @@ mod tests {
         assert!(!t.offer(b, us(1)));
         assert_eq!(t.clear(), vec![b]);
         assert!(t.offer(c, us(1)));
+        // Without capacity limits every job starts at once.
+        let mut t = TransportThread::new(true);
+        assert!(t.offer(a, us(1)) && t.offer(b, us(1)));
+        assert_eq!(t.done(), None);
     }
 }

@@ -175,7 +175,7 @@ impl World {
             chronos_throttle: super::overload_policy::chronos_monitor_for(&p.throttling, spec.tier, now),
             chronos_at_sample: Default::default(),
             window: Window::default(),
-            rx: Default::default(),
+            rx: super::transport_thread::TransportThread::new(p.unlimited_cpu),
             workers: super::worker_pool::WorkerPool::new(if p.unlimited_cpu {
                 u32::MAX
             } else {
