@@ -1,61 +1,155 @@
-//! The future-event list: a min-heap ordered by (time, insertion sequence).
+//! The future-event list, ordered by (time, insertion sequence).
 //!
 //! Equal-time events come out in the order they were scheduled (FIFO), which together with
 //! integer time makes the event order — and therefore every output — a pure function of the
 //! scenario and the seed. Cancellation is lazy: an entity that wants to "cancel" a pending
 //! event bumps a generation counter of its own and ignores stale events when they pop, so the
-//! heap never needs a search.
-
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+//! list never needs a search.
+//!
+//! A large model keeps millions of timers minutes ahead (registration refreshes, binding
+//! expiries, Chronos timers) while nearly every event it processes is milliseconds ahead. One
+//! binary heap of all of them misses the cache on every push and pop. So the list has three
+//! parts, and only the first is ever ordered:
+//!
+//! - `heap`, a binary min-heap on the full key (`time << 64 | seq`). It holds every event earlier
+//!   than `limit` slots, and any others while it is small (the M/M/c model never leaves it).
+//! - `ring`, a calendar of unsorted slots of 2²⁵ ns (~34 ms) covering the [`RING`] slots
+//!   from `limit` on (~73 minutes): scheduling there is an append.
+//! - `overflow`, a heap of the events further away still, pulled into the ring as it turns.
+//!
+//! Before an event leaves the heap, every ring slot up to its time is poured into the heap,
+//! so the heap's top is the earliest key of all three: the pop order is exactly the order of
+//! one heap on (time, seq).
 
 use super::time::{SimDuration, SimTime};
 
+/// log₂ of a ring slot's width in nanoseconds (2²⁵ ns ≈ 34 ms): events further ahead than
+/// this skip the heap until their slot comes up.
+const SLOT_SHIFT: u32 = 25;
+/// Ring slots: 2¹⁷ slots of ~34 ms cover ~73 minutes.
+const RING: u64 = 1 << 17;
+/// While the heap holds fewer events than this, everything is scheduled into it (a small
+/// model never touches the ring).
+const SMALL: usize = 64;
+
+#[derive(Clone, Copy)]
 struct Entry<E> {
-    /// `time << 64 | seq`: one integer comparison orders by time, then by insertion.
+    /// `time << 64 | seq`: one integer comparison orders by time, then by insertion. Keys
+    /// are unique, so any correct heap pops them in one and the same order.
     key: u128,
     event: E,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    /// Reversed so that `BinaryHeap` (a max-heap) pops the earliest key.
+impl<E> Entry<E> {
     #[inline]
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
+    fn time(&self) -> u64 {
+        (self.key >> 64) as u64
+    }
+
+    #[inline]
+    fn slot(&self) -> u64 {
+        self.time() >> SLOT_SHIFT
+    }
+}
+
+/// A binary min-heap on `Entry::key`, small enough to be inlined into the event loop.
+struct Heap<E>(Vec<Entry<E>>);
+
+impl<E: Copy> Heap<E> {
+    #[inline(always)]
+    fn push(&mut self, e: Entry<E>) {
+        self.0.push(e);
+        let v = self.0.as_mut_slice();
+        let mut i = v.len() - 1;
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if v[parent].key < e.key {
+                break;
+            }
+            v[i] = v[parent];
+            i = parent;
+        }
+        v[i] = e;
+    }
+
+    #[inline(always)]
+    fn peek(&self) -> Option<&Entry<E>> {
+        self.0.first()
+    }
+
+    /// Removes the least key: the hole left at the root goes down the smaller children to
+    /// the bottom, and the last entry climbs back up from there (few comparisons, as in
+    /// `std::collections::BinaryHeap`).
+    #[inline(always)]
+    fn pop(&mut self) -> Option<Entry<E>> {
+        let last = self.0.pop()?;
+        let v = self.0.as_mut_slice();
+        let Some(&top) = v.first() else { return Some(last) };
+        let mut i = 0;
+        loop {
+            let child = 2 * i + 1;
+            let Some(pair) = v.get(child..child + 2) else { break };
+            let child = child + (pair[1].key < pair[0].key) as usize;
+            v[i] = v[child];
+            i = child;
+        }
+        if let Some(&only) = v.get(2 * i + 1) {
+            v[i] = only;
+            i = 2 * i + 1;
+        }
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if v[parent].key < last.key {
+                break;
+            }
+            v[i] = v[parent];
+            i = parent;
+        }
+        v[i] = last;
+        Some(top)
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
     }
 }
 
 /// Pending events plus the current simulated time.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: Heap<E>,
+    /// Slot `s` (for `limit ≤ s < limit + RING`) at index `s % RING`; allocated on first use.
+    ring: Vec<Vec<Entry<E>>>,
+    /// Events in `ring` and `overflow`.
+    far: usize,
+    overflow: Heap<E>,
+    /// The first slot not yet poured into the heap: every event outside the heap is in a slot
+    /// at or after it.
+    limit: u64,
     next_seq: u64,
     now: SimTime,
 }
 
-impl<E> Default for EventQueue<E> {
+impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
         Self::with_capacity(1024)
     }
 
     pub fn with_capacity(capacity: usize) -> Self {
-        EventQueue { heap: BinaryHeap::with_capacity(capacity), next_seq: 0, now: SimTime::ZERO }
+        EventQueue {
+            heap: Heap(Vec::with_capacity(capacity)),
+            ring: Vec::new(),
+            far: 0,
+            overflow: Heap(Vec::new()),
+            limit: 0,
+            next_seq: 0,
+            now: SimTime::ZERO,
+        }
     }
 
     /// The time of the event being processed (or of the last one popped).
@@ -69,12 +163,34 @@ impl<E> EventQueue<E> {
     /// # Panics
     /// If `at` is earlier than `now()`: an event in the past would silently reorder history,
     /// so it is treated as the model bug it is.
-    #[inline]
+    #[inline(always)]
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
         assert!(at >= self.now, "model bug: event scheduled in the past (at {} while now is {})", at, self.now);
-        let key = ((at.as_ns() as u128) << 64) | self.next_seq as u128;
+        let entry = Entry { key: ((at.as_ns() as u128) << 64) | self.next_seq as u128, event };
         self.next_seq += 1;
-        self.heap.push(Entry { key, event });
+        let slot = entry.slot();
+        if slot < self.limit || self.heap.len() < SMALL {
+            self.heap.push(entry);
+        } else {
+            self.schedule_far(slot, entry);
+        }
+    }
+
+    #[inline(never)]
+    fn schedule_far(&mut self, slot: u64, entry: Entry<E>) {
+        self.far += 1;
+        if slot - self.limit < RING {
+            self.ring_slot(slot).push(entry);
+        } else {
+            self.overflow.push(entry);
+        }
+    }
+
+    fn ring_slot(&mut self, slot: u64) -> &mut Vec<Entry<E>> {
+        if self.ring.is_empty() {
+            self.ring.resize_with(RING as usize, Vec::new);
+        }
+        &mut self.ring[(slot % RING) as usize]
     }
 
     /// Schedules `event` after `delay` from now.
@@ -84,26 +200,80 @@ impl<E> EventQueue<E> {
         self.schedule_at(at, event);
     }
 
+    /// Pours ring slots into the heap until its top is the earliest pending event.
+    #[inline(always)]
+    fn settle(&mut self) {
+        while self.far > 0 {
+            match self.heap.peek() {
+                Some(top) if top.slot() < self.limit => return,
+                _ => self.pour_next_slot(),
+            }
+        }
+    }
+
+    /// Moves slot `limit` into the heap and advances `limit` past it.
+    #[inline(never)]
+    fn pour_next_slot(&mut self) {
+        if self.far == self.overflow.len() {
+            // Only the overflow is left: skip the empty slots up to its earliest event.
+            let first = self.overflow.peek().expect("far events").slot();
+            self.limit = self.limit.max(first);
+        }
+        while let Some(top) = self.overflow.peek() {
+            let slot = top.slot();
+            if slot - self.limit >= RING {
+                break;
+            }
+            let entry = self.overflow.pop().expect("peeked");
+            self.ring_slot(slot).push(entry);
+        }
+        if !self.ring.is_empty() {
+            // Taken, not drained: a slot is reused only a ring's turn later, and keeping every
+            // slot's memory until then would hold every far event ever scheduled.
+            let slot = std::mem::take(&mut self.ring[(self.limit % RING) as usize]);
+            self.far -= slot.len();
+            for entry in slot {
+                self.heap.push(entry);
+            }
+        }
+        self.limit += 1;
+    }
+
     /// Removes the earliest event and advances `now()` to its time.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        self.settle();
         let entry = self.heap.pop()?;
-        self.now = SimTime::from_ns((entry.key >> 64) as u64);
+        self.now = SimTime::from_ns(entry.time());
+        Some((self.now, entry.event))
+    }
+
+    /// Removes the earliest event if it is due at or before `end`, and advances `now()` to
+    /// its time: one look at the list where `peek_time` then `pop` would take two.
+    #[inline(always)]
+    pub fn pop_until(&mut self, end: SimTime) -> Option<(SimTime, E)> {
+        self.settle();
+        if self.heap.peek()?.time() > end.as_ns() {
+            return None;
+        }
+        let entry = self.heap.pop()?;
+        self.now = SimTime::from_ns(entry.time());
         Some((self.now, entry.event))
     }
 
     /// The time of the earliest pending event, if any.
     #[inline]
-    pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| SimTime::from_ns((e.key >> 64) as u64))
+    pub fn peek_time(&mut self) -> Option<SimTime> {
+        self.settle();
+        self.heap.peek().map(|e| SimTime::from_ns(e.time()))
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + self.far
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
 
     /// Moves the clock forward without an event (used to close a run at its end time).
@@ -126,6 +296,46 @@ mod tests {
         q.schedule_at(SimTime::from_ns(3), 'd');
         let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, vec!['b', 'd', 'a', 'c']);
+    }
+
+    /// Against one binary heap on (time, seq): near and far times, ties, gaps longer than the
+    /// ring, a heap both small and large, and events scheduled between pops.
+    #[test]
+    fn pops_exactly_in_time_then_insertion_order() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut q = EventQueue::new();
+        let mut reference = std::collections::BinaryHeap::new();
+        let mut seq = 0u64;
+        let mut popped = 0;
+        for round in 0..200_000u64 {
+            let n = if round % 50_000 < 20_000 { 2 } else { rng.random_range(0..2) };
+            for _ in 0..n {
+                let delay = match rng.random_range(0..10) {
+                    0..=4 => rng.random_range(0..1_000_000),
+                    5..=6 => rng.random_range(0..1u64 << 34),
+                    7 => rng.random_range(0..1u64 << 43),
+                    8 => rng.random_range(0..3) << SLOT_SHIFT,
+                    _ => 0,
+                };
+                let at = q.now().as_ns() + delay;
+                q.schedule_at(SimTime::from_ns(at), seq);
+                reference.push(std::cmp::Reverse((at, seq)));
+                seq += 1;
+            }
+            if rng.random_range(0..3) > 0 || round % 50_000 >= 40_000 {
+                assert_eq!(q.peek_time().map(SimTime::as_ns), reference.peek().map(|e| e.0 .0));
+                let want = reference.pop().map(|e| e.0);
+                assert_eq!(q.pop().map(|(t, e)| (t.as_ns(), e)), want);
+                popped += 1;
+            }
+            assert_eq!(q.len(), reference.len());
+        }
+        while let Some(e) = reference.pop() {
+            assert_eq!(q.pop().map(|(t, e)| (t.as_ns(), e)), Some(e.0));
+        }
+        assert!(q.pop().is_none() && q.is_empty());
+        assert!(popped > 100_000 && q.limit > RING, "the ring turned over ({})", q.limit);
     }
 
     #[test]
