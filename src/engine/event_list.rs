@@ -125,6 +125,8 @@ pub struct EventQueue<E> {
     /// The first slot not yet poured into the heap: every event outside the heap is in a slot
     /// at or after it.
     limit: u64,
+    /// A moving average of the events in the slots poured: the size a fresh slot starts with.
+    slot_size: usize,
     next_seq: u64,
     now: SimTime,
 }
@@ -147,6 +149,7 @@ impl<E: Copy> EventQueue<E> {
             far: 0,
             overflow: Heap(Vec::new()),
             limit: 0,
+            slot_size: 0,
             next_seq: 0,
             now: SimTime::ZERO,
         }
@@ -190,7 +193,13 @@ impl<E: Copy> EventQueue<E> {
         if self.ring.is_empty() {
             self.ring.resize_with(RING as usize, Vec::new);
         }
-        &mut self.ring[(slot % RING) as usize]
+        let v = &mut self.ring[(slot % RING) as usize];
+        if v.capacity() == 0 {
+            // Sized like the slots poured lately: one allocation instead of a chain of
+            // doublings (capped: a burst must not size every slot after it).
+            v.reserve_exact(self.slot_size.clamp(4, 1024));
+        }
+        v
     }
 
     /// Schedules `event` after `delay` from now.
@@ -232,6 +241,7 @@ impl<E: Copy> EventQueue<E> {
             // slot's memory until then would hold every far event ever scheduled.
             let slot = std::mem::take(&mut self.ring[(self.limit % RING) as usize]);
             self.far -= slot.len();
+            self.slot_size = (self.slot_size * 7 + slot.len()) / 8;
             for entry in slot {
                 self.heap.push(entry);
             }
