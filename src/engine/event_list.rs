@@ -8,28 +8,35 @@
 //!
 //! A large model keeps millions of timers minutes ahead (registration refreshes, binding
 //! expiries, Chronos timers) while nearly every event it processes is milliseconds ahead. One
-//! binary heap of all of them misses the cache on every push and pop. So the list has three
+//! binary heap of all of them misses the cache on every push and pop. So the list has four
 //! parts, and only the first is ever ordered:
 //!
 //! - `heap`, a binary min-heap on the full key (`time << 64 | seq`). It holds every event earlier
-//!   than `limit` slots, and any others while it is small (the M/M/c model never leaves it).
-//! - `ring`, a calendar of unsorted slots of 2²⁵ ns (~34 ms) covering the [`RING`] slots
-//!   from `limit` on (~73 minutes): scheduling there is an append.
-//! - `overflow`, a heap of the events further away still, pulled into the ring as it turns.
+//!   than slot `limit`, and any others while it is small (the M/M/c model never leaves it).
+//! - `fine`, unsorted slots of 2²⁵ ns (~34 ms): the rest of the current block of [`FINE`]
+//!   slots (~137 s). Scheduling there is an append.
+//! - `coarse`, unsorted blocks of [`FINE`] slots: the next [`COARSE`] blocks (~73 minutes).
+//!   A block is spread over `fine` when `limit` enters it.
+//! - `overflow`, a heap of the events further away still, pulled into `coarse` block by block.
 //!
-//! Before an event leaves the heap, every ring slot up to its time is poured into the heap,
-//! so the heap's top is the earliest key of all three: the pop order is exactly the order of
-//! one heap on (time, seq).
+//! Before an event leaves the heap, every slot up to its time is poured into the heap, so the
+//! heap's top is the earliest key of all four: the pop order is exactly the order of one heap
+//! on (time, seq). A far event is appended twice and pushed on a small heap once; the coarse
+//! blocks keep few, large vectors, so a million subscribers' timers cost little more than
+//! their 32 bytes each.
 
 use super::time::{SimDuration, SimTime};
 
-/// log₂ of a ring slot's width in nanoseconds (2²⁵ ns ≈ 34 ms): events further ahead than
-/// this skip the heap until their slot comes up.
+/// log₂ of a slot's width in nanoseconds (2²⁵ ns ≈ 34 ms): events further ahead than this
+/// skip the heap until their slot comes up.
 const SLOT_SHIFT: u32 = 25;
-/// Ring slots: 2¹⁷ slots of ~34 ms cover ~73 minutes.
-const RING: u64 = 1 << 17;
+/// log₂ of the slots in a block: 2¹² slots of ~34 ms make ~137 s.
+const BLOCK_BITS: u32 = 12;
+const FINE: u64 = 1 << BLOCK_BITS;
+/// Blocks ahead in `coarse`: 32 blocks of ~137 s cover ~73 minutes.
+const COARSE: u64 = 32;
 /// While the heap holds fewer events than this, everything is scheduled into it (a small
-/// model never touches the ring).
+/// model never touches the slots).
 const SMALL: usize = 64;
 
 #[derive(Clone, Copy)]
@@ -114,19 +121,30 @@ impl<E: Copy> Heap<E> {
     }
 }
 
+/// Appends, growing a full vector by a quarter rather than doubling it: the slots and blocks
+/// hold most of a large model's memory, and stay ~10% over their size instead of ~40%.
+#[inline]
+fn push_snug<T>(v: &mut Vec<T>, x: T) {
+    if v.len() == v.capacity() {
+        v.reserve_exact(v.len() / 4 + 8);
+    }
+    v.push(x);
+}
+
 /// Pending events plus the current simulated time.
 pub struct EventQueue<E> {
     heap: Heap<E>,
-    /// Slot `s` (for `limit ≤ s < limit + RING`) at index `s % RING`; allocated on first use.
-    ring: Vec<Vec<Entry<E>>>,
-    /// Events in `ring` and `overflow`.
-    far: usize,
+    /// Slot `s` of the current block (`s ≥ limit`) at index `s % FINE`; allocated on first use.
+    fine: Vec<Vec<Entry<E>>>,
+    /// Block `b` (after the current one, less than [`COARSE`] ahead) at index `b % COARSE`.
+    coarse: Vec<Vec<Entry<E>>>,
     overflow: Heap<E>,
+    /// Events in `fine`, and in `fine`, `coarse` and `overflow` together.
+    in_fine: usize,
+    far: usize,
     /// The first slot not yet poured into the heap: every event outside the heap is in a slot
     /// at or after it.
     limit: u64,
-    /// A moving average of the events in the slots poured: the size a fresh slot starts with.
-    slot_size: usize,
     next_seq: u64,
     now: SimTime,
 }
@@ -145,11 +163,12 @@ impl<E: Copy> EventQueue<E> {
     pub fn with_capacity(capacity: usize) -> Self {
         EventQueue {
             heap: Heap(Vec::with_capacity(capacity)),
-            ring: Vec::new(),
-            far: 0,
+            fine: Vec::new(),
+            coarse: Vec::new(),
             overflow: Heap(Vec::new()),
+            in_fine: 0,
+            far: 0,
             limit: 0,
-            slot_size: 0,
             next_seq: 0,
             now: SimTime::ZERO,
         }
@@ -182,24 +201,25 @@ impl<E: Copy> EventQueue<E> {
     #[inline(never)]
     fn schedule_far(&mut self, slot: u64, entry: Entry<E>) {
         self.far += 1;
-        if slot - self.limit < RING {
-            self.ring_slot(slot).push(entry);
+        let (block, current) = (slot >> BLOCK_BITS, self.limit >> BLOCK_BITS);
+        if block == current {
+            self.fine_push(slot, entry);
+        } else if block - current < COARSE {
+            if self.coarse.is_empty() {
+                self.coarse.resize_with(COARSE as usize, Vec::new);
+            }
+            push_snug(&mut self.coarse[(block % COARSE) as usize], entry);
         } else {
             self.overflow.push(entry);
         }
     }
 
-    fn ring_slot(&mut self, slot: u64) -> &mut Vec<Entry<E>> {
-        if self.ring.is_empty() {
-            self.ring.resize_with(RING as usize, Vec::new);
+    fn fine_push(&mut self, slot: u64, entry: Entry<E>) {
+        if self.fine.is_empty() {
+            self.fine.resize_with(FINE as usize, Vec::new);
         }
-        let v = &mut self.ring[(slot % RING) as usize];
-        if v.capacity() == 0 {
-            // Sized like the slots poured lately: one allocation instead of a chain of
-            // doublings (capped: a burst must not size every slot after it).
-            v.reserve_exact(self.slot_size.clamp(4, 1024));
-        }
-        v
+        push_snug(&mut self.fine[(slot % FINE) as usize], entry);
+        self.in_fine += 1;
     }
 
     /// Schedules `event` after `delay` from now.
@@ -209,7 +229,7 @@ impl<E: Copy> EventQueue<E> {
         self.schedule_at(at, event);
     }
 
-    /// Pours ring slots into the heap until its top is the earliest pending event.
+    /// Pours slots into the heap until its top is the earliest pending event.
     #[inline(always)]
     fn settle(&mut self) {
         while self.far > 0 {
@@ -220,33 +240,53 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
-    /// Moves slot `limit` into the heap and advances `limit` past it.
+    /// Moves slot `limit` into the heap and advances `limit` past it (past the rest of its
+    /// block if that is empty).
     #[inline(never)]
     fn pour_next_slot(&mut self) {
-        if self.far == self.overflow.len() {
-            // Only the overflow is left: skip the empty slots up to its earliest event.
-            let first = self.overflow.peek().expect("far events").slot();
-            self.limit = self.limit.max(first);
+        if self.limit % FINE == 0 {
+            self.enter_block();
         }
+        if self.in_fine == 0 {
+            // Nothing left in this block: on to the next one, or straight to the overflow's
+            // earliest block when that is all there is.
+            let next = ((self.limit >> BLOCK_BITS) + 1) << BLOCK_BITS;
+            self.limit = match self.overflow.peek() {
+                Some(first) if self.far == self.overflow.len() => next.max(first.slot() >> BLOCK_BITS << BLOCK_BITS),
+                _ => next,
+            };
+            return;
+        }
+        // Taken, not drained: a slot's memory goes back at once.
+        let slot = std::mem::take(&mut self.fine[(self.limit % FINE) as usize]);
+        self.in_fine -= slot.len();
+        self.far -= slot.len();
+        for entry in slot {
+            self.heap.push(entry);
+        }
+        self.limit += 1;
+    }
+
+    /// `limit` is the first slot of a block: the overflow's events now less than [`COARSE`]
+    /// blocks ahead move to `coarse`, and the block's own events spread over `fine`.
+    fn enter_block(&mut self) {
+        let current = self.limit >> BLOCK_BITS;
         while let Some(top) = self.overflow.peek() {
-            let slot = top.slot();
-            if slot - self.limit >= RING {
+            let block = top.slot() >> BLOCK_BITS;
+            if block - current >= COARSE {
                 break;
             }
             let entry = self.overflow.pop().expect("peeked");
-            self.ring_slot(slot).push(entry);
+            if self.coarse.is_empty() {
+                self.coarse.resize_with(COARSE as usize, Vec::new);
+            }
+            push_snug(&mut self.coarse[(block % COARSE) as usize], entry);
         }
-        if !self.ring.is_empty() {
-            // Taken, not drained: a slot is reused only a ring's turn later, and keeping every
-            // slot's memory until then would hold every far event ever scheduled.
-            let slot = std::mem::take(&mut self.ring[(self.limit % RING) as usize]);
-            self.far -= slot.len();
-            self.slot_size = (self.slot_size * 7 + slot.len()) / 8;
-            for entry in slot {
-                self.heap.push(entry);
+        if let Some(block) = self.coarse.get_mut((current % COARSE) as usize) {
+            for entry in std::mem::take(block) {
+                self.fine_push(entry.slot(), entry);
             }
         }
-        self.limit += 1;
     }
 
     /// Removes the earliest event and advances `now()` to its time.
@@ -309,7 +349,7 @@ mod tests {
     }
 
     /// Against one binary heap on (time, seq): near and far times, ties, gaps longer than the
-    /// ring, a heap both small and large, and events scheduled between pops.
+    /// overflow, a heap both small and large, and events scheduled between pops.
     #[test]
     fn pops_exactly_in_time_then_insertion_order() {
         use rand::{Rng, SeedableRng};
@@ -321,11 +361,13 @@ mod tests {
         for round in 0..200_000u64 {
             let n = if round % 50_000 < 20_000 { 2 } else { rng.random_range(0..2) };
             for _ in 0..n {
-                let delay = match rng.random_range(0..10) {
+                let delay = match rng.random_range(0..12) {
                     0..=4 => rng.random_range(0..1_000_000),
                     5..=6 => rng.random_range(0..1u64 << 34),
                     7 => rng.random_range(0..1u64 << 43),
                     8 => rng.random_range(0..3) << SLOT_SHIFT,
+                    9 => rng.random_range(0..40) << (SLOT_SHIFT + BLOCK_BITS),
+                    10 => rng.random_range(0..1u64 << 47),
                     _ => 0,
                 };
                 let at = q.now().as_ns() + delay;
@@ -345,7 +387,7 @@ mod tests {
             assert_eq!(q.pop().map(|(t, e)| (t.as_ns(), e)), Some(e.0));
         }
         assert!(q.pop().is_none() && q.is_empty());
-        assert!(popped > 100_000 && q.limit > RING, "the ring turned over ({})", q.limit);
+        assert!(popped > 100_000 && q.limit > COARSE * FINE, "the blocks turned over ({})", q.limit);
     }
 
     #[test]
