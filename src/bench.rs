@@ -22,6 +22,9 @@ impl BenchRun {
     }
 }
 
+/// Customers per run of the engine benchmark (`cwsim bench`'s default).
+pub const ENGINE_CUSTOMERS: u64 = 10_000_000;
+
 /// M/M/10 at ρ = 0.8 (λ = 8/s, μ = 1/s) until about `customers` have arrived, through the
 /// real engine, service centre and statistics (HDR histograms, time averages).
 pub fn mmc_params(customers: u64) -> QueueParams {

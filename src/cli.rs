@@ -297,7 +297,7 @@ pub struct BenchArgs {
     #[arg(value_name = "SCENARIO")]
     pub scenario: Option<PathBuf>,
     /// Customers per run.
-    #[arg(long, default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(1_000..=1_000_000_000))]
+    #[arg(long, default_value_t = crate::bench::ENGINE_CUSTOMERS, value_parser = clap::value_parser!(u64).range(1_000..=1_000_000_000))]
     pub customers: u64,
     /// Timed runs (the median is reported).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
@@ -509,6 +509,16 @@ fn bench_scenario(path: &Path, overrides: &[scenario::Override], runs: u32) -> i
     }
     let med = |f: fn(&bench::BenchRun) -> f64| bench::median(results.iter().map(f).collect());
     println!("median: {:.3} s wall, {:.0} events/s", med(|r| r.wall_s), med(|r| r.events_per_s()));
+    // The engine's own speed on this machine now: the model's events/s as a share of it
+    // compares across machines and days where the bare figure does not.
+    let engine: Vec<f64> =
+        (1..=runs as u64).map(|seed| bench::mmc_once(bench::ENGINE_CUSTOMERS, seed).events_per_s()).collect();
+    let engine = bench::median(engine);
+    println!(
+        "engine (M/M/10, {} customers, same invocation): {engine:.0} events/s; model/engine ratio {:.3}",
+        bench::ENGINE_CUSTOMERS,
+        med(|r| r.events_per_s()) / engine
+    );
     if let (Some(base), Some((_, peak))) = (base, bench::memory_kib()) {
         let subs = s.load.subscribers().max(1);
         println!(

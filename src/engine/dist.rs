@@ -97,8 +97,20 @@ impl Dist {
             }
             Dist::Gamma { gamma, .. } => gamma.sample(rng),
         };
-        // Float-to-int casts saturate, and every value here is finite and >= 0.
-        SimDuration::from_ns((ns.round() as u64).min(SimDuration::LIMIT.as_ns()))
+        SimDuration::from_ns(round_ns(ns).min(SimDuration::LIMIT.as_ns()))
+    }
+}
+
+/// `x.round() as u64` for finite `x ≥ 0` (half away from zero; casts saturate), without the
+/// call into libm: the cast truncates, and below 2⁵³ `x - t` is exact (it only drops `x`'s
+/// integer bits); from 2⁵³ on every `f64` is an integer, so `t` is the answer.
+#[inline]
+fn round_ns(x: f64) -> u64 {
+    let t = x as u64;
+    if t < 1 << 53 && x - t as f64 >= 0.5 {
+        t + 1
+    } else {
+        t
     }
 }
 
@@ -143,6 +155,16 @@ mod tests {
             let (mean, got_cv) = sample_mean_and_cv(&dist, 200_000);
             assert!((mean / 1e6 - 1.0).abs() < 0.01, "{dist}: mean {mean}");
             assert!((got_cv / cv - 1.0).abs() < 0.03, "{dist}: cv {got_cv} want {cv}");
+        }
+    }
+
+    #[test]
+    fn rounding_matches_f64_round() {
+        let mut rng = RngFactory::new(3, 0).stream(StreamId::new(0, 0));
+        let specials = [0.0, 0.5, 1.5, 2.5, 0.49999999999999994, 4503599627370495.5, 9007199254740993.0, 1e19, 1e30];
+        let randoms = (0..100_000).map(|i| rng.random::<f64>() * 10f64.powi(i % 18));
+        for x in specials.into_iter().chain(randoms) {
+            assert_eq!(round_ns(x), x.round() as u64, "{x}");
         }
     }
 

@@ -114,14 +114,14 @@ impl<M: Model> Simulation<M> {
         let mut until_check = CONTROL_EVERY.min(self.max_events.saturating_sub(self.events));
         // Where simulated time last moved: (time, events processed then).
         let (mut still_at, mut still_from) = (self.queue.now(), self.events);
-        while let Some(t) = self.queue.peek_time() {
-            if t > end {
+        loop {
+            if until_check == 0 {
+                if self.queue.peek_time().is_some_and(|t| t <= end) {
+                    return RunEnd::EventLimit;
+                }
                 break;
             }
-            if until_check == 0 {
-                return RunEnd::EventLimit;
-            }
-            let (time, event) = self.queue.pop().expect("peeked");
+            let Some((time, event)) = self.queue.pop_until(end) else { break };
             self.fingerprint.record(time.as_ns(), event.kind(), event.target());
             self.events += 1;
             self.model.handle(event, &mut self.queue);

@@ -119,6 +119,9 @@ pub struct ServiceCentre<J: Copy> {
     /// `servers` stays the nominal count utilisation is measured against.
     unlimited: bool,
     nominal: u32,
+    /// Whether `stats.wait` and `stats.sojourn` are recorded (a model that reads only the
+    /// busy-server average turns them off: two histogram records per job saved).
+    latency: bool,
     stats: CentreStats,
 }
 
@@ -138,6 +141,7 @@ impl<J: Copy> ServiceCentre<J> {
             queue_timeout: None,
             unlimited: false,
             nominal: servers,
+            latency: true,
             stats: CentreStats::new(now),
         }
     }
@@ -148,6 +152,12 @@ impl<J: Copy> ServiceCentre<J> {
         let mut c = Self::new(nominal, now);
         c.unlimited = true;
         c
+    }
+
+    /// The same centre without the wait and sojourn histograms: they stay empty.
+    pub fn without_latency(mut self) -> Self {
+        self.latency = false;
+        self
     }
 
     /// The nominal number of servers (cores).
@@ -279,7 +289,7 @@ impl<J: Copy> ServiceCentre<J> {
     #[inline]
     fn start(&mut self, now: SimTime, slot: u32, w: Waiting<J>) -> Started {
         let wait = now.since(w.arrived);
-        if w.started.is_none() {
+        if w.started.is_none() && self.latency {
             self.stats.wait.record(wait);
         }
         self.stats.busy.set(now, self.busy() as u64);
@@ -307,7 +317,9 @@ impl<J: Copy> ServiceCentre<J> {
         let done = self.slots[slot as usize].take().expect("model bug: completion on an idle server");
         self.gens[slot as usize] = self.gens[slot as usize].wrapping_add(1);
         self.stats.completions += 1;
-        self.stats.sojourn.record(now.since(done.arrived));
+        if self.latency {
+            self.stats.sojourn.record(now.since(done.arrived));
+        }
         let finished = Finished { job: done.job, arrived: done.arrived, started: done.started, expired: done.expired };
         let next = match self.urgent.pop_front().or_else(|| self.queue.pop_front()) {
             Some(w) => {

@@ -123,3 +123,17 @@ fn slowdown_scales_demand() {
     let s = c.arrive(t(0), (), SimDuration::from_ns(10)).unwrap();
     assert_eq!(s.done_at, t(20));
 }
+
+#[test]
+fn a_centre_without_latency_serves_alike_and_records_no_times() {
+    let (mut a, mut b) = (ServiceCentre::new(1, t(0)), ServiceCentre::new(1, t(0)).without_latency());
+    for c in [&mut a, &mut b] {
+        let s = c.arrive(t(0), 'a', SimDuration::from_ns(10)).unwrap();
+        assert!(c.arrive(t(1), 'b', SimDuration::from_ns(10)).is_none());
+        let (_, next) = c.complete(t(10), s.slot, s.gen).unwrap();
+        assert_eq!(next.unwrap().done_at, t(20));
+    }
+    assert_eq!((a.stats().wait.count(), a.stats().sojourn.count()), (2, 1));
+    assert_eq!((b.stats().wait.count(), b.stats().sojourn.count()), (0, 0));
+    assert_eq!(a.stats().busy.integral(t(20)), b.stats().busy.integral(t(20)));
+}

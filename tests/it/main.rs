@@ -16,6 +16,7 @@ mod hardening;
 mod interrupt;
 mod load_monitor;
 mod load_terms;
+mod memory;
 mod mmtel;
 mod mutations;
 mod outage;

@@ -34,6 +34,11 @@ impl World {
         let node = &mut self.nodes[sprout];
         match node.resolver.lookup(now, name) {
             Lookup::Fresh(r) | Lookup::Stale(r) if !r.is_empty() => {
+                if attempt == 0 && node.blacklist.is_empty() && retired.is_empty() {
+                    // Every address is usable: the same draw over the whole answer, without
+                    // building the list.
+                    return Some(r[node.rng.random_range(0..r.len())]);
+                }
                 let usable: Vec<NodeId> = r
                     .iter()
                     .copied()

@@ -150,11 +150,13 @@ impl World {
 
     /// A node as the scenario's (or a scale-up's) settings make it.
     pub fn make_node(p: &Params, rngs: &RngFactory, sites: usize, id: NodeId, spec: NodeSpec, now: SimTime) -> Node {
+        // Only the busy-core average of a node's CPU is reported, never its queueing times.
         let cpu = if p.unlimited_cpu {
             ServiceCentre::unlimited(spec.cores, now)
         } else {
             ServiceCentre::new(spec.cores, now)
-        };
+        }
+        .without_latency();
         Node {
             site: spec.site,
             tier: spec.tier,
