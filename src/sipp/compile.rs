@@ -1,0 +1,507 @@
+//! The element tree to a `Script`: SIPp's scenario loader (`scenario::scenario`) rule by
+//! rule, every problem recorded instead of stopping at the first.
+
+use std::collections::BTreeSet;
+
+use super::actions;
+use super::attrs::{Attrs, DISTRIBUTION_ATTRS};
+use super::error::Errors;
+use super::keywords;
+use super::script::{
+    Common, Message, Optional, PauseLength, Piece, Recv, RecvMatch, RtdId, Script, Send, SendWhat, Step, StepKind,
+    VarId,
+};
+use super::xml::Element;
+
+/// What a compilation needs besides the text, and what it gathers on the way.
+pub struct Ctx<'a> {
+    pub errors: Errors<'a>,
+    /// `-key` names the load source declares (`[NAME]` keywords).
+    pub keys: &'a [String],
+    pub keys_used: BTreeSet<String>,
+    pub fields_used: usize,
+    pub variables: Vec<String>,
+    pub rtds: Vec<String>,
+    pub ignored: Vec<(String, usize)>,
+}
+
+impl Ctx<'_> {
+    /// The variable named `name`, declared on first use.
+    pub fn var(&mut self, name: &str) -> VarId {
+        if let Some(i) = self.variables.iter().position(|v| v == name) {
+            return i as VarId;
+        }
+        if self.variables.len() >= VarId::MAX as usize {
+            return VarId::MAX - 1;
+        }
+        self.variables.push(name.to_string());
+        (self.variables.len() - 1) as VarId
+    }
+
+    fn rtd(&mut self, name: &str) -> RtdId {
+        let name = if name == "true" { "1" } else { name };
+        if let Some(i) = self.rtds.iter().position(|v| v == name) {
+            return i as RtdId;
+        }
+        if self.rtds.len() >= RtdId::MAX as usize {
+            return RtdId::MAX - 1;
+        }
+        self.rtds.push(name.to_string());
+        (self.rtds.len() - 1) as RtdId
+    }
+
+    /// Records a construct accepted without effect, once.
+    pub fn ignore(&mut self, what: &str, line: usize) {
+        if !self.ignored.iter().any(|(w, _)| w == what) {
+            self.ignored.push((what.to_string(), line));
+        }
+    }
+}
+
+const ELEMENTS: &[&str] = &[
+    "send",
+    "recv",
+    "pause",
+    "timewait",
+    "nop",
+    "label",
+    "init",
+    "User",
+    "Global",
+    "Reference",
+    "ResponseTimeRepartition",
+    "CallLengthRepartition",
+];
+
+const COMMON: &[&str] = &[
+    "lost",
+    "crlf",
+    "ignoresdp",
+    "hiderest",
+    "hide",
+    "display",
+    "condexec",
+    "condexec_inverse",
+    "next",
+    "test",
+    "chance",
+    "ontimeout",
+    "rtd",
+    "start_rtd",
+    "repeat_rtd",
+    "counter",
+];
+const SEND: &[&str] = &["retrans", "timeout", "start_txn", "ack_txn"];
+const RECV: &[&str] =
+    &["response", "request", "optional", "advance_state", "regexp_match", "timeout", "rrs", "auth", "response_txn"];
+const PAUSE: &[&str] = &["milliseconds", "variable", "sanity_check"];
+
+/// A label reference to resolve once every label is known.
+struct Pending {
+    step: usize,
+    ontimeout: bool,
+    label: String,
+    attr: (std::ops::Range<usize>, String),
+}
+
+pub fn compile(root: &Element, ctx: &mut Ctx) -> Script {
+    let mut script = Script {
+        name: String::new(),
+        steps: Vec::new(),
+        init: Vec::new(),
+        variables: Vec::new(),
+        rtds: Vec::new(),
+        response_time_repartition: Vec::new(),
+        call_length_repartition: Vec::new(),
+        ignored: Vec::new(),
+        fields_used: 0,
+        keys_used: Vec::new(),
+    };
+    if root.name != "scenario" {
+        ctx.errors.at(
+            &root.span,
+            "XML",
+            format!("the document element is <{}>; a SIPp scenario is a <scenario>", root.name),
+        );
+        return script;
+    }
+    let a = Attrs::new(root, &["name"], ctx);
+    script.name = a.str("name").unwrap_or("").to_string();
+    let mut labels: Vec<(String, usize)> = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut last_optional: Option<&Element> = None;
+    let mut timewait = false;
+    for el in &root.children {
+        let name = el.name.as_str();
+        match name {
+            "send" | "recv" | "pause" | "timewait" | "nop" => {
+                if timewait {
+                    ctx.errors.at(
+                        &el.span,
+                        &format!("<{name}>"),
+                        "<timewait> can only be the last message of a scenario",
+                    );
+                }
+                if name != "recv" {
+                    if let Some(opt) = last_optional.take() {
+                        ctx.errors.at(
+                            &opt.span,
+                            "<recv optional>",
+                            format!("an optional <recv> must be followed by a mandatory <recv>, not <{name}>"),
+                        );
+                    }
+                }
+                let idx = script.steps.len();
+                if let Some(step) = step(el, idx, &mut pending, ctx) {
+                    if let StepKind::Recv(r) = &step.kind {
+                        last_optional = (r.optional == Optional::Yes).then_some(el);
+                    }
+                    timewait |= matches!(step.kind, StepKind::Pause { timewait: true, .. });
+                    script.steps.push(step);
+                }
+            }
+            "label" => {
+                let a = Attrs::new(el, &["id"], ctx);
+                if let Some(id) = a.required("id", ctx) {
+                    if labels.iter().any(|(l, _)| l == id) {
+                        a.bad("id", ctx, format!("the label \"{id}\" is used twice"));
+                    } else {
+                        labels.push((id.to_string(), script.steps.len()));
+                    }
+                }
+            }
+            "init" => init(el, &mut script, ctx),
+            "User" | "Global" | "Reference" => {
+                let a = Attrs::new(el, &["variables"], ctx);
+                if let Some(vars) = a.required("variables", ctx) {
+                    for v in vars.split(',') {
+                        ctx.var(v.trim());
+                    }
+                }
+            }
+            "ResponseTimeRepartition" | "CallLengthRepartition" => {
+                let a = Attrs::new(el, &["value"], ctx);
+                let bounds = a.required("value", ctx).and_then(|v| repartition(&a, v, ctx)).unwrap_or_default();
+                if name == "ResponseTimeRepartition" {
+                    script.response_time_repartition = bounds;
+                } else {
+                    script.call_length_repartition = bounds;
+                }
+            }
+            "sendCmd" | "recvCmd" => ctx.errors.at(
+                &el.span,
+                &format!("<{name}>"),
+                "unsupported: 3PCC (<sendCmd>/<recvCmd>, twin SIPp instances) is not simulated",
+            ),
+            "DefaultMessage" => {
+                ctx.errors.at(&el.span, "<DefaultMessage>", "unsupported: <DefaultMessage> is not simulated")
+            }
+            _ => ctx.errors.at(
+                &el.span,
+                &format!("<{name}>"),
+                format!("unknown element <{name}> in <scenario>; supported: {}", ELEMENTS.join(", ")),
+            ),
+        }
+    }
+    if let Some(opt) = last_optional {
+        ctx.errors.at(&opt.span, "<recv optional>", "an optional <recv> cannot end a scenario");
+    }
+    for p in pending {
+        match labels.iter().find(|(l, _)| *l == p.label) {
+            Some((_, at)) => {
+                let c = &mut script.steps[p.step].common;
+                if p.ontimeout {
+                    c.ontimeout = Some(*at);
+                } else {
+                    c.next = Some(*at);
+                }
+            }
+            None => {
+                let known: Vec<&str> = labels.iter().map(|(l, _)| l.as_str()).collect();
+                let list = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+                ctx.errors.at(
+                    &p.attr.0,
+                    &p.attr.1,
+                    format!("no <label id=\"{}\"> in the scenario (labels: {list})", p.label),
+                );
+            }
+        }
+    }
+    if script.steps.is_empty() && ctx.errors.is_empty() {
+        ctx.errors.at(&root.span, "<scenario>", "no messages: a scenario needs at least one send, recv, pause or nop");
+    }
+    script
+}
+
+fn repartition(a: &Attrs, v: &str, ctx: &mut Ctx) -> Option<Vec<u32>> {
+    let mut out: Vec<u32> = Vec::new();
+    for part in v.split(',') {
+        match part.trim().parse::<u32>() {
+            Ok(x) if out.last().is_none_or(|l| x > *l) => out.push(x),
+            _ => {
+                a.bad("value", ctx, format!("expected increasing milliseconds separated by commas, got \"{v}\""));
+                return None;
+            }
+        }
+    }
+    Some(out)
+}
+
+fn init(el: &Element, script: &mut Script, ctx: &mut Ctx) {
+    Attrs::new(el, &[], ctx);
+    for child in &el.children {
+        match child.name.as_str() {
+            "nop" => {
+                let idx = script.init.len();
+                let mut ignore = Vec::new();
+                if let Some(s) = step(child, idx, &mut ignore, ctx) {
+                    script.init.push(s);
+                }
+                if let Some(p) = ignore.first() {
+                    ctx.errors.at(&p.attr.0, &p.attr.1, "labels in <init> are not supported");
+                }
+            }
+            "label" => {
+                let a = Attrs::new(child, &["id"], ctx);
+                a.bad("id", ctx, "labels in <init> are not supported");
+            }
+            other => ctx.errors.at(
+                &child.span,
+                &format!("<{other}>"),
+                format!("invalid element <{other}> in <init>; supported: nop, label"),
+            ),
+        }
+    }
+}
+
+fn step(el: &Element, idx: usize, pending: &mut Vec<Pending>, ctx: &mut Ctx) -> Option<Step> {
+    let name = el.name.as_str();
+    let mut allowed = COMMON.to_vec();
+    match name {
+        "send" => allowed.extend_from_slice(SEND),
+        "recv" => allowed.extend_from_slice(RECV),
+        "pause" | "timewait" => {
+            allowed.extend_from_slice(PAUSE);
+            allowed.extend_from_slice(DISTRIBUTION_ATTRS);
+        }
+        _ => {}
+    }
+    let a = Attrs::new(el, &allowed, ctx);
+    let line = ctx.errors.line_of(el.span.start);
+    let mut actions = Vec::new();
+    for child in &el.children {
+        if child.name == "action" {
+            actions.extend(actions::compile(child, ctx));
+        } else {
+            ctx.errors.at(
+                &child.span,
+                &format!("<{}>", child.name),
+                format!("unknown element <{}> in <{name}>; supported: action", child.name),
+            );
+        }
+    }
+    let kind = match name {
+        "send" => StepKind::Send(send(el, &a, ctx)?),
+        "recv" => StepKind::Recv(recv(&a, ctx)?),
+        "pause" | "timewait" => {
+            let length = if a.get("variable").is_some() {
+                PauseLength::Variable(a.var("variable", ctx)?)
+            } else if a.get("distribution").is_some() {
+                PauseLength::Dist(a.distribution(ctx)?)
+            } else if a.get("milliseconds").is_some() {
+                PauseLength::Dist(super::script::Distribution::Fixed(a.ms("milliseconds", ctx)? as f64))
+            } else if a.get("min").is_some() || a.get("max").is_some() {
+                let (min, max) = (a.f64("min", ctx)?, a.f64("max", ctx)?);
+                PauseLength::Dist(super::script::Distribution::Uniform { min, max })
+            } else {
+                PauseLength::Default
+            };
+            a.bool("sanity_check", true, ctx);
+            StepKind::Pause { length, timewait: name == "timewait" }
+        }
+        _ => StepKind::Nop,
+    };
+    let mut common = common(&a, ctx);
+    common.actions = actions;
+    for (attr, ontimeout) in [("next", false), ("ontimeout", true)] {
+        if let Some(at) = a.get(attr) {
+            if name == "timewait" {
+                a.bad(attr, ctx, format!("{attr} labels are not allowed in <timewait>"));
+                continue;
+            }
+            pending.push(Pending {
+                step: idx,
+                ontimeout,
+                label: at.value.clone(),
+                attr: (at.value_span.clone(), format!("<{name} {attr}>")),
+            });
+        }
+    }
+    Some(Step { kind, common, line })
+}
+
+fn names(v: &str) -> impl Iterator<Item = &str> {
+    v.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn common(a: &Attrs, ctx: &mut Ctx) -> Common {
+    let mut c = Common { chance: 1.0, ..Common::default() };
+    if let Some(lost) = a.f64("lost", ctx) {
+        if (0.0..=100.0).contains(&lost) {
+            c.lost = Some(lost);
+        } else {
+            a.bad("lost", ctx, format!("a percentage from 0 to 100, got {lost}"));
+        }
+    }
+    c.crlf = a.get("crlf").is_some();
+    if a.get("ignoresdp").is_some() {
+        a.bool("ignoresdp", false, ctx);
+        let line = ctx.errors.line_of(a.el.span.start);
+        ctx.ignore("ignoresdp (SDP is not modelled)", line);
+    }
+    let hiderest = a.bool("hiderest", false, ctx);
+    c.hide = a.bool("hide", hiderest, ctx);
+    c.display = a.str("display").map(str::to_string);
+    if let Some(v) = a.var("condexec", ctx) {
+        c.condexec = Some((v, a.bool("condexec_inverse", false, ctx)));
+    }
+    c.test = a.var("test", ctx);
+    if let Some(ch) = a.f64("chance", ctx) {
+        if (0.0..=1.0).contains(&ch) {
+            c.chance = ch;
+        } else {
+            a.bad("chance", ctx, format!("chance {ch} not in range [0..1]"));
+        }
+    }
+    if (a.get("test").is_some() || a.get("chance").is_some()) && a.get("next").is_none() {
+        let which = if a.get("test").is_some() { "test" } else { "chance" };
+        a.bad(which, ctx, format!("{which} decides whether to take next, and there is no next"));
+    }
+    if let Some(v) = a.str("rtd") {
+        c.rtd = names(v).map(|n| ctx.rtd(n)).collect();
+    }
+    if let Some(v) = a.str("start_rtd") {
+        c.start_rtd = names(v).map(|n| ctx.rtd(n)).collect();
+    }
+    c.repeat_rtd = a.bool("repeat_rtd", false, ctx);
+    c.counter = a.str("counter").map(str::to_string);
+    c
+}
+
+fn send(el: &Element, a: &Attrs, ctx: &mut Ctx) -> Option<Send> {
+    let body = el.text.trim();
+    if body.is_empty() {
+        ctx.errors.at(&el.span, "<send>", "no message: a <send> holds its message in <![CDATA[ … ]]>");
+        return None;
+    }
+    let base = if el.has_cdata { el.text_start } else { el.span.start };
+    let message = clean(keywords::parse(&el.text, base, "<send>", ctx));
+    let first = message.literal_prefix().lines().next().unwrap_or("").trim();
+    let mut words = first.split_whitespace();
+    let what = match (words.next(), words.next()) {
+        (Some("SIP/2.0"), Some(code)) => match code.parse::<u16>() {
+            Ok(c) if (100..700).contains(&c) => SendWhat::Response(c),
+            _ => {
+                ctx.errors.at(&(base..base + 1), "<send>", format!("invalid status code \"{code}\" (100 to 699)"));
+                return None;
+            }
+        },
+        (Some(method), Some(_)) if method.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._!%*+`'~".contains(&b)) => {
+            SendWhat::Request(method.to_string())
+        }
+        _ => {
+            ctx.errors.at(
+                &(base..base + 1),
+                "<send>",
+                "the first line must start with literal text: a method and a Request-URI, or SIP/2.0 and a status code \
+                 (no keyword before them)",
+            );
+            return None;
+        }
+    };
+    let start_txn = a.str("start_txn").map(str::to_string);
+    let ack_txn = a.str("ack_txn").map(str::to_string);
+    if start_txn.is_some() && ack_txn.is_some() {
+        a.bad("ack_txn", ctx, "give start_txn or ack_txn, not both");
+    }
+    Some(Send { message, what, retrans: a.ms("retrans", ctx), timeout: a.ms("timeout", ctx), start_txn, ack_txn })
+}
+
+fn recv(a: &Attrs, ctx: &mut Ctx) -> Option<Recv> {
+    let matcher = match (a.str("response"), a.str("request")) {
+        (Some(_), Some(_)) => {
+            a.bad("request", ctx, "a <recv> waits for a response or a request, not both");
+            return None;
+        }
+        (Some(code), None) => match code.trim().parse::<u16>() {
+            Ok(c) if (100..700).contains(&c) => RecvMatch::Response(c),
+            _ => {
+                a.bad("response", ctx, format!("expected a status code from 100 to 699, got \"{code}\""));
+                return None;
+            }
+        },
+        (None, Some(m)) if !m.trim().is_empty() => RecvMatch::Request(m.trim().to_string()),
+        _ => {
+            ctx.errors.at(&a.el.span, "<recv>", "needs a response or a request attribute");
+            return None;
+        }
+    };
+    let optional = match a.str("optional") {
+        None | Some("false") => Optional::No,
+        Some("true") => Optional::Yes,
+        Some("global") => Optional::Global,
+        Some(v) => {
+            a.bad("optional", ctx, format!("expected true, false or global, got \"{v}\""));
+            Optional::No
+        }
+    };
+    let regexp_match = a.bool("regexp_match", false, ctx);
+    if regexp_match && matches!(matcher, RecvMatch::Response(_)) {
+        a.bad("regexp_match", ctx, "regexp_match applies to request, not response");
+    }
+    if a.get("response_txn").is_some() && matches!(matcher, RecvMatch::Request(_)) {
+        a.bad("response_txn", ctx, "response_txn applies to a response, not a request");
+    }
+    Some(Recv {
+        matcher,
+        regexp_match,
+        optional,
+        rrs: a.bool("rrs", false, ctx),
+        auth: a.bool("auth", false, ctx),
+        timeout: a.ms("timeout", ctx),
+        response_txn: a.str("response_txn").map(str::to_string),
+        advance_state: a.bool("advance_state", true, ctx),
+    })
+}
+
+/// SIPp's `clean_cdata`: the indentation of every line and the blank lines before the
+/// first one go.
+fn clean(m: Message) -> Message {
+    let mut out = Vec::with_capacity(m.0.len());
+    let mut at_line_start = true;
+    let mut started = false;
+    for p in m.0 {
+        match p {
+            Piece::Literal(s) => {
+                let mut t = String::with_capacity(s.len());
+                for ch in s.chars() {
+                    if at_line_start && (ch == ' ' || ch == '\t' || (!started && (ch == '\n' || ch == '\r'))) {
+                        continue;
+                    }
+                    at_line_start = ch == '\n';
+                    started = true;
+                    t.push(ch);
+                }
+                if !t.is_empty() {
+                    out.push(Piece::Literal(t));
+                }
+            }
+            k => {
+                at_line_start = false;
+                started = true;
+                out.push(k);
+            }
+        }
+    }
+    Message(out)
+}
