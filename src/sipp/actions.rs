@@ -1,4 +1,5 @@
-//! `<action>` children to `Action`s, with SIPp's attribute rules per action.
+//! `<action>` children to `Action`s, with SIPp's attribute rules per action
+//! [src sipp: scenario.cpp].
 
 use super::attrs::{Attrs, DISTRIBUTION_ATTRS};
 use super::compile::Ctx;

@@ -1,5 +1,5 @@
 //! The element tree to a `Script`: SIPp's scenario loader (`scenario::scenario`) rule by
-//! rule, every problem recorded instead of stopping at the first.
+//! rule [src sipp: scenario.cpp], every problem recorded instead of stopping at the first.
 
 use std::collections::BTreeSet;
 
@@ -23,6 +23,8 @@ pub struct Ctx<'a> {
     pub variables: Vec<String>,
     pub rtds: Vec<String>,
     pub ignored: Vec<(String, usize)>,
+    /// How deep keyword parameters are being parsed (bounded: no input exhausts the stack).
+    pub depth: u8,
 }
 
 impl Ctx<'_> {
@@ -377,11 +379,11 @@ fn common(a: &Attrs, ctx: &mut Ctx) -> Common {
         let which = if a.get("test").is_some() { "test" } else { "chance" };
         a.bad(which, ctx, format!("{which} decides whether to take next, and there is no next"));
     }
-    if let Some(v) = a.str("rtd") {
-        c.rtd = names(v).map(|n| ctx.rtd(n)).collect();
-    }
     if let Some(v) = a.str("start_rtd") {
         c.start_rtd = names(v).map(|n| ctx.rtd(n)).collect();
+    }
+    if let Some(v) = a.str("rtd") {
+        c.rtd = names(v).map(|n| ctx.rtd(n)).collect();
     }
     c.repeat_rtd = a.bool("repeat_rtd", false, ctx);
     c.counter = a.str("counter").map(str::to_string);
@@ -396,22 +398,29 @@ fn send(el: &Element, a: &Attrs, ctx: &mut Ctx) -> Option<Send> {
     }
     let base = if el.has_cdata { el.text_start } else { el.span.start };
     let message = clean(keywords::parse(&el.text, base, "<send>", ctx));
-    let first = message.literal_prefix().lines().next().unwrap_or("").trim();
-    let mut words = first.split_whitespace();
-    let what = match (words.next(), words.next()) {
-        (Some("SIP/2.0"), Some(code)) => match code.parse::<u16>() {
+    let at = base + (el.text.len() - el.text.trim_start().len());
+    let first = message.literal_prefix().lines().next().unwrap_or("").trim_start();
+    let (head, rest) = first.split_once(' ').unwrap_or((first, ""));
+    let code = rest.split_whitespace().next();
+    let what = match (head, code) {
+        ("SIP/2.0", Some(code)) => match code.parse::<u16>() {
             Ok(c) if (100..700).contains(&c) => SendWhat::Response(c),
             _ => {
-                ctx.errors.at(&(base..base + 1), "<send>", format!("invalid status code \"{code}\" (100 to 699)"));
+                ctx.errors.at(&(at..at + 1), "<send>", format!("invalid status code \"{code}\" (100 to 699)"));
                 return None;
             }
         },
-        (Some(method), Some(_)) if method.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._!%*+`'~".contains(&b)) => {
+        (method, _)
+            if first.contains(' ')
+                && !method.is_empty()
+                && method != "SIP/2.0"
+                && method.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._!%*+`'~".contains(&b)) =>
+        {
             SendWhat::Request(method.to_string())
         }
         _ => {
             ctx.errors.at(
-                &(base..base + 1),
+                &(at..at + 1),
                 "<send>",
                 "the first line must start with literal text: a method and a Request-URI, or SIP/2.0 and a status code \
                  (no keyword before them)",

@@ -1,5 +1,5 @@
 //! Message text to pieces: literal text and `[keywords]`, found as SIPp's `SendingMessage`
-//! finds them (a `]` inside double quotes does not close a keyword; a second `[` before the
+//! finds them [src sipp: message.cpp] (a `]` inside double quotes does not close a keyword; a second `[` before the
 //! `]` leaves the first one as text; `\xHH` is a byte; `+n`/`-n` offsets on numeric
 //! keywords), except that `[authentication …]` is closed at its matching `]`, so its
 //! parameters may themselves hold keywords.
@@ -266,7 +266,11 @@ fn field(
     for (k, v, at) in params {
         match k.as_str() {
             "file" => file = Some(v),
-            "line" => line = Some(Box::new(parse(&v, base + at, construct, ctx))),
+            "line" if ctx.depth < 4 => {
+                ctx.depth += 1;
+                line = Some(Box::new(parse(&v, base + at, construct, ctx)));
+                ctx.depth -= 1;
+            }
             _ => ctx.errors.at(span, construct, format!("[field{n}]: unknown parameter {k}; supported: file, line")),
         }
     }
@@ -329,6 +333,10 @@ fn authentication(
         ctx.errors.at(span, construct, format!("unknown keyword [{inner}]; did you mean [authentication …]?"));
         return None;
     }
+    if ctx.depth >= 4 {
+        ctx.errors.at(span, construct, "[authentication] nested more than 4 deep");
+        return None;
+    }
     let at0 = base + "authentication".len();
     let mut out = Vec::new();
     for (k, v, at) in params(rest) {
@@ -340,7 +348,9 @@ fn authentication(
             );
             continue;
         }
+        ctx.depth += 1;
         let value = parse(&v, at0 + at, construct, ctx);
+        ctx.depth -= 1;
         out.push((k, value));
     }
     Some(Piece::Keyword { keyword: Keyword::Authentication(out), offset: 0 })

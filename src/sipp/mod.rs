@@ -44,6 +44,7 @@ pub fn compile(file: &str, bytes: &[u8], keys: &[String]) -> Result<Script, Sipp
         variables: Vec::new(),
         rtds: Vec::new(),
         ignored: Vec::new(),
+        depth: 0,
     };
     let Some(root) = xml::parse(&source.text, &mut ctx.errors) else {
         return Err(ctx.errors.finish());

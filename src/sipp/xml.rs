@@ -39,6 +39,10 @@ impl Element {
     }
 }
 
+/// Deeper nesting is refused (a SIPp scenario nests four levels: scenario, recv, action,
+/// ereg), so that no input can exhaust the stack when the tree is dropped.
+const DEPTH_MAX: usize = 32;
+
 /// The document element, or `None` with the problems recorded.
 pub fn parse(text: &str, errors: &mut Errors) -> Option<Element> {
     let mut reader = Reader::from_str(text);
@@ -65,6 +69,10 @@ pub fn parse(text: &str, errors: &mut Errors) -> Option<Element> {
                 let el = tag(text, start..end, empty, errors)?;
                 if root.is_some() && stack.is_empty() {
                     errors.at(&el.span, "XML", "content after the document element");
+                    return None;
+                }
+                if stack.len() >= DEPTH_MAX {
+                    errors.at(&el.span, "XML", format!("elements nested deeper than {DEPTH_MAX}"));
                     return None;
                 }
                 if empty {

@@ -24,6 +24,8 @@ mod ports;
 mod queueing;
 mod scaling;
 mod schema_keys;
+mod sipp_compile;
+mod sipp_keywords;
 mod sources;
 mod support;
 mod throttling;
