@@ -6,6 +6,7 @@
 
 pub mod diag;
 pub mod schema;
+pub mod sipp_load;
 pub mod types;
 pub mod units;
 pub mod walk;

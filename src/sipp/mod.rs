@@ -12,7 +12,9 @@ pub mod attrs;
 pub mod compile;
 pub mod error;
 pub mod keywords;
+pub mod plan;
 pub mod script;
+pub mod steps;
 pub mod xml;
 
 use std::path::Path;

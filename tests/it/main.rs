@@ -26,6 +26,8 @@ mod scaling;
 mod schema_keys;
 mod sipp_compile;
 mod sipp_keywords;
+mod sipp_load;
+mod sipp_stats;
 mod sources;
 mod support;
 mod throttling;
