@@ -52,6 +52,9 @@ pub struct SippSource {
     pub default_pause: SimDuration,
     /// `-key NAME VALUE` pairs.
     pub keys: Vec<(String, String)>,
+    /// SHA-256 of the files read (scenario, callee, injection file): part of the scenario's
+    /// hash, so that the same hash means the same inputs.
+    pub inputs_sha256: String,
 }
 
 impl SippSource {
@@ -160,8 +163,11 @@ fn source(t: &Table, dir: &Path) -> Option<SippSource> {
             t.error(key, format!("not supported yet: {what}; remove the key"));
         }
     }
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha256::new();
     let xml_path = dir.join(&scenario);
     let compiled = read(&xml_path).map_err(|e| t.error("scenario", e)).ok().and_then(|bytes| {
+        hasher.update(&bytes);
         crate::sipp::compile(&xml_path.display().to_string(), &bytes, &key_names)
             .map_err(|e| t.error("scenario", format!("the SIPp scenario does not compile:\n{e}")))
             .ok()
@@ -177,6 +183,7 @@ fn source(t: &Table, dir: &Path) -> Option<SippSource> {
         Some(callee) => {
             let path = dir.join(&callee);
             read(&path)
+                .inspect(|b| hasher.update(b))
                 .and_then(|b| {
                     crate::sipp::compile(&path.display().to_string(), &b, &key_names)
                         .map_err(|e| format!("the SIPp scenario does not compile:\n{e}"))
@@ -190,6 +197,7 @@ fn source(t: &Table, dir: &Path) -> Option<SippSource> {
     let inf = match t.opt("inf", &string) {
         None => Some(None),
         Some(f) => read(&dir.join(&f))
+            .inspect(|b| hasher.update(b))
             .and_then(|b| parse_inf(&String::from_utf8_lossy(&b)).map_err(|e| format!("{f}: {e}")))
             .map_err(|e| t.error("inf", e))
             .ok()
@@ -197,6 +205,16 @@ fn source(t: &Table, dir: &Path) -> Option<SippSource> {
     };
     let script = compiled?;
     if let Some(Some(inj)) = &inf {
+        // Fields are message text too: their keywords are checked like the scenario's.
+        let bad = inj.lines.iter().enumerate().find_map(|(i, line)| {
+            line.iter().enumerate().find_map(|(f, text)| {
+                let problems = crate::sipp::check_injected(text, &key_names);
+                (!problems.is_empty()).then(|| format!("data line {} field {f}: {}", i + 1, problems.join("; ")))
+            })
+        });
+        if let Some(problem) = bad {
+            t.error("inf", problem);
+        }
         if let Some(short) = inj.lines.iter().position(|l| l.len() < script.fields_used) {
             t.error(
                 "inf",
@@ -229,6 +247,7 @@ fn source(t: &Table, dir: &Path) -> Option<SippSource> {
         max_calls,
         default_pause,
         keys,
+        inputs_sha256: format!("{:x}", hasher.finalize()),
     })
 }
 

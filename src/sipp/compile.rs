@@ -10,6 +10,10 @@ use super::steps::step;
 pub use super::steps::Pending;
 use super::xml::Element;
 
+/// The most steps a scenario may have (SIPp's own are a few dozen; a call's position is
+/// 16-bit).
+pub const STEPS_MAX: usize = 10_000;
+
 /// What a compilation needs besides the text, and what it gathers on the way.
 pub struct Ctx<'a> {
     pub errors: Errors<'a>,
@@ -194,6 +198,13 @@ pub fn compile(root: &Element, ctx: &mut Ctx) -> Script {
                 );
             }
         }
+    }
+    if script.steps.len() > STEPS_MAX {
+        ctx.errors.at(
+            &root.span,
+            "<scenario>",
+            format!("{} messages: at most {STEPS_MAX} are supported", script.steps.len()),
+        );
     }
     if script.steps.is_empty() && ctx.errors.is_empty() {
         ctx.errors.at(&root.span, "<scenario>", "no messages: a scenario needs at least one send, recv, pause or nop");

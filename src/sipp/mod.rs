@@ -71,3 +71,25 @@ pub fn load(path: &Path, keys: &[String]) -> Result<Script, SippErrors> {
         Err(e) => Err(SippErrors(vec![Source::new(name, "").whole_file(format!("cannot read the file: {e}"))])),
     }
 }
+
+/// Checks text a SIPp message takes in at run time (an injection-file field such as
+/// `[authentication username=… password=…]`): every keyword in it must be one `compile`
+/// accepts. The problems, without positions (the caller names the field).
+pub fn check_injected(text: &str, keys: &[String]) -> Vec<String> {
+    if !text.contains('[') {
+        return Vec::new();
+    }
+    let source = Source::new("field", text);
+    let mut ctx = compile::Ctx {
+        errors: error::Errors::new(&source),
+        keys,
+        keys_used: Default::default(),
+        fields_used: 0,
+        variables: Vec::new(),
+        rtds: Vec::new(),
+        ignored: Vec::new(),
+        depth: 0,
+    };
+    keywords::parse(text, 0, "field", &mut ctx);
+    ctx.errors.finish().0.into_iter().map(|d| d.message).collect()
+}

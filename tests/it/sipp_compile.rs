@@ -371,3 +371,10 @@ fn deep_nesting_is_refused_not_overflowed() {
     let e = err(&format!("<send><![CDATA[\nINVITE sip:a@b SIP/2.0\n{auth}\n]]></send>"));
     assert!(e.contains("nested more than 4 deep"), "{e}");
 }
+
+#[test]
+fn a_scenario_has_at_most_ten_thousand_steps() {
+    let e = err(&"<nop/>".repeat(10_001));
+    assert!(e.contains("10001 messages: at most 10000 are supported"), "{e}");
+    ok(&"<nop/>".repeat(10_000));
+}

@@ -247,3 +247,22 @@ fn a_sipp_run_is_deterministic() {
     assert_eq!(a.fingerprint.value(), b.fingerprint.value());
     assert_eq!(a.sipp, b.sipp);
 }
+
+#[test]
+fn injected_fields_are_checked_as_message_text() {
+    let dir = crate::support::temp_dir("sipp-inf");
+    let csv = dir.join("users.csv");
+    std::fs::write(
+        &csv,
+        "SEQUENTIAL\na;example.com;[authentication username=a password=\"p]q\"]\nb;example.com;[bogus]\n",
+    )
+    .unwrap();
+    let load = format!(
+        "[load]\nprofile = \"sipp\"\nsubscribers = 10\nscenario = \"{}\"\ninf = \"{}\"\n",
+        crate::support::repo().join("scenarios/sipp/register-call.xml").display(),
+        csv.display()
+    );
+    let e = sipp_errors(&load);
+    assert!(e.contains("load.inf: data line 2 field 2: unknown keyword [bogus]"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
