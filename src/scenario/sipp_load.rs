@@ -52,6 +52,14 @@ pub struct SippSource {
     pub default_pause: SimDuration,
     /// `-key NAME VALUE` pairs.
     pub keys: Vec<(String, String)>,
+    /// `-users`: a closed loop of this many calls (each one ended is replaced at once)
+    /// instead of calls at `rate`.
+    pub users: Option<u64>,
+    /// `-timeout`: the source stops here (no new calls; its calls in progress are left,
+    /// counted neither successful nor failed, as when SIPp quits).
+    pub timeout: Option<SimDuration>,
+    /// `-recv_timeout` (ms): the timeout of a `recv` without its own.
+    pub recv_timeout: Option<u32>,
     /// SHA-256 of the files read (scenario, callee, injection file): part of the scenario's
     /// hash, so that the same hash means the same inputs.
     pub inputs_sha256: String,
@@ -152,13 +160,10 @@ fn source(t: &Table, dir: &Path) -> Option<SippSource> {
     let rate_max = t.opt("rate_max", &number_in(0.0, 1e6));
     let limit = t.or("limit", 10_000, &u64_in(1, 100_000_000));
     let max_calls = t.opt("max_calls", &u64_in(1, u32::MAX as u64));
-    for (key, what) in [
-        ("users", "closed-loop users (-users)"),
-        ("timeout", "the global timeout (-timeout)"),
-        ("recv_timeout", "-recv_timeout"),
-        ("send_timeout", "-send_timeout"),
-        ("default_behaviors", "-default_behaviors"),
-    ] {
+    let users = t.opt("users", &u64_in(1, 1_000_000));
+    let timeout = t.opt("timeout", &positive_duration());
+    let recv_timeout = t.opt("recv_timeout", &duration_in(SimDuration::from_ms(1), SimDuration::from_secs(86_400)));
+    for (key, what) in [("send_timeout", "-send_timeout"), ("default_behaviors", "-default_behaviors")] {
         if t.opt(key, &|_| Ok(())).is_some() {
             t.error(key, format!("not supported yet: {what}; remove the key"));
         }
@@ -204,6 +209,12 @@ fn source(t: &Table, dir: &Path) -> Option<SippSource> {
             .map(Some),
     };
     let script = compiled?;
+    if users.is_some() && !roles.as_ref().is_some_and(|r| r.contains(&Role::Recv)) {
+        t.error(
+            "users",
+            "a closed loop needs a scenario that waits for a response (a <recv>): each call ending starts the next",
+        );
+    }
     if let Some(Some(inj)) = &inf {
         // Fields are message text too: their keywords are checked like the scenario's.
         let bad = inj.lines.iter().enumerate().find_map(|(i, line)| {
@@ -247,6 +258,9 @@ fn source(t: &Table, dir: &Path) -> Option<SippSource> {
         max_calls,
         default_pause,
         keys,
+        users,
+        timeout,
+        recv_timeout: recv_timeout.map(|d| (d.as_ns() / 1_000_000) as u32),
         inputs_sha256: format!("{:x}", hasher.finalize()),
     })
 }

@@ -130,7 +130,7 @@ fn keys_declare_keywords_and_reserved_options_are_refused() {
     );
     let with_key = format!("{core}keys = {{ home_domain = \"example.com\" }}\n");
     scenario::parse("k.toml", "k", format!("{DEPLOYMENT}\n{with_key}").as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-    for key in ["users", "timeout", "recv_timeout", "send_timeout", "default_behaviors"] {
+    for key in ["send_timeout", "default_behaviors"] {
         let e = sipp_errors(&format!("{core}keys = {{ home_domain = \"x\" }}\n{key} = 1\n"));
         assert!(e.contains(&format!("load.{key}: not supported yet")), "{key}: {e}");
     }
@@ -264,5 +264,39 @@ fn injected_fields_are_checked_as_message_text() {
     );
     let e = sipp_errors(&load);
     assert!(e.contains("load.inf: data line 2 field 2: unknown keyword [bogus]"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn closed_loop_users_global_timeout_and_default_recv_timeout() {
+    use cwsim::model::clearwater::SippFailure;
+    // -users 5: five calls at a time, each replaced as it ends. uac.xml with -d 10s lasts
+    // 10 s plus its setup and BYE (tens of ms), so over 60 s each user places 6 calls
+    // (the sixth starting just after 50 s): 30 created, 25 ended by the end.
+    let r = one_run("scenario = \"tests/sipp/uac.xml\"\ndefault_pause = \"10s\"\nusers = 5\n");
+    let t = &r.sipp[0].totals;
+    assert_eq!((t.created, t.successful, t.live), (30, 25, 5), "{t:?}");
+    // -timeout 20s at 2 calls/s: calls at t = 0, 0.5, …, 19.5 (40 of them); those ended by
+    // then count (2 s calls: the ones started before ~18 s), the others are left live.
+    let r = one_run("scenario = \"tests/sipp/uac.xml\"\nrate = 2\ndefault_pause = \"2s\"\ntimeout = \"20s\"\n");
+    let t = &r.sipp[0].totals;
+    assert_eq!(t.created, 40, "{t:?}");
+    assert_eq!(t.successful + t.live, 40, "{t:?}");
+    assert!((35..=37).contains(&t.successful), "{t:?}");
+    // -recv_timeout 1ms: the first mandatory recv (uac.xml's 200) times out before any
+    // answer can come back.
+    let r = one_run("scenario = \"tests/sipp/uac.xml\"\nrate = 2\nrecv_timeout = \"1ms\"\n");
+    let t = &r.sipp[0].totals;
+    assert_eq!(t.failed[SippFailure::TimeoutOnRecv as usize], t.created - t.live, "{t:?}");
+    // A closed loop needs a scenario that waits for a response (else its calls would end
+    // and restart at the same instant forever).
+    let dir = crate::support::temp_dir("sipp-users");
+    let xml = dir.join("pause.xml");
+    std::fs::write(&xml, "<scenario><pause milliseconds=\"1\"/></scenario>").unwrap();
+    let e = sipp_errors(&format!(
+        "[load]\nprofile = \"sipp\"\nsubscribers = 10\nscenario = \"{}\"\nusers = 2\n",
+        xml.display()
+    ));
+    assert!(e.contains("load.users: a closed loop needs a scenario that waits"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

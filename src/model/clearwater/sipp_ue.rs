@@ -84,8 +84,11 @@ impl World {
                 ..Totals::default()
             };
             run.counts.push(SourceCounts { totals, steps, ..SourceCounts::default() });
-            q.schedule_at(q.now(), Ev::SippArrival { source: i as u32 });
-            if src.rate_increase.is_some() {
+            // -users: that many calls at once; otherwise the first of the paced ones.
+            for _ in 0..src.users.unwrap_or(1) {
+                q.schedule_at(q.now(), Ev::SippArrival { source: i as u32 });
+            }
+            if src.rate_increase.is_some() && src.users.is_none() {
                 q.schedule_in(src.rate_interval, Ev::SippRamp { source: i as u32 });
             }
         }
@@ -96,13 +99,16 @@ impl World {
     pub fn sipp_arrival(&mut self, q: &mut EventQueue<Ev>, source: u32) {
         let s = source as usize;
         let src = &self.sipp_load().sources[s];
-        let (limit, max_calls, calls) = (src.limit, src.max_calls, src.calls());
+        let (limit, max_calls, calls, users) = (src.limit, src.max_calls, src.calls(), src.users);
+        if src.timeout.is_some_and(|t| q.now() >= SimTime::ZERO + t) {
+            return;
+        }
         let run = self.sipp.as_mut().expect("SIPp load");
         let created = run.counts[s].totals.created;
         if max_calls.is_some_and(|m| created >= m) {
             return;
         }
-        if run.counts[s].totals.live >= limit {
+        if users.is_none() && run.counts[s].totals.live >= limit {
             run.counts[s].refused_by_limit += 1;
         } else {
             let n = self.ues.len() as u64;
@@ -133,7 +139,7 @@ impl World {
             self.sipp_run(q, key);
         }
         let per_second = self.sipp.as_ref().expect("SIPp load").pace[s].per_second;
-        if per_second > 0.0 {
+        if per_second > 0.0 && users.is_none() {
             q.schedule_in(SimDuration::from_secs_f64(1.0 / per_second), Ev::SippArrival { source });
         }
     }
@@ -171,13 +177,16 @@ impl World {
             let Some(c) = self.sipp.as_ref().and_then(|r| r.calls.get(key)).cloned() else { return };
             let (s, pc) = (c.source as usize, c.pc as usize);
             let src = &self.sipp_load().sources[s];
+            if src.timeout.is_some_and(|t| q.now() >= SimTime::ZERO + t) {
+                return; // SIPp has quit
+            }
             if pc >= src.script.steps.len() {
                 return self.sipp_end(q, key, None);
             }
             let (role, step) = (src.roles[pc], &src.script.steps[pc]);
             let (next, chance, tested) = (step.common.next, step.common.chance, step.common.test.is_some());
             let (recv_timeout, length) = match &step.kind {
-                StepKind::Recv(r) => (r.timeout, PauseLength::Default),
+                StepKind::Recv(r) => (r.timeout.or(src.recv_timeout), PauseLength::Default),
                 StepKind::Pause { length, .. } => (None, length.clone()),
                 _ => (None, PauseLength::Default),
             };
@@ -306,6 +315,9 @@ impl World {
         let Some(c) = self.sipp.as_ref().and_then(|r| r.calls.get(key)).filter(|c| c.gen == gen) else { return };
         let (s, pc, paused) = (c.source as usize, c.pc as usize, c.paused);
         let src = &self.sipp_load().sources[s];
+        if src.timeout.is_some_and(|t| q.now() >= SimTime::ZERO + t) {
+            return; // SIPp has quit
+        }
         if paused {
             if let Some(c) = self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)) {
                 c.paused = false;
@@ -333,6 +345,9 @@ impl World {
             let Some(c) = self.sipp.as_ref().and_then(|r| r.calls.get(key)) else { return };
             let (s, pc) = (c.source as usize, c.pc as usize);
             let src = &self.sipp_load().sources[s];
+            if src.timeout.is_some_and(|t| q.now() >= SimTime::ZERO + t) {
+                return; // SIPp has quit
+            }
             let Some(step) = src.script.steps.get(pc) else {
                 return self.sipp_end(q, key, Some(Failure::UnexpectedMessage));
             };
@@ -397,6 +412,12 @@ impl World {
 
     /// The call ends: counted as SIPp counts it, freed, its deployment call dropped.
     fn sipp_end(&mut self, q: &mut EventQueue<Ev>, key: Key, failure: Option<Failure>) {
+        let source = self.sipp.as_ref().and_then(|r| r.calls.get(key)).map(|c| c.source as usize);
+        let quit =
+            source.is_some_and(|s| self.sipp_load().sources[s].timeout.is_some_and(|t| q.now() >= SimTime::ZERO + t));
+        if quit {
+            return; // SIPp has quit: the call is left as it stands
+        }
         let Some(run) = self.sipp.as_mut() else { return };
         let Some(c) = run.calls.remove(key) else { return };
         let s = c.source as usize;
@@ -415,6 +436,10 @@ impl World {
                 self.sipp.as_mut().expect("SIPp load").counts[s].totals.call_length_bins[bin] += 1;
             }
             Some(f) => run.counts[s].totals.failed[f as usize] += 1,
+        }
+        if self.sipp_load().sources[s].users.is_some() {
+            // -users: the user starts its next call at once.
+            q.schedule_in(SimDuration::ZERO, Ev::SippArrival { source: s as u32 });
         }
         if let Some(call) = self.calls.get_mut(c.call) {
             call.sipp = NO_KEY;
