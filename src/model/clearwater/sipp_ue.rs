@@ -6,7 +6,6 @@
 //! counts it. What each step does is `crate::sipp::plan`'s role.
 
 use rand::Rng as _;
-use rand_distr::Distribution as _;
 
 use super::events::Ev;
 use super::ids::{UeId, NO_KEY};
@@ -18,48 +17,7 @@ use crate::model::slab::Key;
 use crate::scenario::sipp_load::{InfOrder, SippLoad};
 use crate::scenario::Load;
 use crate::sipp::plan::Role;
-use crate::sipp::script::{Distribution, Optional, PauseLength, RecvMatch, StepKind};
-
-/// A draw from one of SIPp's distributions (ms; negative draws are 0).
-pub fn sample_ms(d: &Distribution, rng: &mut crate::engine::Rng) -> f64 {
-    let x = match *d {
-        Distribution::Fixed(v) => v,
-        Distribution::Uniform { min, max } => min + (max - min) * rng.random::<f64>(),
-        Distribution::Normal { mean, stdev } => rand_distr::Normal::new(mean, stdev).map_or(mean, |n| n.sample(rng)),
-        Distribution::Lognormal { mean, stdev } => {
-            rand_distr::LogNormal::new(mean, stdev).map_or(mean.exp(), |n| n.sample(rng))
-        }
-        Distribution::Exponential { mean } => {
-            let e: f64 = rand_distr::Exp1.sample(rng);
-            mean * e
-        }
-        Distribution::Weibull { lambda, k } => rand_distr::Weibull::new(lambda, k).map_or(lambda, |w| w.sample(rng)),
-        Distribution::Pareto { k, x_m } => rand_distr::Pareto::new(x_m, k).map_or(x_m, |p| p.sample(rng)),
-        Distribution::Gpareto { shape, scale, location } => {
-            let u: f64 = 1.0 - rng.random::<f64>(); // (0, 1]
-            if shape.abs() < 1e-12 {
-                location - scale * u.ln()
-            } else {
-                location + scale * (u.powf(-shape) - 1.0) / shape
-            }
-        }
-        Distribution::Gamma { k, theta } => rand_distr::Gamma::new(k, theta).map_or(k * theta, |g| g.sample(rng)),
-        Distribution::Negbin { n, p } => {
-            // Gamma–Poisson mixture: NB(n, p) failures before the n-th success.
-            let lambda = rand_distr::Gamma::new(n, (1.0 - p) / p).map_or(0.0, |g| g.sample(rng));
-            if lambda > 0.0 {
-                rand_distr::Poisson::new(lambda).map_or(0.0, |d| d.sample(rng))
-            } else {
-                0.0
-            }
-        }
-    };
-    if x.is_finite() {
-        x.clamp(0.0, SimDuration::LIMIT.as_ms_f64())
-    } else {
-        0.0
-    }
-}
+use crate::sipp::script::{Optional, PauseLength, RecvMatch, StepKind};
 
 impl World {
     fn sipp_load(&self) -> &SippLoad {
@@ -205,7 +163,7 @@ impl World {
                         PauseLength::Default => default_pause,
                         PauseLength::Variable(_) => SimDuration::ZERO,
                         PauseLength::Dist(d) => {
-                            SimDuration::from_ns((sample_ms(&d, &mut self.load_rng) * 1e6).round() as u64)
+                            SimDuration::from_ns((d.sample_ms(&mut self.load_rng) * 1e6).round() as u64)
                         }
                     };
                     self.sipp_pass(key, next, q.now());
