@@ -14,4 +14,5 @@ pub mod report;
 pub mod resources;
 pub mod run;
 pub mod scenario;
+pub mod sipp;
 pub mod sweep;

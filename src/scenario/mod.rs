@@ -6,6 +6,7 @@
 
 pub mod diag;
 pub mod schema;
+pub mod sipp_load;
 pub mod types;
 pub mod units;
 pub mod walk;
@@ -247,8 +248,17 @@ pub fn parse_with(
     let hash = format!("{:x}", hasher.finalize());
     let ctx = walk::Ctx::new(&source);
     let root = walk::Table::root(&ctx, &doc);
-    let scenario = schema::scenario(&root, default_name, hash);
+    let mut scenario = schema::scenario(&root, default_name, hash);
     root.finish();
+    if let Load::Sipp(load) = &scenario.load {
+        // The SIPp files are inputs too.
+        let mut hasher = Sha256::new();
+        hasher.update(scenario.hash.as_bytes());
+        for s in &load.sources {
+            hasher.update(s.inputs_sha256.as_bytes());
+        }
+        scenario.hash = format!("{:x}", hasher.finalize());
+    }
     if ctx.has_errors() {
         Err(ScenarioErrors(ctx.into_errors()))
     } else {

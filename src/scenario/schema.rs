@@ -65,10 +65,10 @@ fn secs(v: u64) -> SimDuration {
 fn dist_of(text: &str) -> Dist {
     parse_dist(text).expect("built-in default distribution")
 }
-fn any_duration() -> impl Fn(&toml::de::DeValue) -> Result<SimDuration, String> {
+pub(crate) fn any_duration() -> impl Fn(&toml::de::DeValue) -> Result<SimDuration, String> {
     duration_in(ZERO, DURATION_MAX)
 }
-fn positive_duration() -> impl Fn(&toml::de::DeValue) -> Result<SimDuration, String> {
+pub(crate) fn positive_duration() -> impl Fn(&toml::de::DeValue) -> Result<SimDuration, String> {
     duration_in(NS1, DURATION_MAX)
 }
 
@@ -126,6 +126,9 @@ pub fn scenario(root: &Table, default_name: &str, hash: String) -> Scenario {
     }
     if load_valid && simulation_valid {
         load_rate_check(root, &load, &simulation);
+    }
+    if output.sipp_stats && !matches!(load, Load::Sipp(_)) {
+        root.table("output").error("sipp_stats", "SIPp statistics need a SIPp load ([load] profile = \"sipp\")");
     }
     Scenario {
         name,
@@ -482,7 +485,7 @@ fn load(root: &Table, model: ModelKind) -> Load {
     let t = root.table("load");
     let profiles: &[&'static str] = match model {
         ModelKind::Queue => &["poisson"],
-        ModelKind::Clearwater => &["sip-stress", "core-only", "rate"],
+        ModelKind::Clearwater => &["sip-stress", "core-only", "rate", "sipp"],
     };
     let Some(chosen) = t.req("profile", &one_of(profiles)) else {
         // Which keys are valid depends on the profile: without a valid one, don't guess.
@@ -524,6 +527,7 @@ fn load(root: &Table, model: ModelKind) -> Load {
             call_length: t.or("call_length", secs(5), &any_duration()),
             session_expires: session_expires(&t),
         },
+        "sipp" => Load::Sipp(Box::new(crate::scenario::sipp_load::sipp_load(&t, subscribers(&t)))),
         _ => Load::Rate {
             subscribers: subscribers(&t),
             preregistered: t.or("preregistered", true, &boolean),
@@ -595,6 +599,19 @@ fn load_rate_check(root: &Table, load: &Load, sim: &Simulation) {
                 String::new()
             };
             (if rate_increase.is_some() { "rate_max" } else { "rate" }, per(subscribers, reregister), peak, how)
+        }
+        Load::Sipp(ref s) => {
+            let steps = (sim.duration.as_ns() / 1_000_000_000).max(1) as f64;
+            let peak: f64 = s
+                .sources
+                .iter()
+                .map(|src| {
+                    let ramped = src.rate + src.rate_increase.unwrap_or(0.0) * steps;
+                    let per_period = src.rate_max.map_or(ramped, |m| ramped.min(m.max(src.rate)));
+                    per_period / src.rate_period.as_secs_f64().max(1e-9)
+                })
+                .sum();
+            ("rate", 0.0, peak, String::new())
         }
         Load::Poisson { .. } => return,
     };
@@ -851,8 +868,8 @@ fn output(t: Table) -> Output {
         dir: t.opt("dir", &output_dir),
         timeseries: t.or("timeseries", true, &boolean),
         plots: t.or("plots", true, &boolean),
+        sipp_stats: t.or("sipp_stats", false, &boolean),
     };
-    not_yet(&t, "sipp_stats", "SIPp statistics files (-trace_stat) are not written yet");
     t.finish();
     o
 }

@@ -349,6 +349,8 @@ pub enum Load {
         /// every half of it; `None`: no refreshes.
         session_expires: Option<SimDuration>,
     },
+    /// SIPp XML scenarios run by the subscribers (src/scenario/sipp_load.rs).
+    Sipp(Box<crate::scenario::sipp_load::SippLoad>),
 }
 
 impl Load {
@@ -358,6 +360,7 @@ impl Load {
             Load::SipStress { subscribers, .. }
             | Load::CoreOnly { subscribers, .. }
             | Load::Rate { subscribers, .. } => *subscribers,
+            Load::Sipp(s) => s.subscribers,
         }
     }
 
@@ -367,6 +370,7 @@ impl Load {
             Load::SipStress { .. } => "sip-stress",
             Load::CoreOnly { .. } => "core-only",
             Load::Rate { .. } => "rate",
+            Load::Sipp(_) => "sipp",
         }
     }
 }
@@ -438,4 +442,6 @@ pub struct Output {
     pub dir: Option<String>,
     pub timeseries: bool,
     pub plots: bool,
+    /// SIPp's statistics files (sipp_stats.csv, sipp_rtt.csv) for a SIPp load.
+    pub sipp_stats: bool,
 }

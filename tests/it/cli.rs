@@ -2,14 +2,20 @@
 
 use crate::support::{cwsim, repo, stderr, stdout, temp_dir};
 
+/// The bundled scenarios: `scenarios/*.toml` and those beside their SIPp files in
+/// `scenarios/sipp/`.
 pub fn scenario_files() -> Vec<String> {
-    let mut files: Vec<String> = std::fs::read_dir(repo().join("scenarios"))
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .map(|p| format!("scenarios/{}", p.file_name().unwrap().to_string_lossy()))
-        .collect();
+    let mut files: Vec<String> = Vec::new();
+    for dir in ["scenarios", "scenarios/sipp"] {
+        files.extend(
+            std::fs::read_dir(repo().join(dir))
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .map(|p| format!("{dir}/{}", p.file_name().unwrap().to_string_lossy())),
+        );
+    }
     files.sort();
     assert!(!files.is_empty());
     files

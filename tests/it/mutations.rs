@@ -532,8 +532,11 @@ fn tree(dir: &Path) -> BTreeSet<PathBuf> {
 /// timeout grows with it (a mutation may validly ask for 1 000 replications).
 fn expected_out(case: &Case) -> Option<(PathBuf, u32)> {
     let set = cwsim::scenario::Override::parse(MAX_EVENTS).unwrap();
-    let stem = case.file.trim_end_matches(".toml");
-    let s = cwsim::scenario::parse_with(&case.file, stem, &case.bytes, &[set]).ok()?;
+    let stem = Path::new(&case.file).file_stem().unwrap().to_string_lossy().into_owned();
+    // Named as bundled, so that the SIPp files a scenario of scenarios/sipp/ reads are found
+    // (run_case copies them beside the mutated file).
+    let name = repo().join("scenarios").join(&case.file).display().to_string();
+    let s = cwsim::scenario::parse_with(&name, &stem, &case.bytes, &[set]).ok()?;
     let dir = s.output.dir.as_ref().map(PathBuf::from).unwrap_or_else(|| Path::new("outputs").join(&s.name));
     Some((dir, s.simulation.replications))
 }
@@ -561,6 +564,17 @@ fn run_case(root: &Path, case: &Case) -> Result<Outcome, String> {
     let cwd = dir.join("w").join("a").join("b");
     fs::create_dir_all(&cwd).unwrap();
     let scenario = cwd.join(&case.file);
+    let beside = scenario.parent().unwrap();
+    fs::create_dir_all(beside).unwrap();
+    if case.file.starts_with("sipp/") {
+        // The SIPp files the scenario names, as bundled.
+        for entry in fs::read_dir(repo().join("scenarios/sipp")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|x| x != "toml") {
+                fs::copy(&path, beside.join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    }
     fs::write(&scenario, &case.bytes).unwrap();
     let (expected, replications) = match expected_out(case) {
         Some((dir, reps)) => (Some(dir), reps),

@@ -16,6 +16,15 @@ use crate::scenario::Load;
 impl World {
     /// Starts a call from `caller` to `callee`; `pair` is the stress pair to resume after it.
     pub fn start_call(&mut self, q: &mut EventQueue<Ev>, caller: UeId, callee: UeId, pair: u32) {
+        self.place_call(q, caller, callee, pair, NO_KEY);
+    }
+
+    /// Starts a call for the SIPp call `sipp`; returns the deployment's call.
+    pub(super) fn start_sipp_call(&mut self, q: &mut EventQueue<Ev>, caller: UeId, callee: UeId, sipp: Key) -> Key {
+        self.place_call(q, caller, callee, u32::MAX, sipp)
+    }
+
+    fn place_call(&mut self, q: &mut EventQueue<Ev>, caller: UeId, callee: UeId, pair: u32, sipp: Key) -> Key {
         let call = self.calls.insert(Call {
             caller,
             callee,
@@ -25,9 +34,19 @@ impl World {
             pair,
             attempts: 0,
             billing: NO_SESSIONS,
+            sipp,
         });
         self.calls_started += 1;
         self.send_invite(q, call);
+        call
+    }
+
+    /// A SIPp call's BYE along the call's path.
+    pub(super) fn sipp_bye(&mut self, q: &mut EventQueue<Ev>, call: Key) {
+        if let Some(c) = self.calls.get_mut(call) {
+            c.phase = CallPhase::Ending;
+            self.in_dialog(q, call, Method::Bye);
+        }
     }
 
     /// Sends the call's INVITE (again, on a redial) along a fresh first route.
@@ -84,7 +103,8 @@ impl World {
                 // (An INVITE of an abandoned attempt still rings, but does not drive the call.)
                 if let Some(c) = self.calls.get_mut(call).filter(|c| c.invite == txn) {
                     c.phase = CallPhase::Ringing;
-                    q.schedule_in(self.answer_after(), Ev::CallStep { call });
+                    let sipp = c.sipp;
+                    q.schedule_in(self.answer_after(sipp), Ev::CallStep { call });
                 }
                 self.forward(q, key, Hop::TargetBono);
             }
@@ -98,8 +118,13 @@ impl World {
         }
     }
 
-    fn answer_after(&self) -> SimDuration {
+    /// The callee's delay from ringing to answering (a SIPp call's: its source's `callee`).
+    fn answer_after(&self, sipp: Key) -> SimDuration {
         match &self.p.load {
+            Load::Sipp(s) => {
+                let source = self.sipp.as_ref().and_then(|r| r.calls.get(sipp)).map(|c| c.source as usize);
+                source.map_or(SimDuration::ZERO, |i| s.sources[i].answer_after)
+            }
             Load::SipStress { answer_after, .. }
             | Load::CoreOnly { answer_after, .. }
             | Load::Rate { answer_after, .. } => *answer_after,
@@ -111,7 +136,7 @@ impl World {
         match &self.p.load {
             Load::SipStress { talk, .. } => *talk,
             Load::CoreOnly { call_length, .. } | Load::Rate { call_length, .. } => *call_length,
-            Load::Poisson { .. } => SimDuration::ZERO,
+            Load::Poisson { .. } | Load::Sipp(_) => SimDuration::ZERO,
         }
     }
 
@@ -154,7 +179,18 @@ impl World {
             return;
         }
         self.in_dialog(q, call, Method::Ack);
-        self.calls.get_mut(call).expect("live call").phase = CallPhase::Talking;
+        let c = self.calls.get_mut(call).expect("live call");
+        c.phase = CallPhase::Talking;
+        if matches!(self.p.load, Load::Sipp(_)) {
+            // The script hangs up (its pause, then its BYE); a call whose script failed
+            // meanwhile is hung up at once (SIPp's default behaviour "bye").
+            let sipp = c.sipp;
+            if sipp == NO_KEY {
+                c.phase = CallPhase::Ending;
+                return self.in_dialog(q, call, Method::Bye);
+            }
+            return self.sipp_response(q, sipp, 200);
+        }
         if matches!(self.p.load, Load::SipStress { .. }) {
             self.in_dialog(q, call, Method::Update);
         } else {
@@ -168,7 +204,7 @@ impl World {
     fn session_expires(&self) -> Option<SimDuration> {
         match &self.p.load {
             Load::CoreOnly { session_expires, .. } | Load::Rate { session_expires, .. } => *session_expires,
-            Load::SipStress { .. } | Load::Poisson { .. } => None,
+            Load::SipStress { .. } | Load::Poisson { .. } | Load::Sipp(_) => None,
         }
     }
 

@@ -33,4 +33,6 @@ pub struct Call {
     pub attempts: u8,
     /// Its billing sessions at Ralf, by charging node (none without Ralf).
     pub billing: CallSessions,
+    /// The SIPp call that placed it (none for the built-in profiles).
+    pub sipp: Key,
 }

@@ -78,6 +78,12 @@ pub enum Ev {
     RalfTimer { session: Key, gen: u32 },
     /// A subscriber's binding is due to lapse (outage accounting, after the first fault).
     BindingCheck { ue: UeId, gen: u32 },
+    /// A SIPp source's next call is due.
+    SippArrival { source: u32 },
+    /// A SIPp source's rate steps up (`rate_increase`).
+    SippRamp { source: u32 },
+    /// A SIPp call's pause ends, or its recv times out (`gen`: the call's timer generation).
+    SippTimer { call: Key, gen: u32 },
 }
 
 impl EventKind for Ev {
@@ -118,6 +124,9 @@ impl EventKind for Ev {
             Ev::AsAnswer { .. } => 33,
             Ev::UeSubscribe { .. } => 34,
             Ev::Resync { .. } => 31,
+            Ev::SippArrival { .. } => 34,
+            Ev::SippRamp { .. } => 35,
+            Ev::SippTimer { .. } => 36,
         }
     }
 
@@ -143,6 +152,8 @@ impl EventKind for Ev {
             Ev::BonoGaveUp { bono, sprout } => ((bono as u64) << 16) | sprout as u64,
             Ev::DnsHealth { node, .. } | Ev::Resync { node, .. } => node as u64,
             Ev::CallArrival | Ev::RampStep | Ev::Sample | Ev::WarmupEnd => 0,
+            Ev::SippArrival { source } | Ev::SippRamp { source } => source as u64,
+            Ev::SippTimer { call, .. } => call.idx as u64,
         }
     }
 }

@@ -102,6 +102,20 @@ impl World {
                     q.schedule_in(rate_interval, Ev::RampStep);
                 }
             }
+            Load::Sipp(s) => {
+                if s.preregistered {
+                    // Bindings as if each subscriber registered within the last half of its
+                    // granted expiry: they lapse unless a source re-registers them.
+                    let every =
+                        SimDuration::from_secs(self.p.granted_expires_s as u64 / 2).max(SimDuration::from_secs(1));
+                    for ue in 0..n {
+                        let mut rng = self.ue_rng(ue);
+                        let at = SimTime::ZERO + every.saturating_mul_f64(rng.random::<f64>());
+                        self.preregister(q, ue, at, every);
+                    }
+                }
+                self.start_sipp(q);
+            }
             Load::Poisson { .. } => unreachable!("the queue model has no subscribers"),
         }
     }
@@ -207,7 +221,7 @@ impl World {
                 let after = if ok { reregister } else { self.register_backoff(ue) };
                 self.schedule_refresh(q, ue, after);
             }
-            Load::Poisson { .. } => {}
+            Load::Poisson { .. } | Load::Sipp(_) => {}
         }
     }
 

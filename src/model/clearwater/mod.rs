@@ -42,6 +42,8 @@ pub mod resync;
 pub mod routing;
 pub mod sampling;
 pub mod scaling;
+pub mod sipp_state;
+pub mod sipp_ue;
 pub mod sprout;
 pub mod sprout_workers;
 pub mod stats;
@@ -63,6 +65,10 @@ pub use outage::Outage;
 pub use outage::OutageCause;
 pub use ralf::BillingCounts;
 pub use result::{ClearwaterResult, NodeSummary};
+pub use sipp_state::{
+    Failure as SippFailure, SourceCounts as SippCounts, StepCounts as SippStepCounts, Timing as SippTiming,
+    Totals as SippTotals,
+};
 pub use stats::{Counters, NodeRow, OpCounts, ReqCounts, ReqStats, RequestRow, ThrottleRow};
 pub use txn::{FailCause, PerCause, PerReq, ReqType};
 

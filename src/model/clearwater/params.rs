@@ -40,6 +40,8 @@ pub struct Params {
     pub warmup_end: SimTime,
     pub end: SimTime,
     pub sample_interval: SimDuration,
+    /// Keep every SIPp response time (for sipp_rtt.csv).
+    pub sipp_rtt: bool,
     pub seed: u64,
     /// Stateless 503 cost at Sprout (a request that waited past the queue timeout).
     pub reject_cost: SimDuration,
@@ -80,6 +82,7 @@ impl Params {
             warmup_end: s.simulation.warmup_end(),
             end: s.simulation.end(),
             sample_interval: s.simulation.sample_interval,
+            sipp_rtt: s.output.sipp_stats,
             seed: s.simulation.seed,
             reject_cost: s.costs.sprout_response.mean(),
             unlimited_cpu: s.simulation.unlimited_cpu,

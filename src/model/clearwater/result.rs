@@ -61,6 +61,9 @@ pub struct ClearwaterResult {
     pub ue_sites: Vec<u8>,
     /// Sprout cluster resizes whose resynchronisation completed, in order.
     pub resizes: Vec<super::cluster::ResizeRecord>,
+    /// A SIPp load's counters per source, over the whole run as SIPp counts (empty for the
+    /// other profiles).
+    pub sipp: Vec<super::sipp_state::SourceCounts>,
 }
 
 impl ClearwaterResult {
@@ -162,6 +165,7 @@ impl World {
             billing: w.ralf.as_ref().filter(|r| r.enabled()).map(|r| r.counts.clone()),
             ue_sites: w.ues.iter().map(|u| u.site).collect(),
             resizes: w.scaling.done.clone(),
+            sipp: w.sipp.as_ref().map_or_else(Vec::new, |r| r.counts.clone()),
             request_rows: std::mem::take(&mut w.stats.request_rows),
             rows: std::mem::take(&mut w.stats.rows),
         }

@@ -19,6 +19,7 @@ impl World {
     pub fn sample(&mut self, q: &mut EventQueue<Ev>) {
         let now = q.now();
         q.schedule_in(self.p.sample_interval, Ev::Sample);
+        self.sipp_sample(now);
         for t in ReqType::ALL {
             let (total, last) = (&self.stats.req_total[t], &self.stats.req_at_last_sample[t]);
             let mut d =

@@ -49,6 +49,12 @@ impl World {
         match (m.method, m.status) {
             (Method::Invite, Status::Response(100..=199)) => {
                 if !t.provisional {
+                    if self.sipp.is_some() {
+                        let (call, Status::Response(code)) = (t.call, m.status) else { unreachable!() };
+                        let sipp = self.calls.get(call).map_or(NO_KEY, |c| c.sipp);
+                        self.sipp_response(q, sipp, code);
+                    }
+                    let Some(t) = self.txns.get_mut(m.txn) else { return };
                     let latency = now.since(t.sent_at);
                     self.stats.succeeded(ReqType::InviteSetup, latency, t.measured);
                     t.provisional = true;
@@ -68,8 +74,16 @@ impl World {
                 q.schedule_in(self.p.sip.transaction_timeout, Ev::TxnTimeout { txn: m.txn, deadline });
                 let route = self.first_route(ue);
                 self.send_request(q, m.txn, Method::Register, ue, ue, NO_KEY, route, RegisterStage::WithCredentials);
+                if self.sipp.is_some() {
+                    self.sipp_challenged(q, ue);
+                }
             }
             (Method::Register, Status::Response(305)) => self.ue_use_proxy(q, m.txn),
+            (_, Status::Response(code)) if code >= 300 && self.sipp.is_some() => {
+                self.sipp.as_mut().expect("SIPp load").last_status = code;
+                let cause = if code == 503 { FailCause::Rejected503 } else { FailCause::Other };
+                self.end_txn(q, m.txn, Some(cause))
+            }
             (_, Status::Response(200..=299)) => self.end_txn(q, m.txn, None),
             (_, Status::TransportError) => self.end_txn(q, m.txn, Some(FailCause::Transport)),
             (_, Status::Response(503)) => self.end_txn(q, m.txn, Some(FailCause::Rejected503)),
@@ -96,6 +110,9 @@ impl World {
             Some(cause) => self.stats.failed(kind, cause, t.measured),
         }
         let ok = failure.is_none();
+        if self.sipp.is_some() && t.method != Method::Register {
+            return self.sipp_call_txn_ended(q, &t, failure);
+        }
         match t.method {
             Method::Register => {
                 if ok {
@@ -107,7 +124,10 @@ impl World {
                 } else if failure.is_some_and(|cause| self.register_attempt_failed(q, t.ue, cause)) {
                     return; // an outbound UE tries the next target
                 }
-                self.register_done(q, t.ue, ok)
+                self.register_done(q, t.ue, ok);
+                if self.sipp.is_some() {
+                    self.sipp_register_done(q, t.ue, failure);
+                }
             }
             Method::Invite if ok => self.call_answered(q, t.call),
             Method::Invite => self.invite_failed(q, t.call, t.provisional),
@@ -119,6 +139,24 @@ impl World {
             Method::Bye | Method::Ack => self.call_over(q, t.call),
             Method::Subscribe => self.subscribe_done(q, t.ue, ok),
             Method::Notify => {}
+        }
+    }
+
+    /// A SIPp call's INVITE or BYE transaction ended: the deployment's call goes on or ends
+    /// as for the built-in profiles (no redial: SIPp does not redial), and the script hears.
+    fn sipp_call_txn_ended(&mut self, q: &mut EventQueue<Ev>, t: &Txn, failure: Option<FailCause>) {
+        let sipp = self.calls.get(t.call).map_or(NO_KEY, |c| c.sipp);
+        match (t.method, failure) {
+            (Method::Invite, None) => self.call_answered(q, t.call),
+            (Method::Update, _) => {}
+            (_, None) => {
+                self.call_over(q, t.call);
+                self.sipp_response(q, sipp, 200);
+            }
+            (_, Some(cause)) => {
+                self.call_over(q, t.call);
+                self.sipp_txn_failed(q, sipp, cause);
+            }
         }
     }
 }

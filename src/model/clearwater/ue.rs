@@ -170,6 +170,9 @@ impl World {
         self.stats.started(kind);
         self.stats.failed(kind, cause, self.stats.measuring);
         self.register_done(q, ue, false);
+        if self.sipp.is_some() {
+            self.sipp_register_done(q, ue, Some(cause));
+        }
     }
 
     fn send_register(&mut self, q: &mut EventQueue<Ev>, ue: UeId) {
@@ -180,6 +183,8 @@ impl World {
             None => u.connected && u.flow_authenticated && self.nodes[u.edge].tier == crate::scenario::Tier::Bono,
             Some(always) => refresh && !always,
         };
+        // A SIPp scenario's REGISTER opens no authenticated flow for the next call: challenged.
+        let protected = protected && self.sipp.is_none();
         let stage = if protected { RegisterStage::IntegrityProtected } else { RegisterStage::Unauthenticated };
         let txn = self.new_txn(q, Method::Register, ue, NO_KEY, refresh);
         self.txns.get_mut(txn).expect("just created").stage = stage;

@@ -75,6 +75,8 @@ pub struct World {
     pub(super) scratch_jobs: Vec<Job>,
     /// Billing (Ralf clusters); `None` only while one of its handlers runs.
     pub(super) ralf: Option<Ralf>,
+    /// The SIPp load's calls and counters (sipp_ue.rs); `None` for the other profiles.
+    pub(super) sipp: Option<Box<super::sipp_state::SippRun>>,
 }
 
 impl World {
@@ -131,6 +133,7 @@ impl World {
             created: s.sites.iter().map(|site| Tier::ALL.map(|t| site.tier(t).nodes as u16)).collect(),
             scratch_jobs: Vec::new(),
             ralf: Some(Ralf::new(s)),
+            sipp: None,
         };
         for _ in 0..world.nodes.len() {
             world.chronos.add_node();
@@ -381,6 +384,9 @@ impl Model for World {
             Ev::CdfAnswer { acr } => self.with_ralf(q, |r, h| r.cdf_answered(h, acr)),
             Ev::RalfTimer { session, gen } => self.with_ralf(q, |r, h| r.timer_due(h, session, gen)),
             Ev::BindingCheck { ue, gen } => self.binding_check(q, ue, gen),
+            Ev::SippArrival { source } => self.sipp_arrival(q, source),
+            Ev::SippRamp { source } => self.sipp_ramp(q, source),
+            Ev::SippTimer { call, gen } => self.sipp_timer(q, call, gen),
         }
     }
 }

@@ -4,6 +4,8 @@
 
 mod charts;
 mod csv;
+mod sipp;
+pub mod sipp_stats;
 mod text;
 
 pub use csv::{OUTAGES_COLUMNS, REQUESTS_COLUMNS, TIMESERIES_COLUMNS};
@@ -44,6 +46,12 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
     let mut report = report_text(&summary);
     for n in notes {
         report.extend_from_slice(format!("note: {n}\n").as_bytes());
+    }
+    report.extend_from_slice(sipp::report_text(s, results).as_bytes());
+    if s.output.sipp_stats {
+        for (name, text) in sipp_stats::files(s, results) {
+            files.add(name, text);
+        }
     }
     files.add("report.txt", report);
     files

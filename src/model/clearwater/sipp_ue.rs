@@ -1,0 +1,411 @@
+//! SIPp scenarios run by the subscribers: each source creates calls at its rate (SIPp's
+//! `-r`/`-rp`, `-rate_increase`, `-l`, `-m`); each call walks its script. A send that starts
+//! a procedure starts the deployment's own (registration with its challenge, INVITE, BYE:
+//! the same messages the built-in profiles send); a `recv` waits for the responses the
+//! simulation delivers, and a response the script does not expect fails the call as SIPp
+//! counts it. What each step does is `crate::sipp::plan`'s role.
+
+use rand::Rng as _;
+
+use super::events::Ev;
+use super::ids::{UeId, NO_KEY};
+use super::sipp_state::{Failure, SippCall, SippRun, SourceCounts, SourcePace, Timing, Totals, RTDS_MAX, RTT_ROWS_MAX};
+use super::txn::FailCause;
+use super::world::World;
+use crate::engine::{EventQueue, SimDuration, SimTime};
+use crate::model::slab::Key;
+use crate::scenario::sipp_load::{InfOrder, SippLoad};
+use crate::scenario::Load;
+use crate::sipp::plan::Role;
+use crate::sipp::script::{Optional, PauseLength, RecvMatch, StepKind};
+
+impl World {
+    fn sipp_load(&self) -> &SippLoad {
+        match &self.p.load {
+            Load::Sipp(s) => s,
+            _ => unreachable!("a SIPp event in a run without a SIPp load"),
+        }
+    }
+
+    /// The SIPp load's first events: every source starts creating calls at time zero.
+    pub(super) fn start_sipp(&mut self, q: &mut EventQueue<Ev>) {
+        let load = self.sipp_load().clone();
+        let mut run = SippRun { registering: vec![NO_KEY; self.ues.len()], ..SippRun::default() };
+        for (i, src) in load.sources.iter().enumerate() {
+            run.pace.push(SourcePace { per_second: src.per_second() });
+            let steps = vec![Default::default(); src.script.steps.len()];
+            let rtds = src.script.rtds.len();
+            let totals = Totals {
+                rtd: vec![Timing::default(); rtds],
+                rtd_bins: vec![vec![0; src.script.response_time_repartition.len() + 1]; rtds],
+                call_length_bins: vec![0; src.script.call_length_repartition.len() + 1],
+                ..Totals::default()
+            };
+            run.counts.push(SourceCounts { totals, steps, ..SourceCounts::default() });
+            // -users: that many calls at once; otherwise the first of the paced ones.
+            for _ in 0..src.users.unwrap_or(1) {
+                q.schedule_at(q.now(), Ev::SippArrival { source: i as u32 });
+            }
+            if src.rate_increase.is_some() && src.users.is_none() {
+                q.schedule_in(src.rate_interval, Ev::SippRamp { source: i as u32 });
+            }
+        }
+        self.sipp = Some(Box::new(run));
+    }
+
+    /// A source's next call is due.
+    pub fn sipp_arrival(&mut self, q: &mut EventQueue<Ev>, source: u32) {
+        let s = source as usize;
+        let src = &self.sipp_load().sources[s];
+        let (limit, max_calls, calls, users) = (src.limit, src.max_calls, src.calls(), src.users);
+        if src.timeout.is_some_and(|t| q.now() >= SimTime::ZERO + t) {
+            return;
+        }
+        let run = self.sipp.as_mut().expect("SIPp load");
+        let created = run.counts[s].totals.created;
+        if max_calls.is_some_and(|m| created >= m) {
+            return;
+        }
+        if users.is_none() && run.counts[s].totals.live >= limit {
+            run.counts[s].refused_by_limit += 1;
+        } else {
+            let n = self.ues.len() as u64;
+            let line = self.sipp_line(s, created);
+            let (ue, callee) = if calls && n >= 2 {
+                let k = line % (n / 2);
+                ((2 * k) as UeId, (2 * k + 1) as UeId)
+            } else {
+                ((line % n) as UeId, ((line + 1) % n) as UeId)
+            };
+            let run = self.sipp.as_mut().expect("SIPp load");
+            run.counts[s].totals.created += 1;
+            run.counts[s].totals.live += 1;
+            let now = q.now();
+            let call = SippCall {
+                source: s as u8,
+                ue,
+                callee,
+                pc: 0,
+                call: NO_KEY,
+                gen: 0,
+                paused: false,
+                started: now,
+                rtd_start: [now; RTDS_MAX],
+                rtd_done: 0,
+            };
+            let key = run.calls.insert(call);
+            self.sipp_run(q, key);
+        }
+        let per_second = self.sipp.as_ref().expect("SIPp load").pace[s].per_second;
+        if per_second > 0.0 && users.is_none() {
+            q.schedule_in(SimDuration::from_secs_f64(1.0 / per_second), Ev::SippArrival { source });
+        }
+    }
+
+    /// The injection-file line (or, without one, the call number) of a source's `n`-th call.
+    fn sipp_line(&mut self, s: usize, n: u64) -> u64 {
+        match &self.sipp_load().sources[s].inf {
+            None => n,
+            Some(inf) => {
+                let lines = inf.lines.len() as u64;
+                match inf.order {
+                    InfOrder::Sequential | InfOrder::User => n % lines,
+                    InfOrder::Random => self.load_rng.random_range(0..lines),
+                }
+            }
+        }
+    }
+
+    /// `-rate_increase` every `-rate_interval`, up to `-rate_max`.
+    pub fn sipp_ramp(&mut self, q: &mut EventQueue<Ev>, source: u32) {
+        let src = &self.sipp_load().sources[source as usize];
+        let period = src.rate_period.as_secs_f64().max(1e-9);
+        let (inc, max, every) =
+            (src.rate_increase.unwrap_or(0.0) / period, src.rate_max.map(|m| m / period), src.rate_interval);
+        let pace = &mut self.sipp.as_mut().expect("SIPp load").pace[source as usize];
+        pace.per_second = max.map_or(pace.per_second + inc, |m| (pace.per_second + inc).min(m));
+        if max.is_none_or(|m| pace.per_second < m) {
+            q.schedule_in(every, Ev::SippRamp { source });
+        }
+    }
+
+    /// Runs `key`'s script from where it stands until it waits (a recv, a pause) or ends.
+    fn sipp_run(&mut self, q: &mut EventQueue<Ev>, key: Key) {
+        loop {
+            let Some(c) = self.sipp.as_ref().and_then(|r| r.calls.get(key)).cloned() else { return };
+            let (s, pc) = (c.source as usize, c.pc as usize);
+            let src = &self.sipp_load().sources[s];
+            if src.timeout.is_some_and(|t| q.now() >= SimTime::ZERO + t) {
+                return; // SIPp has quit
+            }
+            if pc >= src.script.steps.len() {
+                return self.sipp_end(q, key, None);
+            }
+            let (role, step) = (src.roles[pc], &src.script.steps[pc]);
+            let (next, chance, tested) = (step.common.next, step.common.chance, step.common.test.is_some());
+            let (recv_timeout, length) = match &step.kind {
+                StepKind::Recv(r) => (r.timeout.or(src.recv_timeout), PauseLength::Default),
+                StepKind::Pause { length, .. } => (None, length.clone()),
+                _ => (None, PauseLength::Default),
+            };
+            let default_pause = src.default_pause;
+            let next = self.sipp_next(pc, next, chance, tested);
+            match role {
+                Role::Recv => {
+                    if let Some(ms) = recv_timeout {
+                        let gen = self.sipp_bump(key);
+                        q.schedule_in(SimDuration::from_ms(ms as u64), Ev::SippTimer { call: key, gen });
+                    }
+                    return;
+                }
+                Role::Pause => {
+                    let d = match length {
+                        PauseLength::Default => default_pause,
+                        PauseLength::Variable(_) => SimDuration::ZERO,
+                        PauseLength::Dist(d) => {
+                            SimDuration::from_ns((d.sample_ms(&mut self.load_rng) * 1e6).round() as u64)
+                        }
+                    };
+                    self.sipp_pass(key, next, q.now());
+                    let gen = self.sipp_bump(key);
+                    if let Some(c) = self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)) {
+                        c.paused = true;
+                    }
+                    q.schedule_in(d, Ev::SippTimer { call: key, gen });
+                    return;
+                }
+                Role::Nop | Role::Carried => self.sipp_pass(key, next, q.now()),
+                Role::Register => {
+                    let ue = c.ue;
+                    if self.ues[ue].registering {
+                        return self.sipp_end(q, key, Some(Failure::OutboundCongestion));
+                    }
+                    self.sipp_pass(key, next, q.now());
+                    self.sipp.as_mut().expect("SIPp load").registering[ue as usize] = key;
+                    self.start_register(q, ue);
+                }
+                Role::Invite => {
+                    let (ue, callee) = (c.ue, c.callee);
+                    self.sipp_pass(key, next, q.now());
+                    let call = self.start_sipp_call(q, ue, callee, key);
+                    if let Some(c) = self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)) {
+                        c.call = call;
+                    }
+                }
+                Role::Bye => {
+                    let call = c.call;
+                    self.sipp_pass(key, next, q.now());
+                    if self.calls.get(call).is_none() {
+                        return self.sipp_end(q, key, Some(Failure::UnexpectedMessage));
+                    }
+                    self.sipp_bye(q, call);
+                }
+            }
+        }
+    }
+
+    /// The step after `pc`: `next` when taken (with probability `chance`; a `test` variable
+    /// is never set in a simulation, so a tested `next` is not taken).
+    fn sipp_next(&mut self, pc: usize, next: Option<usize>, chance: f64, tested: bool) -> usize {
+        match next {
+            Some(n) if !tested && (chance >= 1.0 || self.load_rng.random::<f64>() < chance) => n,
+            _ => pc + 1,
+        }
+    }
+
+    /// The call passes its current step (counted, its RTDs started or stopped) to `next`.
+    fn sipp_pass(&mut self, key: Key, next: usize, now: SimTime) {
+        let s = self.sipp.as_ref().and_then(|r| r.calls.get(key)).map(|c| (c.source as usize, c.pc as usize));
+        let Some((s, pc)) = s else { return };
+        let keep_rtt = self.p.sipp_rtt;
+        let load = match &self.p.load {
+            Load::Sipp(l) => l,
+            _ => return,
+        };
+        let src = &load.sources[s];
+        let common = &src.script.steps[pc].common;
+        let run = self.sipp.as_mut().expect("SIPp load");
+        run.counts[s].steps[pc].passed += 1;
+        let Some(c) = run.calls.get_mut(key) else { return };
+        c.pc = next.min(u16::MAX as usize) as u16;
+        for &r in &common.start_rtd {
+            if (r as usize) < RTDS_MAX {
+                c.rtd_start[r as usize] = now;
+                c.rtd_done &= !(1 << r);
+            }
+        }
+        for &r in &common.rtd {
+            let r = r as usize;
+            if r >= RTDS_MAX || (c.rtd_done & (1 << r) != 0 && !common.repeat_rtd) {
+                continue;
+            }
+            c.rtd_done |= 1 << r;
+            let took = now.since(c.rtd_start[r]).as_ns();
+            let counts = &mut run.counts[s];
+            counts.totals.rtd[r].record(took);
+            let bounds = &src.script.response_time_repartition;
+            let bin = bounds.partition_point(|&b| (b as u64) * 1_000_000 <= took);
+            counts.totals.rtd_bins[r][bin] += 1;
+            if keep_rtt && counts.rtt.len() < RTT_ROWS_MAX {
+                counts.rtt.push((now, took, r as u16));
+            }
+        }
+    }
+
+    /// Every source's totals at a sample time (`sipp_stats.csv`'s rows).
+    pub(super) fn sipp_sample(&mut self, now: SimTime) {
+        if let Some(run) = self.sipp.as_mut() {
+            for c in &mut run.counts {
+                let t = c.totals.clone();
+                c.samples.push((now, t));
+            }
+        }
+    }
+
+    fn sipp_bump(&mut self, key: Key) -> u32 {
+        let c = self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)).expect("live SIPp call");
+        c.gen = c.gen.wrapping_add(1);
+        c.gen
+    }
+
+    /// A pause ended or a recv timed out.
+    pub fn sipp_timer(&mut self, q: &mut EventQueue<Ev>, key: Key, gen: u32) {
+        let Some(c) = self.sipp.as_ref().and_then(|r| r.calls.get(key)).filter(|c| c.gen == gen) else { return };
+        let (s, pc, paused) = (c.source as usize, c.pc as usize, c.paused);
+        let src = &self.sipp_load().sources[s];
+        if src.timeout.is_some_and(|t| q.now() >= SimTime::ZERO + t) {
+            return; // SIPp has quit
+        }
+        if paused {
+            if let Some(c) = self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)) {
+                c.paused = false;
+            }
+        } else if src.roles.get(pc) == Some(&Role::Recv) {
+            // A recv timed out: ontimeout, or FailedTimeoutOnRecv.
+            let ontimeout = src.script.steps[pc].common.ontimeout;
+            self.sipp.as_mut().expect("SIPp load").counts[s].steps[pc].timeouts += 1;
+            match ontimeout {
+                Some(n) => {
+                    if let Some(c) = self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)) {
+                        c.pc = n as u16;
+                    }
+                }
+                None => return self.sipp_end(q, key, Some(Failure::TimeoutOnRecv)),
+            }
+        }
+        self.sipp_bump(key);
+        self.sipp_run(q, key);
+    }
+
+    /// A response for `key`'s current procedure reached its UE.
+    pub(super) fn sipp_response(&mut self, q: &mut EventQueue<Ev>, key: Key, code: u16) {
+        loop {
+            let Some(c) = self.sipp.as_ref().and_then(|r| r.calls.get(key)) else { return };
+            let (s, pc) = (c.source as usize, c.pc as usize);
+            let src = &self.sipp_load().sources[s];
+            if src.timeout.is_some_and(|t| q.now() >= SimTime::ZERO + t) {
+                return; // SIPp has quit
+            }
+            let Some(step) = src.script.steps.get(pc) else {
+                return self.sipp_end(q, key, Some(Failure::UnexpectedMessage));
+            };
+            let (next, chance, tested) = (step.common.next, step.common.chance, step.common.test.is_some());
+            let (matches, optional) = match (&step.kind, src.roles[pc]) {
+                (StepKind::Recv(r), Role::Recv) => {
+                    (matches!(r.matcher, RecvMatch::Response(want) if want == code), r.optional != Optional::No)
+                }
+                // Sends the procedure makes itself, and nops, are passed on the way.
+                (_, Role::Carried | Role::Nop) => (false, true),
+                _ => (false, false),
+            };
+            if matches {
+                let next = self.sipp_next(pc, next, chance, tested);
+                self.sipp_pass(key, next, q.now());
+                self.sipp_bump(key);
+                return self.sipp_run(q, key);
+            }
+            if !optional {
+                self.sipp.as_mut().expect("SIPp load").counts[s].steps[pc].unexpected += 1;
+                return self.sipp_end(q, key, Some(Failure::UnexpectedMessage));
+            }
+            if let Some(c) = self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)) {
+                c.pc += 1;
+            }
+        }
+    }
+
+    /// A UE transaction of `key` failed: by timeout or transport error, or with a final
+    /// response the script's recv is matched against.
+    pub(super) fn sipp_txn_failed(&mut self, q: &mut EventQueue<Ev>, key: Key, cause: FailCause) {
+        match cause {
+            FailCause::Timeout => self.sipp_end(q, key, Some(Failure::MaxUdpRetrans)),
+            FailCause::Transport => self.sipp_end(q, key, Some(Failure::TcpConnect)),
+            FailCause::Rejected503 | FailCause::Other => {
+                let code = self.sipp.as_ref().map_or(500, |r| r.last_status);
+                self.sipp_response(q, key, code)
+            }
+        }
+    }
+
+    /// A registration procedure of a SIPp call ended.
+    pub(super) fn sipp_register_done(&mut self, q: &mut EventQueue<Ev>, ue: UeId, failure: Option<FailCause>) {
+        let Some(run) = self.sipp.as_mut() else { return };
+        let key = std::mem::replace(&mut run.registering[ue as usize], NO_KEY);
+        if key == NO_KEY {
+            return;
+        }
+        match failure {
+            None => self.sipp_response(q, key, 200),
+            Some(cause) => self.sipp_txn_failed(q, key, cause),
+        }
+    }
+
+    /// The registration of a SIPp call was challenged.
+    pub(super) fn sipp_challenged(&mut self, q: &mut EventQueue<Ev>, ue: UeId) {
+        let key = self.sipp.as_ref().map_or(NO_KEY, |r| r.registering[ue as usize]);
+        if key != NO_KEY {
+            self.sipp_response(q, key, 401);
+        }
+    }
+
+    /// The call ends: counted as SIPp counts it, freed, its deployment call dropped.
+    fn sipp_end(&mut self, q: &mut EventQueue<Ev>, key: Key, failure: Option<Failure>) {
+        let source = self.sipp.as_ref().and_then(|r| r.calls.get(key)).map(|c| c.source as usize);
+        let quit =
+            source.is_some_and(|s| self.sipp_load().sources[s].timeout.is_some_and(|t| q.now() >= SimTime::ZERO + t));
+        if quit {
+            return; // SIPp has quit: the call is left as it stands
+        }
+        let Some(run) = self.sipp.as_mut() else { return };
+        let Some(c) = run.calls.remove(key) else { return };
+        let s = c.source as usize;
+        run.counts[s].totals.live -= 1;
+        if run.registering[c.ue as usize] == key {
+            run.registering[c.ue as usize] = NO_KEY;
+        }
+        match failure {
+            None => {
+                let t = &mut run.counts[s].totals;
+                t.successful += 1;
+                let length = q.now().since(c.started).as_ns();
+                t.call_length.record(length);
+                let bounds = &self.sipp_load().sources[s].script.call_length_repartition;
+                let bin = bounds.partition_point(|&b| (b as u64) * 1_000_000 <= length);
+                self.sipp.as_mut().expect("SIPp load").counts[s].totals.call_length_bins[bin] += 1;
+            }
+            Some(f) => run.counts[s].totals.failed[f as usize] += 1,
+        }
+        if self.sipp_load().sources[s].users.is_some() {
+            // -users: the user starts its next call at once.
+            q.schedule_in(SimDuration::ZERO, Ev::SippArrival { source: s as u32 });
+        }
+        if let Some(call) = self.calls.get_mut(c.call) {
+            call.sipp = NO_KEY;
+            // SIPp's default behaviour "bye": a failed call that was answered is hung up; one
+            // still ringing is hung up when its answer comes (call.rs).
+            if failure.is_some() && call.phase == super::call_record::CallPhase::Talking {
+                self.sipp_bye(q, c.call);
+            }
+        }
+    }
+}
