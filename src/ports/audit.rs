@@ -179,8 +179,8 @@ pub fn audit(required: &[Rule], given: &[Given]) -> Vec<Finding> {
                 _ => merged.push(p),
             }
         }
-        let used: u32 = merged.iter().map(|p| p.len()).sum();
-        if used < range.len() && !merged.is_empty() {
+        let used: u32 = merged.iter().map(|p| p.count()).sum();
+        if used < range.count() && !merged.is_empty() {
             findings.push(Finding::TooWide { given: g.clone(), needed: merged });
         }
     }

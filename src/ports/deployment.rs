@@ -1,7 +1,7 @@
 //! A deployment for `cwsim ports`: which roles run how many nodes at which site, and which
 //! optional features (a port table's conditions) are in use. From a Clearwater scenario, or
-//! from a CSV file with the columns `site,role,nodes` (a role `feature` with `nodes` empty
-//! turns a condition on: `,feature,hss`... is written `site` empty, `role` = `feature:NAME`).
+//! from a CSV file with the columns `site,role,nodes`; a row whose role is `feature:NAME`
+//! (site and nodes empty) turns condition NAME on.
 
 use super::csv_input::{read, InputError};
 use super::table::Table;
@@ -36,7 +36,7 @@ impl Deployment {
             for tier in Tier::ALL {
                 let nodes = site.tier(tier).nodes;
                 if nodes > 0 {
-                    d.groups.push(Group { site: site.name.clone(), role: tier.name().into(), nodes: nodes as u32 });
+                    d.groups.push(Group { site: site.name.clone(), role: tier.name().into(), nodes });
                 }
             }
         }

@@ -104,7 +104,7 @@ impl Ports {
         Ok(Ports { lo, hi })
     }
 
-    pub fn len(self) -> u32 {
+    pub fn count(self) -> u32 {
         u32::from(self.hi) - u32::from(self.lo) + 1
     }
 

@@ -76,8 +76,8 @@ fn parts(f: &Finding, file: &str) -> (String, String) {
         }
         Finding::TooWide { given, needed } => {
             let n: Vec<String> = needed.iter().map(|p| p.to_string()).collect();
-            let allowed = given.ports.map_or(65535, |p| p.len());
-            let used: u32 = needed.iter().map(|p| p.len()).sum();
+            let allowed = given.ports.map_or(65535, |p| p.count());
+            let used: u32 = needed.iter().map(|p| p.count()).sum();
             (
                 format!("{file}:{}: {}", given.line, given.text()),
                 format!("opens {allowed} ports where {used} are needed: {}", n.join(", ")),
