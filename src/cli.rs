@@ -1,6 +1,7 @@
 //! The command line: arguments parsed once into validated values, then handed to the
 //! library. Exit codes: 0 success, 1 runtime failure (e.g. cannot write outputs), 2 invalid
-//! input (scenario or arguments), 130 interrupted.
+//! input (scenario or arguments), 3 problems found by `cwsim ports --audit`, 130
+//! interrupted.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -140,13 +141,16 @@ pub enum Command {
     /// SIPp XML scenarios: check that cwsim can run them as a load source.
     #[command(subcommand)]
     Sipp(SippCommand),
-    /// Print the firewall rules a scenario's deployment needs (from Clearwater's port table).
-    #[command(after_help = "Examples:\n  cwsim ports scenarios/gr-site-failure-realistic.toml")]
-    Ports {
-        /// Scenario file (TOML).
-        #[arg(value_name = "SCENARIO")]
-        scenario: PathBuf,
-    },
+    /// Print the firewall rules a deployment needs from a port table, or audit a rule set
+    /// against them.
+    #[command(after_help = "Examples:\n  \
+        cwsim ports scenarios/gr-site-failure-realistic.toml\n  \
+        cwsim ports --table clearwater --deployment scenarios/default.toml --era older\n  \
+        cwsim ports --table jtel --deployment site.csv --csv\n  \
+        cwsim ports --table expressway --audit rules.csv\n\n\
+        Exit codes: 0 success (an audit found no problem), 2 invalid input (naming file:line), \
+        3 the audit found problems.")]
+    Ports(PortsArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -164,6 +168,29 @@ pub enum SippCommand {
         #[arg(long = "key", value_name = "NAME")]
         keys: Vec<String>,
     },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PortsArgs {
+    /// Clearwater scenario (TOML): the same as --table clearwater --deployment SCENARIO.
+    #[arg(value_name = "SCENARIO", conflicts_with = "deployment")]
+    pub scenario: Option<PathBuf>,
+    /// Port table: a bundled one (clearwater, portaswitch, jtel, expressway) or a CSV file.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub table: Option<String>,
+    /// The deployment: a Clearwater scenario (.toml) or a CSV file (site,role,nodes)
+    /// [default: every role of the table].
+    #[arg(long, value_name = "FILE")]
+    pub deployment: Option<PathBuf>,
+    /// The table's era [default: the table's own, e.g. newer for clearwater].
+    #[arg(long, value_name = "ERA")]
+    pub era: Option<String>,
+    /// Audit this rule set (CSV: source,destination,protocol,port[,action][,comment]).
+    #[arg(long, value_name = "RULES.csv")]
+    pub audit: Option<PathBuf>,
+    /// CSV instead of text.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -343,17 +370,61 @@ pub fn main() -> i32 {
         Command::Sweep(args) => cmd_sweep(&args),
         Command::Plan(args) => cmd_plan(&args),
         Command::Sipp(SippCommand::Check { files, keys }) => cmd_sipp_check(&files, &keys),
-        Command::Ports { scenario } => match load(&scenario) {
-            Ok(s) if s.simulation.model == crate::scenario::ModelKind::Clearwater => {
-                print!("{}", crate::report::ports::render(&s));
+        Command::Ports(args) => cmd_ports(&args),
+    }
+}
+
+/// Exit code of `cwsim ports --audit` when the audit finds problems.
+pub const EXIT_AUDIT_PROBLEMS: i32 = 3;
+
+fn cmd_ports(args: &PortsArgs) -> i32 {
+    use crate::ports::command::{run, DeploymentFrom, Request};
+    let toml =
+        args.scenario.as_ref().or(args.deployment.as_ref().filter(|d| d.extension().is_some_and(|e| e == "toml")));
+    if args.scenario.is_none() && args.table.is_none() {
+        eprintln!("error: give a SCENARIO or --table NAME|FILE");
+        return EXIT_BAD_INPUT;
+    }
+    let loaded = match toml.map(|p| load(p)) {
+        Some(Ok(s)) if s.simulation.model != crate::scenario::ModelKind::Clearwater => {
+            eprintln!(
+                "error: {}: the queue model has no deployment",
+                toml.map_or(String::new(), |p| p.display().to_string())
+            );
+            return EXIT_BAD_INPUT;
+        }
+        Some(Err(code)) => return code,
+        Some(Ok(s)) => Some(s),
+        None => None,
+    };
+    let name = toml.map_or(String::new(), |p| p.display().to_string());
+    let deployment = match (&loaded, &args.deployment) {
+        (Some(s), _) => DeploymentFrom::Scenario(s, &name),
+        (None, Some(d)) => DeploymentFrom::File(d),
+        (None, None) => DeploymentFrom::Whole,
+    };
+    let req = Request {
+        table: args.table.as_deref().unwrap_or("clearwater"),
+        deployment,
+        era: args.era.as_deref(),
+        audit: args.audit.as_deref(),
+        csv: args.csv,
+    };
+    match run(&req) {
+        Ok(report) => {
+            print!("{}", report.text);
+            if report.problems {
+                EXIT_AUDIT_PROBLEMS
+            } else {
                 EXIT_OK
             }
-            Ok(_) => {
-                eprintln!("error: {}: the queue model has no deployment", scenario.display());
-                EXIT_BAD_INPUT
+        }
+        Err(errors) => {
+            for e in errors {
+                eprintln!("error: {e}");
             }
-            Err(code) => code,
-        },
+            EXIT_BAD_INPUT
+        }
     }
 }
 

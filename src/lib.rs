@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod model;
 pub mod network;
 pub mod plan;
+pub mod ports;
 pub mod report;
 pub mod resources;
 pub mod run;

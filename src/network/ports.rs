@@ -1,62 +1,41 @@
-//! Which protocol and port each interaction between roles uses, from Clearwater's port table
-//! [doc 8.27, seeds/000_b4288e2d37ca450f.txt]. The model sends every message on one of these
-//! interfaces, so a `block-port` fault breaks exactly what a missing firewall rule would,
-//! and `cwsim ports` prints the rules a deployment needs.
+//! The interface each interaction between Clearwater roles uses: who opens it, to whom, on
+//! which TCP port. The port table itself is data (src/ports/tables/clearwater.csv, from
+//! [doc 8.27, seeds/000_b4288e2d37ca450f.txt]); every interface here is one of its rows in
+//! the era the model runs (the newer, 5052/5054 one), which a test checks. The model sends
+//! every message on one of these interfaces, so a `block-port` fault breaks exactly what a
+//! missing firewall rule would; the faults are validated against the table.
 
+use crate::ports::bundled;
+use crate::ports::table::{Direction, Proto};
 use crate::scenario::Tier;
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Protocol {
-    Tcp,
-    Udp,
-}
-
-impl Protocol {
-    pub fn name(self) -> &'static str {
-        match self {
-            Protocol::Tcp => "TCP",
-            Protocol::Udp => "UDP",
-        }
-    }
-}
-
-/// An interface between two roles: who opens it, to whom, on which port, and why.
+/// An interface between two roles: who opens it, to whom, on which TCP port.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Interface {
     pub from: Tier,
     pub to: Tier,
-    pub protocol: Protocol,
     pub port: u16,
-    pub purpose: &'static str,
-    /// Used between sites in a geographically redundant deployment.
-    pub crosses_sites: bool,
 }
 
-const fn tcp(from: Tier, to: Tier, port: u16, purpose: &'static str, crosses_sites: bool) -> Interface {
-    Interface { from, to, protocol: Protocol::Tcp, port, purpose, crosses_sites }
+const fn tcp(from: Tier, to: Tier, port: u16) -> Interface {
+    Interface { from, to, port }
 }
 
-pub const BONO_TO_SCSCF: Interface = tcp(Tier::Bono, Tier::Sprout, 5054, "SIP to the S-CSCF", true);
-pub const BONO_TO_ICSCF: Interface = tcp(Tier::Bono, Tier::Sprout, 5052, "SIP to the I-CSCF (REGISTER)", true);
-pub const SPROUT_TO_BONO: Interface = tcp(Tier::Sprout, Tier::Bono, 5058, "internal SIP to the edge", true);
-pub const MEMCACHED: Interface = tcp(Tier::Sprout, Tier::Sprout, 11211, "memcached registration store", true);
-pub const CHRONOS: Interface = tcp(Tier::Sprout, Tier::Sprout, 7253, "Chronos timer replication", false);
-pub const SPROUT_TO_HOMESTEAD: Interface = tcp(Tier::Sprout, Tier::Homestead, 8888, "Homestead REST (Cx)", false);
-pub const SPROUT_TO_HOMER: Interface = tcp(Tier::Sprout, Tier::Homer, 7888, "Homer XCAP", false);
-pub const HOMESTEAD_TO_SPROUT: Interface =
-    tcp(Tier::Homestead, Tier::Sprout, 9888, "registration termination (with an HSS)", false);
-pub const SPROUT_TO_RALF: Interface = tcp(Tier::Sprout, Tier::Ralf, 10888, "billing REST", false);
-pub const BONO_TO_RALF: Interface = tcp(Tier::Bono, Tier::Ralf, 10888, "billing REST", false);
-pub const HOMESTEAD_CASSANDRA: Interface = tcp(Tier::Homestead, Tier::Homestead, 7000, "Cassandra", true);
-pub const HOMER_CASSANDRA: Interface = tcp(Tier::Homer, Tier::Homer, 7000, "Cassandra", true);
-pub const HOMESTEAD_THRIFT: Interface = tcp(Tier::Homestead, Tier::Homestead, 9160, "Cassandra (Thrift)", true);
-pub const HOMER_THRIFT: Interface = tcp(Tier::Homer, Tier::Homer, 9160, "Cassandra (Thrift)", true);
-pub const RALF_CHRONOS: Interface = tcp(Tier::Ralf, Tier::Ralf, 7253, "Chronos", false);
-pub const RALF_MEMCACHED: Interface = tcp(Tier::Ralf, Tier::Ralf, 11211, "memcached", false);
+pub const BONO_TO_SCSCF: Interface = tcp(Tier::Bono, Tier::Sprout, 5054);
+pub const BONO_TO_ICSCF: Interface = tcp(Tier::Bono, Tier::Sprout, 5052);
+pub const SPROUT_TO_BONO: Interface = tcp(Tier::Sprout, Tier::Bono, 5058);
+pub const MEMCACHED: Interface = tcp(Tier::Sprout, Tier::Sprout, 11211);
+pub const CHRONOS: Interface = tcp(Tier::Sprout, Tier::Sprout, 7253);
+pub const SPROUT_TO_HOMESTEAD: Interface = tcp(Tier::Sprout, Tier::Homestead, 8888);
+pub const SPROUT_TO_HOMER: Interface = tcp(Tier::Sprout, Tier::Homer, 7888);
+pub const HOMESTEAD_TO_SPROUT: Interface = tcp(Tier::Homestead, Tier::Sprout, 9888);
+pub const SPROUT_TO_RALF: Interface = tcp(Tier::Sprout, Tier::Ralf, 10888);
+pub const BONO_TO_RALF: Interface = tcp(Tier::Bono, Tier::Ralf, 10888);
+pub const RALF_CHRONOS: Interface = tcp(Tier::Ralf, Tier::Ralf, 7253);
+pub const RALF_MEMCACHED: Interface = tcp(Tier::Ralf, Tier::Ralf, 11211);
 
-/// Every inter-node interface of the port table (management ports — etcd, SNMP, SSH — and
-/// the UE-facing ports are listed separately by `cwsim ports`).
-pub const INTERFACES: [Interface; 16] = [
+/// Every interface the model sends messages on.
+pub const INTERFACES: [Interface; 12] = [
     BONO_TO_SCSCF,
     BONO_TO_ICSCF,
     SPROUT_TO_BONO,
@@ -67,40 +46,36 @@ pub const INTERFACES: [Interface; 16] = [
     HOMESTEAD_TO_SPROUT,
     SPROUT_TO_RALF,
     BONO_TO_RALF,
-    HOMESTEAD_CASSANDRA,
-    HOMER_CASSANDRA,
-    HOMESTEAD_THRIFT,
-    HOMER_THRIFT,
     RALF_CHRONOS,
     RALF_MEMCACHED,
 ];
 
-/// World-facing ports of Bono [doc 8.27].
-pub const UE_TO_BONO: [(Protocol, &str, &str); 6] = [
-    (Protocol::Tcp, "5060", "SIP"),
-    (Protocol::Udp, "5060", "SIP"),
-    (Protocol::Tcp, "5062", "SIP (TLS)"),
-    (Protocol::Tcp, "3478", "STUN/TURN"),
-    (Protocol::Udp, "3478", "STUN/TURN"),
-    (Protocol::Udp, "32768-65535", "RTP"),
-];
-
-/// Management ports every node opens to every other [doc 8.27].
-pub const MANAGEMENT: [(Protocol, &str, &str); 4] = [
-    (Protocol::Tcp, "2380", "etcd"),
-    (Protocol::Tcp, "4000", "etcd"),
-    (Protocol::Udp, "161-162", "SNMP"),
-    (Protocol::Tcp, "22", "SSH"),
-];
-
-/// Whether `(from, to, port)` names an interface of the table (validation of `block-port`).
-pub fn known(from: Tier, to: Tier, port: u16) -> bool {
-    INTERFACES.iter().any(|i| i.from == from && i.to == to && i.port == port)
+/// The TCP ports of Clearwater's table (default era, any condition) on which `from` opens
+/// connections to `to`, sorted.
+pub fn ports_between(from: Tier, to: Tier) -> Vec<u16> {
+    let table = bundled::clearwater();
+    let era = table.default_era.as_deref();
+    let mut out: Vec<u16> = table
+        .rows_in(era)
+        .filter(|r| r.protocol == Proto::Tcp)
+        .filter(|r| {
+            let (openers, listeners) = match r.direction {
+                Direction::In => (&r.peers, &r.roles),
+                Direction::Out => (&r.roles, &r.peers),
+            };
+            openers.iter().any(|n| n == from.name()) && listeners.iter().any(|n| n == to.name())
+        })
+        .filter_map(|r| r.ports.filter(|p| p.lo == p.hi).map(|p| p.lo))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
-/// The ports of the table from one role to another.
-pub fn ports_between(from: Tier, to: Tier) -> Vec<u16> {
-    INTERFACES.iter().filter(|i| i.from == from && i.to == to).map(|i| i.port).collect()
+/// Whether `(from, to, port)` names a row of Clearwater's table (validation of
+/// `block-port`).
+pub fn known(from: Tier, to: Tier, port: u16) -> bool {
+    ports_between(from, to).contains(&port)
 }
 
 #[cfg(test)]
@@ -108,11 +83,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn table_matches_the_documented_ports() {
-        // Spot checks against CLEARWATER_FACTS.md "Port usage".
-        assert!(known(Tier::Bono, Tier::Sprout, 5054) && known(Tier::Bono, Tier::Sprout, 5052));
-        assert!(known(Tier::Sprout, Tier::Sprout, 11211) && known(Tier::Sprout, Tier::Sprout, 7253));
-        assert!(known(Tier::Sprout, Tier::Homestead, 8888) && known(Tier::Sprout, Tier::Homer, 7888));
+    fn every_interface_of_the_model_is_a_row_of_the_table() {
+        for i in INTERFACES {
+            assert!(known(i.from, i.to, i.port), "{i:?} is not in clearwater.csv's default era");
+        }
+        // Spot checks against seeds/001 8.27.5-8.27.7.
+        assert_eq!(ports_between(Tier::Bono, Tier::Sprout), vec![5052, 5054]);
+        assert_eq!(ports_between(Tier::Sprout, Tier::Bono), vec![5058]);
         assert!(!known(Tier::Sprout, Tier::Homestead, 7888));
+        // The older era's Thrift port is not the model's.
+        assert!(!known(Tier::Homestead, Tier::Homestead, 9160) && known(Tier::Homestead, Tier::Homestead, 7000));
     }
 }

@@ -22,6 +22,8 @@ mod mutations;
 mod outage;
 mod plan;
 mod ports;
+mod ports_audit;
+mod ports_tables;
 mod queueing;
 mod scaling;
 mod schema_keys;
