@@ -207,6 +207,10 @@ pub struct SweepArgs {
     /// No ranking on stdout (files are still written).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also write each point's full run outputs into point-<N>/ (as `cwsim run` writes them;
+    /// every replication's results are held in memory until written).
+    #[arg(long)]
+    pub keep_points: bool,
     /// Refuse to start a sweep estimated to need more memory than this (e.g. 8GiB)
     /// [default: three quarters of physical memory].
     #[arg(long, value_name = "SIZE", value_parser = crate::resources::parse_size)]
@@ -543,12 +547,13 @@ fn cmd_sweep(args: &SweepArgs) -> i32 {
     }
     install_interrupt_handler();
     let started = Instant::now();
-    let (_, rows) = match grid::run(
+    let grid::Sweep { base, rows, point_files } = match grid::run(
         &args.scenario,
         &args.axes,
         &args.fixed,
         args.replications,
         args.threads.map(usize::from),
+        args.keep_points,
         &CONTROL,
     ) {
         Ok(x) => x,
@@ -570,9 +575,20 @@ fn cmd_sweep(args: &SweepArgs) -> i32 {
         return EXIT_INTERRUPTED;
     }
     let mut files = crate::report::OutputFiles::default();
-    files.add("sweep.csv", grid::csv(&args.axes, &rows));
-    let ranking = grid::ranking(&args.axes, &rows, args.top, args.slo_p99.map(|d| d.as_ms_f64()));
+    let slo = args.slo_p99.map(|d| d.as_ms_f64());
+    files.add("sweep.csv", grid::csv(&args.axes, &rows, slo));
+    let ranking = crate::sweep::rank::ranking(&args.axes, &rows, args.top, slo);
     files.add("ranking.txt", ranking.clone());
+    let mut notes = Vec::new();
+    for (name, chart) in crate::sweep::chart::charts(&base.name, &args.axes, &rows) {
+        crate::report::plots::add(&mut files, name, &chart, &mut notes);
+    }
+    for n in notes {
+        eprintln!("note: {n}");
+    }
+    for (i, point) in point_files.into_iter().enumerate() {
+        files.extend_under(&format!("point-{i}"), point);
+    }
     match write_outputs(&files, &dir) {
         Ok(_) => {
             if !args.quiet {

@@ -227,6 +227,7 @@ fn limit_line(input: &PlanInput, series: &[Series]) -> Option<Series> {
         name: format!("limit {}%", limit * 100.0),
         points: vec![(lo, limit * 100.0), (hi.max(lo), limit * 100.0)],
         colour: None,
+        errors: Vec::new(),
     })
 }
 

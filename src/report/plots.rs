@@ -47,15 +47,18 @@ pub struct Series {
     pub name: String,
     pub points: Vec<(f64, f64)>,
     pub colour: Option<Colour>,
+    /// Half-widths of an interval around each point's y (drawn as a vertical bar and a dot);
+    /// empty: none.
+    pub errors: Vec<f64>,
 }
 
 impl Series {
     pub fn new(name: impl Into<String>, points: Vec<(f64, f64)>) -> Series {
-        Series { name: name.into(), points, colour: None }
+        Series { name: name.into(), points, colour: None, errors: Vec::new() }
     }
 
     pub fn coloured(name: impl Into<String>, points: Vec<(f64, f64)>, colour: Colour) -> Series {
-        Series { name: name.into(), points, colour: Some(colour) }
+        Series { name: name.into(), points, colour: Some(colour), errors: Vec::new() }
     }
 }
 
@@ -78,6 +81,9 @@ pub struct Chart {
     pub markers: Vec<Marker>,
     pub x_axis: XAxis,
     pub warning: Option<String>,
+    /// Category names for the x positions 0, 1, 2, … (a linear axis of named values); empty:
+    /// numeric ticks.
+    pub x_ticks: Vec<String>,
 }
 
 impl Chart {
@@ -129,7 +135,13 @@ fn bounds(chart: &Chart) -> (f64, f64, f64, f64) {
     let axis = chart.x_axis;
     let xs = chart.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).chain(chart.markers.iter().map(|m| m.x));
     let xs: Vec<f64> = xs.filter_map(|x| axis_x(axis, x)).collect();
-    let ys = chart.series.iter().flat_map(|s| s.points.iter().filter(|p| axis_x(axis, p.0).is_some()).map(|p| p.1));
+    let ys = chart.series.iter().flat_map(|s| {
+        s.points
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| axis_x(axis, p.0).is_some())
+            .map(|(i, p)| p.1 + s.errors.get(i).copied().unwrap_or(0.0).max(0.0))
+    });
     let (mut x0, mut x1) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
     if xs.is_empty() {
         (x0, x1) = (0.0, 1.0);
@@ -141,6 +153,13 @@ fn bounds(chart: &Chart) -> (f64, f64, f64, f64) {
         XAxis::Percentile => (x0, x1) = (0.0, (x1 - 1e-9).ceil()),
     }
     let y1 = ys.filter(|y| y.is_finite()).fold(f64::NEG_INFINITY, f64::max);
+    if !chart.x_ticks.is_empty() {
+        (x0, x1) = (-0.5, chart.x_ticks.len() as f64 - 0.5);
+    } else if chart.series.iter().any(|s| !s.errors.is_empty()) && x1 > x0 {
+        // Points with interval bars: keep the end ones off the frame.
+        let pad = (x1 - x0) * 0.04;
+        (x0, x1) = (x0 - pad, x1 + pad);
+    }
     let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
     let y1 = if y1 > 0.0 { y1 * 1.05 } else { 1.0 };
     (x0, x1, 0.0, y1)
@@ -172,8 +191,19 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> Resu
     let mut mesh = ctx.configure_mesh();
     mesh.x_desc(&chart.x_label).y_desc(&chart.y_label).label_style(("sans-serif", 14));
     let label = move |v: &f64| tick_label(axis, *v);
+    let ticks = &chart.x_ticks;
+    let category = move |v: &f64| {
+        let i = v.round();
+        if (v - i).abs() < 1e-6 && i >= 0.0 {
+            ticks.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
     if axis != XAxis::Linear {
         mesh.x_labels((x1 - x0).round() as usize + 1).x_label_formatter(&label);
+    } else if !ticks.is_empty() {
+        mesh.x_labels(ticks.len()).x_label_formatter(&category);
     }
     mesh.draw().map_err(err)?;
     for (i, m) in chart.markers.iter().enumerate() {
@@ -187,6 +217,12 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> Resu
     for (i, s) in chart.series.iter().enumerate() {
         let color = s.colour.map_or_else(|| Palette99::pick(i).to_rgba(), |c| rgb(c).to_rgba());
         let points: Vec<(f64, f64)> = s.points.iter().filter_map(|&(x, y)| Some((axis_x(axis, x)?, y))).collect();
+        for (&(x, y), &e) in points.iter().zip(&s.errors) {
+            ctx.draw_series(LineSeries::new([(x, y - e), (x, y + e)], color.stroke_width(1))).map_err(err)?;
+        }
+        if !s.errors.is_empty() {
+            ctx.draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(err)?;
+        }
         ctx.draw_series(LineSeries::new(points, color.stroke_width(2)))
             .map_err(err)?
             .label(s.name.clone())
