@@ -42,7 +42,11 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
             crate::report::plots::add(&mut files, name, &chart, &mut notes);
         }
     }
-    let mut report = report_text(&summary, s.simulation.unlimited_cpu);
+    let mut report = report_text(
+        &summary,
+        s.simulation.unlimited_cpu,
+        crate::analysis::mser::warmup_suggestion(s, results).as_deref(),
+    );
     for n in notes {
         report.extend_from_slice(format!("note: {n}\n").as_bytes());
     }
