@@ -7,7 +7,8 @@
 //! (histograms and their summaries), `counters` (event counters, operations per second),
 //! `advice` (tiers to scale up), `goodput` (offered and carried load, for the run report and
 //! the sweep alike), `throttling` (what the LoadMonitors did), `outage` (subscribers cut off
-//! by faults, and the documentation's analytic estimate).
+//! by faults, and the documentation's analytic estimate); `mser` (MSER-5 warm-up detection,
+//! for report.txt).
 
 pub mod advice;
 pub mod billing;
@@ -15,6 +16,7 @@ pub mod counters;
 pub mod goodput;
 pub mod header;
 pub mod latency;
+pub mod mser;
 pub mod outage;
 pub mod requests;
 pub mod summary;

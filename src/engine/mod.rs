@@ -25,18 +25,26 @@ pub trait Model {
     fn handle(&mut self, event: Self::Event, queue: &mut EventQueue<Self::Event>);
 }
 
-/// Shared, thread-safe controls of a batch of runs: an interrupt flag (Ctrl-C) and a
-/// progress counter of simulated nanoseconds completed across all runs.
+/// Shared, thread-safe controls of a batch of runs: an interrupt flag (Ctrl-C) and progress
+/// counters across all runs — simulated nanoseconds, events processed and runs finished
+/// (for the progress bar; never read by a simulation).
 #[derive(Default)]
 pub struct RunControl {
     pub interrupt: AtomicBool,
     pub progress_ns: AtomicU64,
+    pub progress_events: AtomicU64,
+    pub runs_finished: AtomicU64,
 }
 
 impl RunControl {
     /// `const` so the CLI can keep one in a `static` for its Ctrl-C handler.
     pub const fn new() -> Self {
-        RunControl { interrupt: AtomicBool::new(false), progress_ns: AtomicU64::new(0) }
+        RunControl {
+            interrupt: AtomicBool::new(false),
+            progress_ns: AtomicU64::new(0),
+            progress_events: AtomicU64::new(0),
+            runs_finished: AtomicU64::new(0),
+        }
     }
 }
 
@@ -109,7 +117,7 @@ impl<M: Model> Simulation<M> {
     /// run is interrupted, exhausts its event budget or stalls: then the clock stays where
     /// the run stopped.
     pub fn run_until(&mut self, end: SimTime, control: &RunControl) -> RunEnd {
-        let mut reported = self.queue.now();
+        let (mut reported, mut reported_events) = (self.queue.now(), self.events);
         // Checks happen every CONTROL_EVERY events, and exactly when the budget runs out.
         let mut until_check = CONTROL_EVERY.min(self.max_events.saturating_sub(self.events));
         // Where simulated time last moved: (time, events processed then).
@@ -130,7 +138,8 @@ impl<M: Model> Simulation<M> {
                 until_check = CONTROL_EVERY.min(self.max_events.saturating_sub(self.events));
                 let now = self.queue.now();
                 control.progress_ns.fetch_add(now.since(reported).as_ns(), Ordering::Relaxed);
-                reported = now;
+                control.progress_events.fetch_add(self.events - reported_events, Ordering::Relaxed);
+                (reported, reported_events) = (now, self.events);
                 if control.interrupt.load(Ordering::Relaxed) {
                     return RunEnd::Interrupted;
                 }
@@ -143,6 +152,8 @@ impl<M: Model> Simulation<M> {
         }
         self.queue.advance_to(end.max(self.queue.now()));
         control.progress_ns.fetch_add(self.queue.now().since(reported).as_ns(), Ordering::Relaxed);
+        control.progress_events.fetch_add(self.events - reported_events, Ordering::Relaxed);
+        control.runs_finished.fetch_add(1, Ordering::Relaxed);
         RunEnd::Completed
     }
 }

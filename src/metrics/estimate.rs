@@ -90,9 +90,44 @@ pub fn estimate(values: &[f64]) -> Estimate {
     Sample::of(values).estimate()
 }
 
+/// The difference of two means, `b − a`, with the half-width of its 95% Welch interval
+/// (unequal variances; Welch–Satterthwaite degrees of freedom, rounded down so the interval
+/// is never narrower than Welch's). `None` when either side has fewer than two values.
+/// Two identical constant samples give a zero half-width.
+pub fn welch(a: &[f64], b: &[f64]) -> Option<(f64, f64)> {
+    let (x, y) = (Sample::of(a), Sample::of(b));
+    if x.n < 2 || y.n < 2 {
+        return None;
+    }
+    let (vx, vy) = (x.sd * x.sd / x.n as f64, y.sd * y.sd / y.n as f64);
+    let se2 = vx + vy;
+    if se2 == 0.0 {
+        return Some((y.mean - x.mean, 0.0));
+    }
+    let df = se2 * se2 / (vx * vx / (x.n - 1) as f64 + vy * vy / (y.n - 1) as f64);
+    let df = (df.floor() as u64).max(1);
+    Some((y.mean - x.mean, t_quantile(Level::P95, df) * se2.sqrt()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn welch_interval_by_hand() {
+        // a = 1, 2, 3 and b = 4, 5, 6: means 2 and 5, variances 1 each; se² = 1/3 + 1/3;
+        // df = (2/3)² / ((1/3)²/2 + (1/3)²/2) = 4; t(0.975, 4) = 2.7764;
+        // half-width = 2.7764 · √(2/3) = 2.2669.
+        let (d, h) = welch(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]).unwrap();
+        assert!((d - 3.0).abs() < 1e-12);
+        assert!((h - 2.7764 * (2.0f64 / 3.0).sqrt()).abs() < 1e-9, "{h}");
+        // a = 1, 3 (variance 2, n 2) and b = 10, 10, 10, 10 (variance 0): df = 1 by the
+        // formula, t(0.975, 1) = 12.7062, se = √(2/2) = 1.
+        let (d, h) = welch(&[1.0, 3.0], &[10.0; 4]).unwrap();
+        assert!((d - 8.0).abs() < 1e-12 && (h - 12.7062).abs() < 1e-9);
+        assert_eq!(welch(&[1.0], &[1.0, 2.0]), None);
+        assert_eq!(welch(&[2.0, 2.0], &[2.0, 2.0]), Some((0.0, 0.0)));
+    }
 
     #[test]
     fn t_quantiles_match_scipy() {

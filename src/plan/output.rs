@@ -226,6 +226,8 @@ fn limit_line(input: &PlanInput, series: &[Series]) -> Option<Series> {
     (limit.is_finite() && lo.is_finite()).then(|| Series {
         name: format!("limit {}%", limit * 100.0),
         points: vec![(lo, limit * 100.0), (hi.max(lo), limit * 100.0)],
+        colour: None,
+        errors: Vec::new(),
     })
 }
 
@@ -242,7 +244,7 @@ fn cpu_chart(input: &PlanInput, plan: &Plan) -> Chart {
             .collect();
         points.sort_by(|a, b| a.0.total_cmp(&b.0));
         points.dedup_by(|a, b| a.0 == b.0);
-        series.push(Series { name: format!("{} cpu mean (%)", t.name()), points });
+        series.push(Series::new(format!("{} cpu mean (%)", t.name()), points));
     }
     series.extend(limit_line(input, &series));
     Chart {
@@ -250,6 +252,7 @@ fn cpu_chart(input: &PlanInput, plan: &Plan) -> Chart {
         x_label: "nodes per site".into(),
         y_label: "mean CPU (%)".into(),
         series,
+        ..Chart::default()
     }
 }
 
@@ -259,7 +262,7 @@ fn capacity_chart(input: &PlanInput, c: &Capacity) -> Chart {
         let mut points: Vec<(f64, f64)> =
             c.evaluations.iter().map(|e| (e.deployment.subscribers as f64, e.cpu_mean[i] * 100.0)).collect();
         points.sort_by(|a, b| a.0.total_cmp(&b.0));
-        series.push(Series { name: format!("{} cpu mean (%)", t.name()), points });
+        series.push(Series::new(format!("{} cpu mean (%)", t.name()), points));
     }
     series.extend(limit_line(input, &series));
     Chart {
@@ -267,6 +270,7 @@ fn capacity_chart(input: &PlanInput, c: &Capacity) -> Chart {
         x_label: "subscribers".into(),
         y_label: "mean CPU (%)".into(),
         series,
+        ..Chart::default()
     }
 }
 
@@ -286,7 +290,7 @@ fn growth_chart(input: &PlanInput, plans: &[Plan]) -> Chart {
                 }
                 points.push((x, y));
             }
-            Series { name: format!("{} nodes", t.name()), points }
+            Series::new(format!("{} nodes", t.name()), points)
         })
         .collect();
     Chart {
@@ -294,5 +298,6 @@ fn growth_chart(input: &PlanInput, plans: &[Plan]) -> Chart {
         x_label: "subscribers".into(),
         y_label: "nodes per site".into(),
         series,
+        ..Chart::default()
     }
 }

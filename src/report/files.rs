@@ -38,6 +38,11 @@ impl OutputFiles {
         self.files.push((name.into(), bytes.into()));
     }
 
+    /// Adds every file of `other` under the subdirectory `dir` (`dir/name`).
+    pub fn extend_under(&mut self, dir: &str, other: OutputFiles) {
+        self.files.extend(other.files.into_iter().map(|(n, b)| (format!("{dir}/{n}"), b)));
+    }
+
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.files.iter().map(|(n, _)| n.as_str())
     }
@@ -78,6 +83,9 @@ impl OutputFiles {
                 return Err(WriteError::Interrupted);
             }
             let path = tmp.join(name);
+            if let Some(parent) = path.parent().filter(|p| *p != tmp) {
+                fs::create_dir_all(parent).map_err(|e| failed(e, parent))?;
+            }
             write_synced(&path, bytes).map_err(|e| failed(e, &path))?;
             pause_for_tests();
         }

@@ -3,6 +3,7 @@
 pub mod clearwater;
 pub mod common;
 pub mod files;
+mod glyphs;
 pub mod plots;
 pub mod ports;
 pub mod queue;

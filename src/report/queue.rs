@@ -136,19 +136,22 @@ pub fn render(s: &Scenario, results: &[QueueResult]) -> OutputFiles {
                 title: format!("{}: jobs in the system (replication 0)", s.name),
                 x_label: "time (s)".into(),
                 y_label: "jobs".into(),
-                series: vec![Series { name: "in system".into(), points }],
+                series: vec![Series::new("in system", points)],
+                ..Chart::default()
             };
             add(&mut files, "in_system", &chart, &mut notes);
         }
-        let points = [50.0, 75.0, 90.0, 95.0, 99.0, 99.9]
+        let points = crate::report::clearwater::latency_quantiles()
             .iter()
-            .map(|&p| (p, sojourn.quantile_us(p / 100.0) as f64 / 1e3))
+            .map(|&q| (1.0 / (1.0 - q), sojourn.quantile_us(q) as f64 / 1e3))
             .collect();
         let chart = Chart {
-            title: format!("{}: sojourn time percentiles", s.name),
+            title: format!("{}: sojourn time by percentile", s.name),
             x_label: "percentile".into(),
             y_label: "sojourn (ms)".into(),
-            series: vec![Series { name: "sojourn".into(), points }],
+            series: vec![Series::new("sojourn", points)],
+            x_axis: super::plots::XAxis::Percentile,
+            ..Chart::default()
         };
         add(&mut files, "sojourn", &chart, &mut notes);
     }

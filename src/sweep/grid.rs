@@ -12,6 +12,7 @@ use crate::engine::RunControl;
 use crate::metrics::LatencyHistogram;
 use crate::model::clearwater::{self, ClearwaterResult};
 use crate::model::clearwater::{FailCause, ReqType};
+use crate::report::OutputFiles;
 use crate::scenario::{self, ModelKind, Override, Scenario, ScenarioErrors, Tier};
 
 /// One swept key and its values, from `key=v1,v2,…`.
@@ -95,6 +96,17 @@ struct Measure {
     sprout_cpu: f64,
 }
 
+impl Measure {
+    fn goodput_per_s(&self) -> f64 {
+        let g = &self.goodput;
+        if g.measured_s > 0.0 {
+            g.call_setups as f64 / g.measured_s
+        } else {
+            0.0
+        }
+    }
+}
+
 fn measure(s: &Scenario, r: &ClearwaterResult) -> Measure {
     let c = |t: ReqType| &r.req[t].counts;
     Measure {
@@ -121,6 +133,10 @@ pub struct Row {
     pub rejection_rate: f64,
     pub token_rate_cv: f64,
     pub sprout_cpu: f64,
+    /// Per replication: call goodput (/s), p99 setup latency (ms), mean Sprout CPU (0–1).
+    pub goodput_reps: Vec<f64>,
+    pub setup_p99_reps: Vec<f64>,
+    pub sprout_cpu_reps: Vec<f64>,
 }
 
 fn summarise(values: Vec<String>, ms: &[Measure]) -> Row {
@@ -145,6 +161,9 @@ fn summarise(values: Vec<String>, ms: &[Measure]) -> Row {
         },
         token_rate_cv: mean_cv(&rates).1,
         sprout_cpu: ms.iter().map(|m| m.sprout_cpu).sum::<f64>() / ms.len().max(1) as f64,
+        goodput_reps: ms.iter().map(Measure::goodput_per_s).collect(),
+        setup_p99_reps: ms.iter().map(|m| m.setup.quantile_us(0.99) as f64 / 1e3).collect(),
+        sprout_cpu_reps: ms.iter().map(|m| m.sprout_cpu).collect(),
     }
 }
 
@@ -158,16 +177,27 @@ pub enum SweepError {
     Stopped(String),
 }
 
+/// What a sweep produced: the base scenario, one row per point, and with `--keep-points`
+/// each point's full run outputs (as `cwsim run` writes them).
+pub struct Sweep {
+    pub base: Scenario,
+    pub rows: Vec<Row>,
+    pub point_files: Vec<OutputFiles>,
+}
+
 /// Validates every point first (so a bad value fails before anything runs), then runs all
-/// (point, replication) pairs in parallel and summarises them in point order.
+/// (point, replication) pairs in parallel and summarises them in point order. With
+/// `keep_points`, every replication's results are kept until each point's outputs are
+/// rendered.
 pub fn run(
     path: &Path,
     axes: &[Axis],
     fixed: &[Override],
     replications: Option<u32>,
     threads: Option<usize>,
+    keep_points: bool,
     control: &RunControl,
-) -> Result<(Scenario, Vec<Row>), SweepError> {
+) -> Result<Sweep, SweepError> {
     let mut scenarios = Vec::new();
     for point in points(axes) {
         let all: Vec<Override> = fixed.iter().cloned().chain(point.iter().cloned()).collect();
@@ -193,28 +223,39 @@ pub fn run(
         builder = builder.num_threads(t);
     }
     let pool = builder.build().map_err(|e| SweepError::Other(e.to_string()))?;
-    let measures: Vec<(usize, Measure)> = pool.install(|| {
+    let measures: Vec<(usize, Measure, Option<ClearwaterResult>)> = pool.install(|| {
         jobs.par_iter()
             .map(|&(i, rep)| {
                 let s = &scenarios[i].1;
                 let r = clearwater::run(s, rep, control);
                 crate::run::check_ends(s, [(r.replication, r.end, r.stopped_at)])
                     .map_err(|e| SweepError::Stopped(format!("{e:#}")))?;
-                Ok((i, measure(s, &r)))
+                let m = measure(s, &r);
+                Ok((i, m, keep_points.then_some(r)))
             })
             .collect::<Result<_, SweepError>>()
     })?;
     // Results come back in job order, which is point order: group them without copying.
     let mut per_point: Vec<Vec<Measure>> = scenarios.iter().map(|_| Vec::new()).collect();
-    for (i, m) in measures {
+    let mut results: Vec<Vec<ClearwaterResult>> = scenarios.iter().map(|_| Vec::new()).collect();
+    for (i, m, r) in measures {
         per_point[i].push(m);
+        results[i].extend(r);
     }
     let base = scenarios[0].1.clone();
+    let point_files = if keep_points {
+        scenarios.iter().zip(&results).map(|((_, s), rs)| crate::report::clearwater::render(s, rs)).collect()
+    } else {
+        Vec::new()
+    };
+    drop(results);
     let rows = scenarios.into_iter().zip(per_point).map(|((values, _), ms)| summarise(values, &ms)).collect();
-    Ok((base, rows))
+    Ok(Sweep { base, rows, point_files })
 }
 
-pub fn csv(axes: &[Axis], rows: &[Row]) -> Vec<u8> {
+/// sweep.csv: one row per point; the `_ci95` columns and `tied_with_best` are empty with
+/// one replication.
+pub fn csv(axes: &[Axis], rows: &[Row], slo_p99_ms: Option<f64>) -> Vec<u8> {
     let mut out = String::from("point");
     for a in axes {
         out.push(',');
@@ -222,8 +263,10 @@ pub fn csv(axes: &[Axis], rows: &[Row]) -> Vec<u8> {
     }
     out.push_str(
         ",replications,offered_calls_per_s,goodput_calls_per_s,offered_registrations_per_s,\
-         goodput_registrations_per_s,setup_p50_ms,setup_p99_ms,rejection_rate,token_rate_cv,sprout_cpu\n",
+         goodput_registrations_per_s,setup_p50_ms,setup_p99_ms,rejection_rate,token_rate_cv,sprout_cpu,\
+         goodput_calls_per_s_ci95,setup_p99_ms_ci95,sprout_cpu_ci95,tied_with_best\n",
     );
+    let tied = super::rank::tied_with_best(rows, slo_p99_ms);
     for (i, r) in rows.iter().enumerate() {
         out.push_str(&i.to_string());
         for v in &r.values {
@@ -243,6 +286,19 @@ pub fn csv(axes: &[Axis], rows: &[Row]) -> Vec<u8> {
             r.token_rate_cv,
             r.sprout_cpu
         ));
+        out.pop();
+        let ci = |v: &[f64], digits: usize| {
+            crate::metrics::Sample::of(v)
+                .half_width(crate::metrics::Level::P95)
+                .map_or(String::new(), |h| format!("{h:.digits$}"))
+        };
+        out.push_str(&format!(
+            ",{},{},{},{}\n",
+            ci(&r.goodput_reps, 4),
+            ci(&r.setup_p99_reps, 3),
+            ci(&r.sprout_cpu_reps, 4),
+            tied[i].map_or(String::new(), |t| t.to_string())
+        ));
     }
     out.into_bytes()
 }
@@ -253,43 +309,6 @@ fn csv_field(v: &str) -> String {
     } else {
         v.to_string()
     }
-}
-
-/// The points ranked by call goodput (highest first), ties broken by p99 setup latency;
-/// with `slo_p99_ms`, the points meeting it come first.
-pub fn ranking(axes: &[Axis], rows: &[Row], top: usize, slo_p99_ms: Option<f64>) -> String {
-    let meets = |r: &Row| slo_p99_ms.is_none_or(|slo| r.setup_p99_ms <= slo);
-    let mut order: Vec<usize> = (0..rows.len()).collect();
-    order.sort_by(|&a, &b| {
-        meets(&rows[b])
-            .cmp(&meets(&rows[a]))
-            .then(rows[b].goodput_calls_per_s.total_cmp(&rows[a].goodput_calls_per_s))
-            .then(rows[a].setup_p99_ms.total_cmp(&rows[b].setup_p99_ms))
-            .then(a.cmp(&b))
-    });
-    let mut out = String::new();
-    if let Some(slo) = slo_p99_ms {
-        let n = rows.iter().filter(|r| meets(r)).count();
-        out.push_str(&format!("{n} of {} points meet the p99 setup-latency SLO of {slo} ms (marked *)\n", rows.len()));
-    }
-    out.push_str("rank  point  goodput calls/s  setup p50 ms  setup p99 ms  rejected  token-rate cv  parameters\n");
-    for (rank, &i) in order.iter().take(top).enumerate() {
-        let r = &rows[i];
-        let params: Vec<String> = axes.iter().zip(&r.values).map(|(a, v)| format!("{}={v}", a.key)).collect();
-        out.push_str(&format!(
-            "{:>3}{} {:>5}  {:>15.2}  {:>12.1}  {:>12.1}  {:>7.2}%  {:>13.2}  {}\n",
-            rank + 1,
-            if slo_p99_ms.is_some() && meets(r) { "*" } else { " " },
-            i,
-            r.goodput_calls_per_s,
-            r.setup_p50_ms,
-            r.setup_p99_ms,
-            r.rejection_rate * 100.0,
-            r.token_rate_cv,
-            params.join(" ")
-        ));
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Replications and parameter sweeps across threads.
 
+pub mod chart;
 pub mod grid;
+pub mod rank;
 pub mod replicate;
 
 pub use replicate::replicate;

@@ -132,6 +132,53 @@ fn sweep_is_deterministic_whatever_the_thread_count() {
 }
 
 #[test]
+fn a_sweep_over_a_distribution_valued_key_keeps_points_and_plots() {
+    // The GR loud failure at 1/10 of its population: the back-off as a constant and as a
+    // distribution (one value, its comma inside the parentheses), two replications per
+    // point, each point's full outputs kept; identical whatever the thread count.
+    let (a, b) = (temp_dir("sweep-retry-1"), temp_dir("sweep-retry-2"));
+    for (dir, threads) in [(&a, "1"), (&b, "2")] {
+        let out = cwsim(&[
+            "sweep",
+            "scenarios/gr-site-failure-loud.toml",
+            "--set",
+            "sip.register_retry=300s,uniform(150s,450s)",
+            "--fix",
+            "load.subscribers=2000",
+            "--replications",
+            "2",
+            "--keep-points",
+            "--threads",
+            threads,
+            "--quiet",
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    for f in [
+        "sweep.csv",
+        "ranking.txt",
+        "sweep_goodput.svg",
+        "sweep_p99.png",
+        "point-1/summary.json",
+        "point-1/outages.csv",
+    ] {
+        assert!(read(&a.join(f)) == read(&b.join(f)), "{f} differs between 1 and 2 threads");
+    }
+    let csv = String::from_utf8(read(&a.join("sweep.csv"))).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0].ends_with(",goodput_calls_per_s_ci95,setup_p99_ms_ci95,sprout_cpu_ci95,tied_with_best"));
+    assert!(rows[1].starts_with("0,300s,2,") && rows[2].starts_with("1,\"uniform(150s,450s)\",2,"), "{csv}");
+    // Each kept point is that point's run: its summary names its own back-off.
+    let summary = String::from_utf8(read(&a.join("point-1/summary.json"))).unwrap();
+    assert!(summary.contains("\"replications\": 2"), "{summary}");
+    let ranking = String::from_utf8(read(&a.join("ranking.txt"))).unwrap();
+    assert!(ranking.contains("tied with the best"), "{ranking}");
+}
+
+#[test]
 fn sweep_rejects_a_bad_value_naming_the_point() {
     let out = cwsim(&["sweep", "scenarios/throttle-tuning.toml", "--set", "throttling.max_tokens=100,-5", "--quiet"]);
     assert_eq!(out.status.code(), Some(2));

@@ -8,6 +8,7 @@ mod sipp;
 pub mod sipp_stats;
 mod text;
 
+pub use charts::latency_quantiles;
 pub use csv::{OUTAGES_COLUMNS, REQUESTS_COLUMNS, TIMESERIES_COLUMNS};
 
 use super::common::{json_bytes, latency_csv};
@@ -43,7 +44,11 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
             crate::report::plots::add(&mut files, name, &chart, &mut notes);
         }
     }
-    let mut report = report_text(&summary);
+    let mut report = report_text(
+        &summary,
+        s.simulation.unlimited_cpu,
+        crate::analysis::mser::warmup_suggestion(s, results).as_deref(),
+    );
     for n in notes {
         report.extend_from_slice(format!("note: {n}\n").as_bytes());
     }

@@ -4,8 +4,10 @@ use crate::analysis::Summary;
 use crate::metrics::Estimate;
 use crate::report::common::description_line;
 
-/// The text report; `render` appends the notes of charts it could not draw.
-pub fn report_text(s: &Summary) -> Vec<u8> {
+/// The text report; `render` appends the notes of charts it could not draw. A run without
+/// CPU limits (`unlimited_cpu`) says so before any figure.
+/// `warmup_suggestion`: MSER-5's line (`analysis::mser`), printed after the tier table.
+pub fn report_text(s: &Summary, unlimited_cpu: bool, warmup_suggestion: Option<&str>) -> Vec<u8> {
     let h = &s.header;
     let mut out = format!(
         "cwsim {} — scenario {} (Clearwater), load {} with {} subscribers, seed {}, {} replication(s), {:.0} s measured\n\n",
@@ -13,6 +15,9 @@ pub fn report_text(s: &Summary) -> Vec<u8> {
     );
     if !h.description.is_empty() {
         out.insert_str(out.len() - 1, &description_line(h));
+    }
+    if unlimited_cpu {
+        out.push_str(&format!("WARNING: {}\n\n", super::charts::UNLIMITED_CPU_WARNING));
     }
     out.push_str("tier        nodes cores  cpu mean   cpu p95   cpu max   scale-up rule (avg CPU ≥ 60%)\n");
     for (name, t) in &s.tiers {
@@ -30,6 +35,9 @@ pub fn report_text(s: &Summary) -> Vec<u8> {
             t.cpu_p95 * 100.0,
             t.cpu_max * 100.0
         ));
+    }
+    if let Some(w) = warmup_suggestion {
+        out.push_str(&format!("{w}\n"));
     }
     out.push_str("\nrequest          started      ok  failed   mean ms    p50     p95     p99     max\n");
     for (name, l) in &s.latency_ms {
