@@ -73,15 +73,20 @@ pub struct ScenarioErrors(pub Vec<Diagnostic>);
 
 impl fmt::Display for ScenarioErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "error: {d}")?;
-        }
-        let n = self.0.len();
-        write!(f, "\n{n} error{} in scenario", if n == 1 { "" } else { "s" })
+        write_all(f, &self.0, "scenario")
     }
+}
+
+/// Every diagnostic, then how many there were in `what` ("scenario", "SIPp scenario").
+pub fn write_all(f: &mut fmt::Formatter<'_>, list: &[Diagnostic], what: &str) -> fmt::Result {
+    for (i, d) in list.iter().enumerate() {
+        if i > 0 {
+            writeln!(f)?;
+        }
+        write!(f, "error: {d}")?;
+    }
+    let n = list.len();
+    write!(f, "\n{n} error{} in {what}", if n == 1 { "" } else { "s" })
 }
 
 impl std::error::Error for ScenarioErrors {}

@@ -28,7 +28,21 @@ pub struct Ctx<'a> {
     pub depth: u8,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// A fresh context for compiling `source` with the load source's `-key` names.
+    pub fn new(source: &'a crate::scenario::diag::Source, keys: &'a [String]) -> Ctx<'a> {
+        Ctx {
+            errors: Errors::new(source),
+            keys,
+            keys_used: BTreeSet::new(),
+            fields_used: 0,
+            variables: Vec::new(),
+            rtds: Vec::new(),
+            ignored: Vec::new(),
+            depth: 0,
+        }
+    }
+
     /// The variable named `name`, declared on first use.
     pub fn var(&mut self, name: &str) -> VarId {
         if let Some(i) = self.variables.iter().position(|v| v == name) {

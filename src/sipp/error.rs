@@ -13,14 +13,7 @@ pub struct SippErrors(pub Vec<Diagnostic>);
 
 impl fmt::Display for SippErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "error: {d}")?;
-        }
-        let n = self.0.len();
-        write!(f, "\n{n} error{} in SIPp scenario", if n == 1 { "" } else { "s" })
+        crate::scenario::diag::write_all(f, &self.0, "SIPp scenario")
     }
 }
 

@@ -38,16 +38,7 @@ pub fn decode(bytes: &[u8]) -> String {
 /// source declares (they become `[NAME]` keywords).
 pub fn compile(file: &str, bytes: &[u8], keys: &[String]) -> Result<Script, SippErrors> {
     let source = Source::new(file, decode(bytes));
-    let mut ctx = compile::Ctx {
-        errors: error::Errors::new(&source),
-        keys,
-        keys_used: Default::default(),
-        fields_used: 0,
-        variables: Vec::new(),
-        rtds: Vec::new(),
-        ignored: Vec::new(),
-        depth: 0,
-    };
+    let mut ctx = compile::Ctx::new(&source, keys);
     let Some(root) = xml::parse(&source.text, &mut ctx.errors) else {
         return Err(ctx.errors.finish());
     };
@@ -80,16 +71,7 @@ pub fn check_injected(text: &str, keys: &[String]) -> Vec<String> {
         return Vec::new();
     }
     let source = Source::new("field", text);
-    let mut ctx = compile::Ctx {
-        errors: error::Errors::new(&source),
-        keys,
-        keys_used: Default::default(),
-        fields_used: 0,
-        variables: Vec::new(),
-        rtds: Vec::new(),
-        ignored: Vec::new(),
-        depth: 0,
-    };
+    let mut ctx = compile::Ctx::new(&source, keys);
     keywords::parse(text, 0, "field", &mut ctx);
     ctx.errors.finish().0.into_iter().map(|d| d.message).collect()
 }
