@@ -184,6 +184,9 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> Resu
     let mut ctx = ChartBuilder::on(&area)
         .caption(&chart.title, ("sans-serif", 22))
         .margin(12)
+        // A log axis ends on a labelled decade at the frame's edge ("99.99%"): room for half
+        // of that label.
+        .margin_right(if axis == XAxis::Linear { 12 } else { 36 })
         .x_label_area_size(40)
         .y_label_area_size(64)
         .build_cartesian_2d(x0..x1, y0..y1)
