@@ -802,6 +802,7 @@ fn cmd_sweep(args: &SweepArgs) -> i32 {
     for n in notes {
         eprintln!("note: {n}");
     }
+    files.add("report.html", crate::sweep::html::page(&base.name, &args.axes, &rows, slo, &ranking, &files));
     for (i, point) in point_files.into_iter().enumerate() {
         files.extend_under(&format!("point-{i}"), point);
     }

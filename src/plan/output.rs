@@ -73,6 +73,11 @@ pub fn render(p: &Planned) -> OutputFiles {
         Outcome::Capacity(c) => plots::add(&mut files, "plan_capacity", &capacity_chart(input, c), &mut notes),
         Outcome::Growth(g) => plots::add(&mut files, "plan_growth", &growth_chart(input, g), &mut notes),
     }
+    // report.html: plan.txt (its tables are aligned text) and the chart, on one page.
+    let mut page = crate::report::html::Page::new(format!("cwsim plan — scenario {}", p.base.name));
+    page.pre(String::from_utf8_lossy(files.get("plan.txt").unwrap_or_default()).into_owned());
+    page.figures(&files);
+    files.add("report.html", page.render());
     files
 }
 

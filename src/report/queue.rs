@@ -1,4 +1,5 @@
-//! Outputs of the `queue` model: summary.json, timeseries.csv, latency.csv, report.txt.
+//! Outputs of the `queue` model: summary.json, timeseries.csv, latency.csv, report.txt,
+//! report.html.
 
 use serde::Serialize;
 
@@ -159,7 +160,9 @@ pub fn render(s: &Scenario, results: &[QueueResult]) -> OutputFiles {
     for n in notes {
         report.extend_from_slice(format!("note: {n}\n").as_bytes());
     }
+    let html = report_html(&summary, &files, &report);
     files.add("report.txt", report);
+    files.add("report.html", html);
     files
 }
 
@@ -186,6 +189,48 @@ fn timeseries_csv(results: &[QueueResult]) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// The measures both reports list: name, simulated estimate, Erlang C value.
+fn measures(s: &Summary) -> [(&'static str, &Estimate, Option<f64>); 6] {
+    let (r, th) = (&s.results, s.theory_mmc.as_ref());
+    [
+        ("utilisation", &r.utilisation, th.map(|t| t.utilisation)),
+        ("P(wait)", &r.p_wait, th.map(|t| t.p_wait)),
+        ("mean wait (s)", &r.wait_s, th.map(|t| t.wait_s)),
+        ("mean sojourn (s)", &r.sojourn_s, th.map(|t| t.sojourn_s)),
+        ("mean in system", &r.mean_in_system, th.map(|t| t.mean_in_system)),
+        ("mean queued", &r.mean_queued, th.map(|t| t.mean_queued)),
+    ]
+}
+
+/// report.html: the measures against Erlang C, the sojourn percentiles, the charts.
+fn report_html(s: &Summary, files: &OutputFiles, report_txt: &[u8]) -> Vec<u8> {
+    let mut p = super::html::Page::new(format!("cwsim — scenario {} (queue model)", s.header.scenario));
+    let first =
+        String::from_utf8_lossy(report_txt).lines().skip(1).take_while(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+    p.paragraph(first);
+    p.paragraph(format!(
+        "seed {}, {} replication(s); fingerprint {}. Figures after ± are 95% confidence half-widths.",
+        s.header.seed, s.header.replications, s.header.fingerprint
+    ));
+    let rows = measures(s)
+        .iter()
+        .map(|(name, e, t)| {
+            let sim = e.ci95.map_or_else(|| format!("{:.4}", e.mean), |h| format!("{:.4} ± {h:.4}", e.mean));
+            vec![name.to_string(), sim, t.map_or_else(|| "-".into(), |v| format!("{v:.4}"))]
+        })
+        .collect();
+    p.table(&["measure", "simulated (95% CI)", "M/M/c theory"], rows);
+    let q = &s.results.sojourn_ms;
+    p.table(
+        &["sojourn (ms, pooled)", "p50", "p95", "p99", "max"],
+        vec![vec!["".into(), q.p50.to_string(), q.p95.to_string(), q.p99.to_string(), q.max.to_string()]],
+    );
+    p.figures(files);
+    p.heading("report.txt");
+    p.pre(String::from_utf8_lossy(report_txt).into_owned());
+    p.render()
+}
+
 fn report_text(s: &Summary) -> Vec<u8> {
     let r = &s.results;
     let ci = |e: &Estimate| e.ci95.map(|h| format!(" ± {h:.4}")).unwrap_or_default();
@@ -206,16 +251,7 @@ fn report_text(s: &Summary) -> Vec<u8> {
         out.insert_str(out.len() - 1, &description_line(&s.header));
     }
     out.push_str(&format!("{:<22} {:>22} {:>12}\n", "measure", "simulated (95% CI)", "M/M/c theory"));
-    let th = s.theory_mmc.as_ref();
-    let rows: [(&str, &Estimate, Option<f64>); 6] = [
-        ("utilisation", &r.utilisation, th.map(|t| t.utilisation)),
-        ("P(wait)", &r.p_wait, th.map(|t| t.p_wait)),
-        ("mean wait (s)", &r.wait_s, th.map(|t| t.wait_s)),
-        ("mean sojourn (s)", &r.sojourn_s, th.map(|t| t.sojourn_s)),
-        ("mean in system", &r.mean_in_system, th.map(|t| t.mean_in_system)),
-        ("mean queued", &r.mean_queued, th.map(|t| t.mean_queued)),
-    ];
-    for (name, e, t) in rows {
+    for (name, e, t) in measures(s) {
         let t = t.map(|v| format!("{v:.4}")).unwrap_or_else(|| "-".into());
         out.push_str(&format!("{name:<22} {:>22} {t:>12}\n", format!("{:.4}{}", e.mean, ci(e))));
     }

@@ -2,6 +2,7 @@
 
 pub mod chart;
 pub mod grid;
+pub mod html;
 pub mod rank;
 pub mod replicate;
 

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use crate::support::{cwsim, read, stderr, temp_dir};
 
-const FILES: [&str; 6] =
-    ["summary.json", "timeseries.csv", "latency.csv", "report.txt", "in_system.png", "sojourn.svg"];
+const FILES: [&str; 7] =
+    ["summary.json", "timeseries.csv", "latency.csv", "report.txt", "report.html", "in_system.png", "sojourn.svg"];
 
 fn run_into(dir: &Path, extra: &[&str]) {
     let mut args = vec!["run", "scenarios/mmc.toml", "--quiet", "--out", dir.to_str().unwrap()];
@@ -75,6 +75,7 @@ fn clearwater_runs_are_identical_whatever_the_thread_count() {
         "requests.csv",
         "outages.csv",
         "report.txt",
+        "report.html",
         "cpu.png",
         "outage_cdf.svg",
     ] {

@@ -13,6 +13,7 @@ mod faults;
 mod fingerprints;
 mod gr;
 mod hardening;
+mod html_report;
 mod interrupt;
 mod load_monitor;
 mod load_terms;

@@ -1,9 +1,11 @@
-//! Outputs of the Clearwater model: summary.json, timeseries.csv, latency.csv, report.txt.
+//! Outputs of the Clearwater model: summary.json, timeseries.csv, latency.csv, report.txt,
+//! report.html.
 //! The columns and keys are a contract (README.md, "Outputs"); change them only together
 //! with the documentation.
 
 mod charts;
 mod csv;
+mod html;
 mod sipp;
 pub mod sipp_stats;
 mod text;
@@ -58,6 +60,8 @@ pub fn render(s: &Scenario, results: &[ClearwaterResult]) -> OutputFiles {
             files.add(name, text);
         }
     }
+    let html = html::page(&summary, s.simulation.unlimited_cpu, &files, &report);
     files.add("report.txt", report);
+    files.add("report.html", html);
     files
 }
