@@ -10,7 +10,6 @@ use super::events::{Class, Ev, Job, Side};
 use super::flows::{Method, Program};
 use super::ids::{NodeId, UeId, NO_KEY, NO_NODE};
 use super::message::{Hop, RegisterStage, Route, Status};
-use super::node::rendezvous;
 use super::params::Params;
 use super::params::CHRONOS_BACKUP_DELAY;
 use super::world::World;
@@ -22,8 +21,8 @@ pub const CHALLENGE_TIMER: SimDuration = SimDuration::from_secs(30);
 
 impl World {
     /// The challenge timer's replicas: two Sprouts of `site`.
-    fn challenge_replicas(&self, ue: UeId, site: u8) -> [NodeId; 2] {
-        rendezvous(record_key(SALT_TIMER_CHALLENGE, ue), self.sprouts_of(site))
+    pub(super) fn challenge_replicas(&self, ue: UeId, site: u8) -> [NodeId; 2] {
+        self.replicas.get(site, record_key(SALT_TIMER_CHALLENGE, ue), self.sprouts_of(site))
     }
 
     /// A challenge timer is due on replica `replica`: it fires there if that node is up,

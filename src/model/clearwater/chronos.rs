@@ -10,13 +10,13 @@
 //!   the primary fired [src chronos: timer.cpp]. A pop is an HTTP callback into the Sprout
 //!   on the same node, which runs the binding-expiry task.
 
-use super::binding_store::{record_key, SALT_TIMER_BINDING, SALT_TIMER_CHALLENGE};
+use super::binding_store::{record_key, SALT_TIMER_BINDING};
 use super::challenge_timer::CHALLENGE_TIMER;
 use super::events::Class;
 use super::events::{Ev, Job, Side};
 use super::flows::{ChronosOp, Program, Step, TimerKind};
 use super::ids::{NodeId, UeId, NO_NODE};
-use super::node::{rendezvous, whole_seconds};
+use super::node::whole_seconds;
 use super::params::CHRONOS_BACKUP_DELAY;
 use super::world::World;
 use crate::engine::{EventQueue, SimDuration, SimTime};
@@ -26,7 +26,7 @@ impl World {
     /// Where a subscriber's binding timer lives: two Sprouts of its site, by rendezvous
     /// hashing of the timer id.
     pub fn binding_timer_replicas(&self, ue: UeId, site: u8) -> [NodeId; 2] {
-        rendezvous(record_key(SALT_TIMER_BINDING, ue), self.sprouts_of(site))
+        self.replicas.get(site, record_key(SALT_TIMER_BINDING, ue), self.sprouts_of(site))
     }
 
     /// Chronos on `node` (the worker's own node) handles a timer operation.
@@ -42,7 +42,7 @@ impl World {
         let site = self.nodes[node].site;
         match (timer, op) {
             (TimerKind::Challenge, _) => {
-                let replicas = rendezvous(record_key(SALT_TIMER_CHALLENGE, ue), self.sprouts_of(site));
+                let replicas = self.challenge_replicas(ue, site);
                 for (which, r) in replicas.into_iter().enumerate().filter(|(_, r)| *r != NO_NODE) {
                     if r != node {
                         let side = Side::ChronosReplica { ue, which: which as u8, binding: false, gen: 0 };

@@ -11,7 +11,7 @@
 //! - SIPp-like rate: calls at an exact spacing of 1/rate, a concurrency limit, a total, and
 //!   a stepped ramp; callers and callees taken in sequence, like `-inf` with SEQUENTIAL.
 
-use super::ids::{UeId, NO_NODE};
+use super::ids::UeId;
 use super::pair::{Pair, PairScript};
 use super::subscriber::Ue;
 use rand::Rng as _;
@@ -152,10 +152,16 @@ impl World {
         let expires_ns = (last_lookup_ns + bono_ttl.as_ns() as i128).max(1);
         let dns_expires = SimTime::from_ns(expires_ns as u64);
         let site = self.ues[ue].site;
+        // Both replicas of the bindings hold the record — one where the site has a single
+        // Sprout. Rendezvous hashing names min(2, Sprouts) replicas whatever the key, so the
+        // count alone says which (no hashing per subscriber).
         let mut held = [0u8; 2];
         for (s, h) in held.iter_mut().enumerate().take(sites) {
-            let r = self.bindings_replicas(ue, s as u8);
-            *h = (r[0] != NO_NODE) as u8 | (((r[1] != NO_NODE) as u8) << 1);
+            *h = match self.sprouts_of(s as u8).len() {
+                0 => 0,
+                1 => 1,
+                _ => 3,
+            };
         }
         let u = &mut self.ues[ue];
         u.registered = true;

@@ -14,7 +14,7 @@ use super::binding_store::{record_key, SALT_AV, SALT_BINDINGS};
 use super::events::{Ev, Side};
 use super::flows::{McKey, McOp, Step};
 use super::ids::{NodeId, UeId};
-use super::node::{rendezvous, whole_seconds};
+use super::node::whole_seconds;
 use super::outage::OutageCause;
 use super::world::World;
 use crate::engine::{EventQueue, SimTime};
@@ -25,11 +25,6 @@ impl World {
     /// Whether Sprouts of `site` would find valid bindings (locally, else in GR remotely).
     pub fn bound_for(&self, ue: UeId, site: u8, now: SimTime) -> bool {
         self.store.bound_in(ue, site, now) || (self.gr() && self.store.bound_in(ue, 1 - site, now))
-    }
-
-    /// The memcached replicas of `ue`'s bindings in `site`'s store.
-    pub fn bindings_replicas(&self, ue: UeId, site: u8) -> [NodeId; 2] {
-        rendezvous(record_key(SALT_BINDINGS, ue), self.sprouts_of(site))
     }
 
     /// The replica a memcached operation goes to (`None`: no further replica to try). A

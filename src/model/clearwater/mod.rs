@@ -37,6 +37,7 @@ pub mod ralf;
 pub mod ralf_host;
 pub mod reachability;
 pub mod reg_event;
+pub mod replica_cache;
 pub mod result;
 pub mod resync;
 pub mod routing;

@@ -26,7 +26,7 @@ impl World {
         match self.scaling.resizing(site) {
             Some(r) => resize_set(rendezvous(key, &r.servers), rendezvous(key, &r.new_servers)),
             None => {
-                let stable = rendezvous(key, self.topo.nodes(site, Tier::Sprout));
+                let stable = self.replicas.get(site, key, self.topo.nodes(site, Tier::Sprout));
                 let len = stable.iter().filter(|&&n| n != NO_NODE).count();
                 ([stable[0], stable[1], NO_NODE, NO_NODE], len)
             }

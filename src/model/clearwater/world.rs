@@ -63,6 +63,8 @@ pub struct World {
     pub(super) faults: Vec<crate::scenario::Fault>,
     /// Elastic scaling: sizes before each `scale` fault, cluster resizes (cluster.rs).
     pub(super) scaling: super::cluster::Scaling,
+    /// Rendezvous hashing's latest answers per site (replica_cache.rs).
+    pub(super) replicas: super::replica_cache::ReplicaCache,
     /// Partition, blocked ports, added latency.
     pub(super) net: super::reachability::NetworkFaults,
     pub(super) outages: super::outage::Outages,
@@ -126,6 +128,7 @@ impl World {
             stats: Stats::default(),
             faults: Vec::new(),
             scaling: Default::default(),
+            replicas: Default::default(),
             net: Default::default(),
             outages: Default::default(),
             retired: Vec::new(),
