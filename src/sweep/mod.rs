@@ -2,6 +2,7 @@
 
 pub mod chart;
 pub mod grid;
+pub mod output;
 pub mod rank;
 pub mod replicate;
 
