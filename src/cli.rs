@@ -15,6 +15,9 @@ use crate::engine::RunControl;
 use crate::run;
 use crate::scenario::{self, Scenario};
 
+/// `--shard` and `cwsim merge`: part files written and merged.
+mod shard;
+
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILURE: i32 = 1;
 pub const EXIT_BAD_INPUT: i32 = 2;
@@ -128,6 +131,14 @@ pub enum Command {
         cwsim sweep scenarios/throttle-tuning.toml --set throttling.max_tokens=50,100,200 --slo-p99 1s\n\n\
         Values are TOML literals (numbers, true/false, [\"a\",\"b\"]) or plain words (10ms, later).")]
     Sweep(SweepArgs),
+    /// Merge the part files of a sharded run or sweep (--shard K/N) into the output files
+    /// the unsharded command writes, byte for byte.
+    #[command(after_help = "Examples:\n  \
+        cwsim sweep scenarios/throttle-tuning.toml --set throttling.max_tokens=50,100 --shard 0/2 --out parts\n  \
+        cwsim sweep scenarios/throttle-tuning.toml --set throttling.max_tokens=50,100 --shard 1/2 --out parts\n  \
+        cwsim merge parts --out outputs/tuning\n\n\
+        Exit code 2 if a part is missing, duplicated, damaged or from another job (each named).")]
+    Merge(MergeArgs),
     /// Find the fewest nodes per tier that meet a CPU limit and service-level objectives
     /// (or, with --capacity, the most subscribers a deployment holds), by simulation.
     #[command(after_help = "Examples:\n  \
@@ -240,11 +251,15 @@ pub struct RunArgs {
     #[arg(long, short)]
     pub quiet: bool,
     /// Print summary.json on stdout instead of the report (files are still written).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "shard")]
     pub json: bool,
     /// Override a scenario key, e.g. --set throttling.profile=later (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = crate::scenario::Override::parse)]
     pub set: Vec<crate::scenario::Override>,
+    /// Run only shard K of N (0 ≤ K < N) and write its part file into --out (default
+    /// outputs/<scenario name>-parts/); `cwsim merge` renders the outputs from all N parts.
+    #[arg(long, value_name = "K/N", value_parser = crate::shard::ShardSpec::parse)]
+    pub shard: Option<crate::shard::ShardSpec>,
     /// Refuse to start a run estimated to need more memory than this (e.g. 8GiB)
     /// [default: three quarters of physical memory].
     #[arg(long, value_name = "SIZE", value_parser = crate::resources::parse_size)]
@@ -284,10 +299,27 @@ pub struct SweepArgs {
     /// every replication's results are held in memory until written).
     #[arg(long)]
     pub keep_points: bool,
+    /// Run only shard K of N (0 ≤ K < N) and write its part file into --out (default
+    /// outputs/<scenario name>-sweep-parts/); `cwsim merge` renders the outputs from all N parts.
+    #[arg(long, value_name = "K/N", value_parser = crate::shard::ShardSpec::parse)]
+    pub shard: Option<crate::shard::ShardSpec>,
     /// Refuse to start a sweep estimated to need more memory than this (e.g. 8GiB)
     /// [default: three quarters of physical memory].
     #[arg(long, value_name = "SIZE", value_parser = crate::resources::parse_size)]
     pub max_memory: Option<u64>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct MergeArgs {
+    /// Part files, or directories holding them (*.cwpart).
+    #[arg(value_name = "PARTS_OR_DIRS", required = true)]
+    pub parts: Vec<PathBuf>,
+    /// Output directory (replaced as a whole, as `cwsim run` does).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Print nothing on stdout (files are still written).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -339,6 +371,10 @@ pub struct PlanArgs {
     /// Refuse to start when one candidate run is estimated to need more memory than this.
     #[arg(long, value_name = "SIZE", value_parser = crate::resources::parse_size)]
     pub max_memory: Option<u64>,
+    /// Refused: a plan is a search that needs each candidate's results before it picks the
+    /// next, so it cannot be split ahead of time (shard a `cwsim sweep` of candidates instead).
+    #[arg(long, value_name = "K/N", hide = true)]
+    pub shard: Option<String>,
 }
 
 /// The subscriber counts of `--growth`, as one argument value (clap would otherwise take a
@@ -398,6 +434,7 @@ pub fn main() -> i32 {
         Command::Validate { files } => cmd_validate(&files),
         Command::Bench(args) => cmd_bench(&args),
         Command::Sweep(args) => cmd_sweep(&args),
+        Command::Merge(args) => shard::merge(&args),
         Command::Plan(args) => cmd_plan(&args),
         Command::Sipp(SippCommand::Check { files, keys }) => cmd_sipp_check(&files, &keys),
         Command::Ports(args) => cmd_ports(&args),
@@ -550,15 +587,22 @@ fn show_progress(quiet: bool) -> bool {
 }
 
 fn cmd_run(args: &RunArgs) -> i32 {
-    let mut scenario = match load_with(&args.scenario, &args.set) {
+    let Ok(source) = read_source(&args.scenario) else { return EXIT_BAD_INPUT };
+    let mut scenario = match source.load(&args.set) {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return EXIT_BAD_INPUT;
+        }
     };
     if let Some(seed) = args.seed {
         scenario.simulation.seed = seed;
     }
     if let Some(r) = args.replications {
         scenario.simulation.replications = r;
+    }
+    if let Some(shard) = args.shard {
+        return shard::run(args, source, &scenario, shard);
     }
     let out_dir = args
         .out
@@ -752,68 +796,63 @@ fn cmd_sweep(args: &SweepArgs) -> i32 {
         );
         return EXIT_BAD_INPUT;
     }
-    let base = match load_with(&args.scenario, &args.fixed) {
+    let Ok(source) = read_source(&args.scenario) else { return EXIT_BAD_INPUT };
+    let base = match source.load(&args.fixed) {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return EXIT_BAD_INPUT;
+        }
     };
-    let dir = args.out.clone().unwrap_or_else(|| Path::new("outputs").join(format!("{}-sweep", base.name)));
+    let default_dir = |suffix: &str| Path::new("outputs").join(format!("{}-sweep{suffix}", base.name));
     let estimate = crate::resources::sweep_memory(&base, threads_or_cores(args.threads));
-    if let Err(code) = preflight(&dir, &estimate, args.max_memory, &format!("the sweep of {}", base.name)) {
+    let what = format!("the sweep of {}", base.name);
+    let sweep_error = |e: grid::SweepError| match e {
+        grid::SweepError::Invalid { point, errors } => {
+            eprintln!("{errors}\n(in the sweep point {point})");
+            EXIT_BAD_INPUT
+        }
+        grid::SweepError::Other(e) => {
+            eprintln!("error: {}: {e}", args.scenario.display());
+            EXIT_BAD_INPUT
+        }
+        grid::SweepError::Stopped(e) => {
+            eprintln!("error: {}: {e}", args.scenario.display());
+            EXIT_FAILURE
+        }
+    };
+    if let Some(shard) = args.shard {
+        let dir = args.out.clone().unwrap_or_else(|| default_dir("-parts"));
+        return shard::sweep(args, source, &base, shard, &dir, &estimate, sweep_error);
+    }
+    let dir = args.out.clone().unwrap_or_else(|| default_dir(""));
+    if let Err(code) = preflight(&dir, &estimate, args.max_memory, &what) {
         return code;
     }
     install_interrupt_handler();
     let started = Instant::now();
-    let grid::Sweep { base, rows, point_files } = match grid::run(
-        &args.scenario,
-        &args.axes,
-        &args.fixed,
-        args.replications,
-        args.threads.map(usize::from),
-        args.keep_points,
-        &CONTROL,
-    ) {
+    let sweep = grid::prepare(&source, &args.axes, &args.fixed, args.replications)
+        .and_then(|points| grid::run(points, args.threads.map(usize::from), args.keep_points, &CONTROL));
+    let sweep = match sweep {
         Ok(x) => x,
-        Err(grid::SweepError::Invalid { point, errors }) => {
-            eprintln!("{errors}\n(in the sweep point {point})");
-            return EXIT_BAD_INPUT;
-        }
-        Err(grid::SweepError::Other(e)) => {
-            eprintln!("error: {}: {e}", args.scenario.display());
-            return EXIT_BAD_INPUT;
-        }
-        Err(grid::SweepError::Stopped(e)) => {
-            eprintln!("error: {}: {e}", args.scenario.display());
-            return EXIT_FAILURE;
-        }
+        Err(e) => return sweep_error(e),
     };
     if CONTROL.interrupt.load(Ordering::SeqCst) {
         eprintln!("interrupted: no output files were written");
         return EXIT_INTERRUPTED;
     }
-    let mut files = crate::report::OutputFiles::default();
-    let slo = args.slo_p99.map(|d| d.as_ms_f64());
-    files.add("sweep.csv", grid::csv(&args.axes, &rows, slo));
-    let ranking = crate::sweep::rank::ranking(&args.axes, &rows, args.top, slo);
-    files.add("ranking.txt", ranking.clone());
-    let mut notes = Vec::new();
-    for (name, chart) in crate::sweep::chart::charts(&base.name, &args.axes, &rows) {
-        crate::report::plots::add(&mut files, name, &chart, &mut notes);
-    }
-    for n in notes {
+    let out = crate::sweep::output::render(&args.axes, sweep, args.slo_p99, args.top);
+    for n in &out.notes {
         eprintln!("note: {n}");
     }
-    files.add("report.html", crate::sweep::html::page(&base.name, &args.axes, &rows, slo, &ranking, &files));
-    for (i, point) in point_files.into_iter().enumerate() {
-        files.extend_under(&format!("point-{i}"), point);
-    }
-    match write_outputs(&files, &dir) {
+    match write_outputs(&out.files, &dir) {
         Ok(_) => {
             if !args.quiet {
-                print!("{ranking}");
+                print!("{}", out.ranking);
                 println!(
                     "\n{} points × {} replication(s) in {:.1} s; wrote {}",
-                    rows.len(),
-                    rows.first().map_or(0, |r| r.replications),
+                    out.points,
+                    out.replications,
                     started.elapsed().as_secs_f64(),
                     dir.join("sweep.csv").display()
                 );
@@ -824,8 +863,20 @@ fn cmd_sweep(args: &SweepArgs) -> i32 {
     }
 }
 
+fn read_source(path: &Path) -> Result<scenario::SourceText, ()> {
+    scenario::SourceText::read(path).map_err(|errors| eprintln!("{errors}"))
+}
+
 fn cmd_plan(args: &PlanArgs) -> i32 {
     use crate::plan::{Mode, Request};
+    if args.shard.is_some() {
+        eprintln!(
+            "error: cwsim plan cannot be sharded (--shard): its search picks each candidate deployment from the \
+             results of the ones before, so its work is not known ahead of time. To spread a plan's runs over a \
+             cluster, sweep the candidates instead: cwsim sweep SCENARIO --set 'site[0].sprout.nodes=2,3,4' --shard K/N"
+        );
+        return EXIT_BAD_INPUT;
+    }
     let base = match load_with(&args.scenario, &args.set) {
         Ok(s) => s,
         Err(code) => return code,

@@ -16,5 +16,6 @@ pub mod report;
 pub mod resources;
 pub mod run;
 pub mod scenario;
+pub mod shard;
 pub mod sipp;
 pub mod sweep;

@@ -2,11 +2,11 @@
 //! decides what to show.
 
 use crate::engine::{RunControl, RunEnd, SimTime};
-use crate::model::clearwater;
-use crate::model::queue::{self, QueueParams};
+use crate::model::clearwater::{self, ClearwaterResult};
+use crate::model::queue::{self, QueueParams, QueueResult};
 use crate::report::{self, OutputFiles};
 use crate::scenario::{ModelKind, Scenario};
-use crate::sweep::replicate;
+use crate::sweep::replicate::replicate_list;
 
 /// What a finished (or interrupted) run produced.
 pub struct RunOutcome {
@@ -41,23 +41,54 @@ pub fn check_ends(scenario: &Scenario, ends: impl IntoIterator<Item = (u32, RunE
     Ok(())
 }
 
-/// Runs every replication of `scenario` on `threads` threads and renders the outputs.
-pub fn execute(scenario: &Scenario, threads: Option<usize>, control: &RunControl) -> anyhow::Result<RunOutcome> {
+/// Every replication's results of one run, in replication order, as the renderers take them.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub enum Results {
+    Queue(Vec<QueueResult>),
+    Clearwater(Vec<ClearwaterResult>),
+}
+
+impl Results {
+    pub fn interrupted(&self) -> bool {
+        match self {
+            Results::Queue(r) => r.iter().any(|r| r.end == RunEnd::Interrupted),
+            Results::Clearwater(r) => r.iter().any(|r| r.end == RunEnd::Interrupted),
+        }
+    }
+
+    pub fn events(&self) -> u64 {
+        match self {
+            Results::Queue(r) => r.iter().map(|r| r.events).sum(),
+            Results::Clearwater(r) => r.iter().map(|r| r.events).sum(),
+        }
+    }
+
+    /// The replication indices held, in order.
+    pub fn replications(&self) -> Vec<u32> {
+        match self {
+            Results::Queue(r) => r.iter().map(|r| r.replication).collect(),
+            Results::Clearwater(r) => r.iter().map(|r| r.replication).collect(),
+        }
+    }
+}
+
+/// Runs the replications `reps` of `scenario` on `threads` threads; results in the order of
+/// `reps`. Refuses (as an error) a replication that stopped early or broke an invariant.
+pub fn simulate(
+    scenario: &Scenario,
+    reps: &[u32],
+    threads: Option<usize>,
+    control: &RunControl,
+) -> anyhow::Result<Results> {
     match scenario.simulation.model {
         ModelKind::Queue => {
             let params = QueueParams::from_scenario(scenario);
-            let results =
-                replicate(scenario.simulation.replications, threads, |rep| queue::run(&params, rep, control))?;
+            let results = replicate_list(reps, threads, |rep| queue::run(&params, rep, control))?;
             check_ends(scenario, results.iter().map(|r| (r.replication, r.end, r.stopped_at)))?;
-            Ok(RunOutcome {
-                interrupted: results.iter().any(|r| r.end == RunEnd::Interrupted),
-                events: results.iter().map(|r| r.events).sum(),
-                files: report::queue::render(scenario, &results),
-            })
+            Ok(Results::Queue(results))
         }
         ModelKind::Clearwater => {
-            let results =
-                replicate(scenario.simulation.replications, threads, |rep| clearwater::run(scenario, rep, control))?;
+            let results = replicate_list(reps, threads, |rep| clearwater::run(scenario, rep, control))?;
             check_ends(scenario, results.iter().map(|r| (r.replication, r.end, r.stopped_at)))?;
             for r in results.iter().filter(|r| r.end == RunEnd::Completed) {
                 r.check_invariants().map_err(|e| {
@@ -69,11 +100,23 @@ pub fn execute(scenario: &Scenario, threads: Option<usize>, control: &RunControl
                     )
                 })?;
             }
-            Ok(RunOutcome {
-                interrupted: results.iter().any(|r| r.end == RunEnd::Interrupted),
-                events: results.iter().map(|r| r.events).sum(),
-                files: report::clearwater::render(scenario, &results),
-            })
+            Ok(Results::Clearwater(results))
         }
     }
+}
+
+/// Every output file of a run, from all its replications' results in replication order
+/// (the one rendering both `cwsim run` and `cwsim merge` use).
+pub fn render(scenario: &Scenario, results: &Results) -> OutputFiles {
+    match results {
+        Results::Queue(r) => report::queue::render(scenario, r),
+        Results::Clearwater(r) => report::clearwater::render(scenario, r),
+    }
+}
+
+/// Runs every replication of `scenario` on `threads` threads and renders the outputs.
+pub fn execute(scenario: &Scenario, threads: Option<usize>, control: &RunControl) -> anyhow::Result<RunOutcome> {
+    let reps: Vec<u32> = (0..scenario.simulation.replications).collect();
+    let results = simulate(scenario, &reps, threads, control)?;
+    Ok(RunOutcome { interrupted: results.interrupted(), events: results.events(), files: render(scenario, &results) })
 }

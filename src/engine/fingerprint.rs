@@ -13,7 +13,7 @@ pub trait EventKind {
     fn target(&self) -> u64;
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Fingerprint(u64);
 
 const SEED: u64 = 0xcbf2_9ce4_8422_2325;

@@ -49,7 +49,7 @@ impl RunControl {
 }
 
 /// How a call to [`Simulation::run_until`] ended.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RunEnd {
     /// Reached the end time (or ran out of events before it).
     Completed,

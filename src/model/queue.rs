@@ -42,7 +42,7 @@ impl EventKind for QueueEvent {
 }
 
 /// One row of `timeseries.csv`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct QueueSample {
     pub time: SimTime,
     /// Cumulative since the start of the run (not reset at warm-up).
@@ -165,7 +165,7 @@ impl QueueWorld {
 }
 
 /// Measurements of one replication (after warm-up unless noted).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct QueueResult {
     pub replication: u32,
     pub fingerprint: Fingerprint,

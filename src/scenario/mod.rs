@@ -22,7 +22,7 @@ pub use units::Rate;
 
 /// A `--set key=value` override of one scenario key (a dotted path; `site[1].sprout.nodes`
 /// reaches into an array of tables).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Override {
     pub key: String,
     pub value: String,
@@ -54,17 +54,39 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
 
 /// Reads a scenario file, applies `overrides`, validates the result.
 pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioErrors> {
-    let name = path.display().to_string();
-    let whole_file = |msg: String| ScenarioErrors(vec![Source::new(name.clone(), "").whole_file(msg)]);
-    let bytes = read_capped(path).map_err(|e| whole_file(format!("cannot read the file: {e}")))?;
-    if bytes.len() as u64 > FILE_SIZE_MAX {
-        return Err(whole_file(format!(
-            "the file is larger than {} KiB; scenario files are small TOML texts",
-            FILE_SIZE_MAX / 1024
-        )));
+    SourceText::read(path)?.load(overrides)
+}
+
+/// A scenario file's bytes as read, with the names loading gives them: `file` (the path as
+/// given, which names the file in messages and locates SIPp files beside it) and `stem` (the
+/// scenario's name when the file sets none). A sharded run keeps this in its part files, so
+/// `cwsim merge` validates the same text again without the original file.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SourceText {
+    pub file: String,
+    pub stem: String,
+    pub bytes: Vec<u8>,
+}
+
+impl SourceText {
+    pub fn read(path: &Path) -> Result<SourceText, ScenarioErrors> {
+        let file = path.display().to_string();
+        let whole_file = |msg: String| ScenarioErrors(vec![Source::new(file.clone(), "").whole_file(msg)]);
+        let bytes = read_capped(path).map_err(|e| whole_file(format!("cannot read the file: {e}")))?;
+        if bytes.len() as u64 > FILE_SIZE_MAX {
+            return Err(whole_file(format!(
+                "the file is larger than {} KiB; scenario files are small TOML texts",
+                FILE_SIZE_MAX / 1024
+            )));
+        }
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
+        Ok(SourceText { file, stem, bytes })
     }
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
-    parse_with(&name, &stem, &bytes, overrides)
+
+    /// Applies `overrides` and validates.
+    pub fn load(&self, overrides: &[Override]) -> Result<Scenario, ScenarioErrors> {
+        parse_with(&self.file, &self.stem, &self.bytes, overrides)
+    }
 }
 
 /// Reads at most one byte more than [`FILE_SIZE_MAX`] (`/dev/zero` ends there too).

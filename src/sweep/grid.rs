@@ -1,8 +1,6 @@
 //! Parameter sweeps: the cartesian product of `--set key=v1,v2,…` values, run with their
 //! replications in parallel, summarised one row per point in `sweep.csv`.
 
-use std::path::Path;
-
 use rayon::prelude::*;
 
 use crate::analysis;
@@ -13,10 +11,10 @@ use crate::metrics::LatencyHistogram;
 use crate::model::clearwater::{self, ClearwaterResult};
 use crate::model::clearwater::{FailCause, ReqType};
 use crate::report::OutputFiles;
-use crate::scenario::{self, ModelKind, Override, Scenario, ScenarioErrors, Tier};
+use crate::scenario::{ModelKind, Override, Scenario, ScenarioErrors, SourceText, Tier};
 
 /// One swept key and its values, from `key=v1,v2,…`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Axis {
     pub key: String,
     pub values: Vec<String>,
@@ -87,7 +85,7 @@ pub fn points(axes: &[Axis]) -> Vec<Vec<Override>> {
 }
 
 /// What one replication of one point contributes (the sweep keeps these, not the results).
-struct Measure {
+pub struct Measure {
     goodput: GoodputCounts,
     started: u64,
     rejected_503: u64,
@@ -185,23 +183,24 @@ pub struct Sweep {
     pub point_files: Vec<OutputFiles>,
 }
 
-/// Validates every point first (so a bad value fails before anything runs), then runs all
-/// (point, replication) pairs in parallel and summarises them in point order. With
-/// `keep_points`, every replication's results are kept until each point's outputs are
-/// rendered.
-pub fn run(
-    path: &Path,
+/// A point of the sweep: its swept values (in axis order) and its validated scenario.
+pub struct Point {
+    pub values: Vec<String>,
+    pub scenario: Scenario,
+}
+
+/// Validates every point (so a bad value fails before anything runs): the scenario text
+/// with the fixed overrides, then the point's, applied.
+pub fn prepare(
+    source: &SourceText,
     axes: &[Axis],
     fixed: &[Override],
     replications: Option<u32>,
-    threads: Option<usize>,
-    keep_points: bool,
-    control: &RunControl,
-) -> Result<Sweep, SweepError> {
-    let mut scenarios = Vec::new();
+) -> Result<Vec<Point>, SweepError> {
+    let mut out = Vec::new();
     for point in points(axes) {
         let all: Vec<Override> = fixed.iter().cloned().chain(point.iter().cloned()).collect();
-        let mut s = scenario::load_with(path, &all).map_err(|errors| SweepError::Invalid {
+        let mut s = source.load(&all).map_err(|errors| SweepError::Invalid {
             point: point.iter().map(|o| o.text()).collect::<Vec<_>>().join(" "),
             errors,
         })?;
@@ -211,46 +210,99 @@ pub fn run(
         if let Some(r) = replications {
             s.simulation.replications = r;
         }
-        scenarios.push((point.into_iter().map(|o| o.value).collect::<Vec<_>>(), s));
+        out.push(Point { values: point.into_iter().map(|o| o.value).collect(), scenario: s });
     }
-    let jobs: Vec<(usize, u32)> = scenarios
+    Ok(out)
+}
+
+/// Every (point, replication) of the sweep, point by point: the units of work, in the
+/// order results are summarised (and the order `--shard` numbers them).
+pub fn units(points: &[Point]) -> Vec<(usize, u32)> {
+    points
         .iter()
         .enumerate()
-        .flat_map(|(i, (_, s))| (0..s.simulation.replications).map(move |rep| (i, rep)))
-        .collect();
+        .flat_map(|(i, p)| (0..p.scenario.simulation.replications).map(move |rep| (i, rep)))
+        .collect()
+}
+
+/// Runs `units` in parallel and maps each result through `f`; results in the order of
+/// `units`. A run that stopped early stops the sweep.
+fn run_units<T: Send>(
+    points: &[Point],
+    units: &[(usize, u32)],
+    threads: Option<usize>,
+    control: &RunControl,
+    f: impl Fn(&Scenario, ClearwaterResult) -> T + Sync,
+) -> Result<Vec<T>, SweepError> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(t) = threads {
         builder = builder.num_threads(t);
     }
     let pool = builder.build().map_err(|e| SweepError::Other(e.to_string()))?;
-    let measures: Vec<(usize, Measure, Option<ClearwaterResult>)> = pool.install(|| {
-        jobs.par_iter()
+    pool.install(|| {
+        units
+            .par_iter()
             .map(|&(i, rep)| {
-                let s = &scenarios[i].1;
+                let s = &points[i].scenario;
                 let r = clearwater::run(s, rep, control);
                 crate::run::check_ends(s, [(r.replication, r.end, r.stopped_at)])
                     .map_err(|e| SweepError::Stopped(format!("{e:#}")))?;
-                let m = measure(s, &r);
-                Ok((i, m, keep_points.then_some(r)))
+                Ok(f(s, r))
             })
             .collect::<Result<_, SweepError>>()
-    })?;
-    // Results come back in job order, which is point order: group them without copying.
-    let mut per_point: Vec<Vec<Measure>> = scenarios.iter().map(|_| Vec::new()).collect();
-    let mut results: Vec<Vec<ClearwaterResult>> = scenarios.iter().map(|_| Vec::new()).collect();
-    for (i, m, r) in measures {
+    })
+}
+
+/// Runs the given units and keeps their full results (a shard of the sweep).
+pub fn simulate_units(
+    points: &[Point],
+    units: &[(usize, u32)],
+    threads: Option<usize>,
+    control: &RunControl,
+) -> Result<Vec<ClearwaterResult>, SweepError> {
+    run_units(points, units, threads, control, |_, r| r)
+}
+
+/// Runs every unit of the sweep and summarises them in point order. Only each
+/// replication's measures are kept, unless `keep_points` asks for every point's full outputs.
+pub fn run(
+    points: Vec<Point>,
+    threads: Option<usize>,
+    keep_points: bool,
+    control: &RunControl,
+) -> Result<Sweep, SweepError> {
+    let jobs = units(&points);
+    let measures = run_units(&points, &jobs, threads, control, |s, r| (measure(s, &r), keep_points.then_some(r)))?;
+    Ok(assemble(points, jobs.iter().map(|&(i, _)| i).zip(measures), keep_points))
+}
+
+/// Groups per-unit results (in unit order) by point and summarises each point; with
+/// `keep_points`, renders each point's run outputs.
+pub fn assemble(
+    points: Vec<Point>,
+    units: impl IntoIterator<Item = (usize, (Measure, Option<ClearwaterResult>))>,
+    keep_points: bool,
+) -> Sweep {
+    let mut per_point: Vec<Vec<Measure>> = points.iter().map(|_| Vec::new()).collect();
+    let mut results: Vec<Vec<ClearwaterResult>> = points.iter().map(|_| Vec::new()).collect();
+    for (i, (m, r)) in units {
         per_point[i].push(m);
         results[i].extend(r);
     }
-    let base = scenarios[0].1.clone();
     let point_files = if keep_points {
-        scenarios.iter().zip(&results).map(|((_, s), rs)| crate::report::clearwater::render(s, rs)).collect()
+        points.iter().zip(&results).map(|(p, rs)| crate::report::clearwater::render(&p.scenario, rs)).collect()
     } else {
         Vec::new()
     };
     drop(results);
-    let rows = scenarios.into_iter().zip(per_point).map(|((values, _), ms)| summarise(values, &ms)).collect();
-    Ok(Sweep { base, rows, point_files })
+    let base = points[0].scenario.clone();
+    let rows = points.into_iter().zip(per_point).map(|(p, ms)| summarise(p.values, &ms)).collect();
+    Sweep { base, rows, point_files }
+}
+
+/// What one replication contributes to its point's row, from its full result.
+pub fn unit_measure(s: &Scenario, r: ClearwaterResult, keep: bool) -> (Measure, Option<ClearwaterResult>) {
+    (measure(s, &r), keep.then_some(r))
 }
 
 /// sweep.csv: one row per point; the `_ci95` columns and `tied_with_best` are empty with

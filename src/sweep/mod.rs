@@ -3,6 +3,7 @@
 pub mod chart;
 pub mod grid;
 pub mod html;
+pub mod output;
 pub mod rank;
 pub mod replicate;
 

@@ -12,12 +12,23 @@ where
     R: Send,
     F: Fn(u32) -> R + Sync + Send,
 {
+    let all: Vec<u32> = (0..n).collect();
+    replicate_list(&all, threads, f)
+}
+
+/// Runs `f` on each index of `reps` (a shard's replications) in parallel; results in the
+/// order of `reps`.
+pub fn replicate_list<R, F>(reps: &[u32], threads: Option<usize>, f: F) -> anyhow::Result<Vec<R>>
+where
+    R: Send,
+    F: Fn(u32) -> R + Sync + Send,
+{
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(t) = threads {
         builder = builder.num_threads(t);
     }
     let pool = builder.build()?;
-    Ok(pool.install(|| (0..n).into_par_iter().map(&f).collect()))
+    Ok(pool.install(|| reps.par_iter().map(|&r| f(r)).collect()))
 }
 
 #[cfg(test)]

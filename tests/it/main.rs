@@ -28,6 +28,7 @@ mod ports_tables;
 mod queueing;
 mod scaling;
 mod schema_keys;
+mod shard;
 mod sipp_compile;
 mod sipp_keywords;
 mod sipp_load;

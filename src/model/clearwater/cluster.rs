@@ -117,7 +117,7 @@ impl Resize {
 
 /// A resize as it ran: when it started and when its resynchronisation completed (then the
 /// DNS record changed, on a scale-up).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ResizeRecord {
     pub site: u8,
     pub nodes_before: u32,

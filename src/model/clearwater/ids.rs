@@ -106,6 +106,24 @@ impl<K, T: Default, const N: usize> Default for ByKind<K, T, N> {
     }
 }
 
+/// Written as the sequence of its values in variant order (serde derives no impl for
+/// const-generic arrays); read back only at exactly `N` values.
+impl<K, T: serde::Serialize, const N: usize> serde::Serialize for ByKind<K, T, N> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.items.iter())
+    }
+}
+
+impl<'de, K, T: serde::Deserialize<'de>, const N: usize> serde::Deserialize<'de> for ByKind<K, T, N> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let items: Vec<T> = Vec::deserialize(d)?;
+        let got = items.len();
+        let items: [T; N] =
+            items.try_into().map_err(|_| serde::de::Error::invalid_length(got, &format!("{N} values").as_str()))?;
+        Ok(ByKind { items, kind: std::marker::PhantomData })
+    }
+}
+
 impl<K: Kind, T, const N: usize> std::ops::Index<K> for ByKind<K, T, N> {
     type Output = T;
     #[inline]

@@ -16,7 +16,7 @@ use super::ids::UeId;
 use crate::engine::SimTime;
 
 /// Why a subscriber could not place or receive calls.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum OutageCause {
     /// The node it was connected to failed.
     EdgeFailure,
@@ -44,7 +44,7 @@ impl OutageCause {
     }
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Outage {
     pub ue: UeId,
     pub start: SimTime,

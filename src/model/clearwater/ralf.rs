@@ -76,7 +76,7 @@ pub type CallSessions = [Key; 4];
 pub const NO_SESSIONS: CallSessions = [NO_KEY; 4];
 
 /// What billing did (after warm-up).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct BillingCounts {
     /// ACRs sent by Sprout and Bono (START, STOP) and raised by Ralf's timers (INTERIM).
     pub acr_start: u64,

@@ -11,7 +11,7 @@ use crate::scenario::{Scenario, Tier};
 use stats::{NodeRow, OpCounts, ReqCounts, ReqStats};
 
 /// A node as reported: where it is and how busy it was after warm-up.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct NodeSummary {
     pub label: String,
     pub site: String,
@@ -22,7 +22,7 @@ pub struct NodeSummary {
 }
 
 /// Everything one replication measured.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ClearwaterResult {
     pub replication: u32,
     pub fingerprint: Fingerprint,
@@ -50,6 +50,7 @@ pub struct ClearwaterResult {
     pub bound_end: u64,
     /// Bytes of subscriber state (the `Ue` array) — for the memory budget.
     pub subscriber_bytes: u64,
+    #[serde(with = "crate::shard::wire::CountersDef")]
     pub counters: stats::Counters,
     /// Every outage (from the first fault on), in the order they ended.
     pub outages: Vec<outage::Outage>,

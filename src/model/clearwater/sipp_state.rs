@@ -32,7 +32,7 @@ pub const RTDS_MAX: usize = 5;
 
 /// A sum of durations (count, sum and sum of squares in ns): SIPp's average and standard
 /// deviation columns, exact in integers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Timing {
     pub count: u64,
     pub sum_ns: u128,
@@ -75,7 +75,7 @@ impl Timing {
 
 /// A source's cumulative counters at one moment (SIPp's (C) columns; a (P) column is the
 /// difference of two of these).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Totals {
     pub created: u64,
     pub successful: u64,
@@ -122,7 +122,7 @@ impl Failure {
 }
 
 /// Per step of a script, SIPp's screen counters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StepCounts {
     /// Messages sent (send) or received (recv); pauses and nops: calls that went through.
     pub passed: u64,
@@ -131,7 +131,7 @@ pub struct StepCounts {
 }
 
 /// A source's counters over the run (SIPp's cumulative statistics).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourceCounts {
     pub totals: Totals,
     /// Calls not started because `limit` calls were running.

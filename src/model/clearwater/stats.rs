@@ -9,7 +9,7 @@ use crate::engine::{SimDuration, SimTime};
 use crate::metrics::LatencyHistogram;
 use crate::model::load_monitor::{LoadMonitor, Totals};
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReqCounts {
     pub started: u64,
     pub ok: u64,
@@ -22,14 +22,14 @@ impl ReqCounts {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReqStats {
     pub counts: ReqCounts,
     pub latency: LatencyHistogram,
 }
 
 /// Operations served, by kind (after warm-up).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OpCounts {
     /// Indexed by `HttpOp as usize`.
     pub http: [u64; 8],
@@ -61,7 +61,7 @@ impl OpCounts {
 }
 
 /// One row of `timeseries.csv`: a node over one sample interval.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct NodeRow {
     pub time: SimTime,
     pub node: NodeId,
@@ -85,7 +85,7 @@ pub struct NodeRow {
 }
 
 /// A LoadMonitor's state at a sample and its counts over the interval.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThrottleRow {
     /// The permitted request rate (tokens/s).
     pub token_rate: f64,
@@ -96,7 +96,7 @@ pub struct ThrottleRow {
 }
 
 /// One row of `requests.csv`: what UEs saw of one request type over one sample interval.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct RequestRow {
     pub time: SimTime,
     pub kind: ReqType,

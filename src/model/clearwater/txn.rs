@@ -9,7 +9,7 @@ use crate::engine::SimTime;
 use crate::model::slab::Key;
 
 /// Request types reported at the UE.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum ReqType {
     RegisterInitial,
     RegisterRefresh,
@@ -48,7 +48,7 @@ impl ReqType {
 }
 
 /// Why a request failed, as the UE sees it.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum FailCause {
     /// No final answer before Timer B/F (or Timer C after a provisional).
     Timeout,
