@@ -18,3 +18,4 @@ pub mod run;
 pub mod scenario;
 pub mod sipp;
 pub mod sweep;
+pub mod until_ci;

@@ -12,12 +12,21 @@ where
     R: Send,
     F: Fn(u32) -> R + Sync + Send,
 {
+    replicate_range(0..n, threads, f)
+}
+
+/// Runs `f` over `range` on `threads` worker threads; results in index order.
+pub fn replicate_range<R, F>(range: std::ops::Range<u32>, threads: Option<usize>, f: F) -> anyhow::Result<Vec<R>>
+where
+    R: Send,
+    F: Fn(u32) -> R + Sync + Send,
+{
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(t) = threads {
         builder = builder.num_threads(t);
     }
     let pool = builder.build()?;
-    Ok(pool.install(|| (0..n).into_par_iter().map(&f).collect()))
+    Ok(pool.install(|| range.into_par_iter().map(&f).collect()))
 }
 
 #[cfg(test)]

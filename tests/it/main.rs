@@ -36,3 +36,4 @@ mod sources;
 mod support;
 mod throttling;
 mod ue_modes;
+mod until_ci;
