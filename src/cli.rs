@@ -12,7 +12,6 @@ use clap::{Parser, Subcommand};
 
 use crate::bench;
 use crate::engine::RunControl;
-use crate::run;
 use crate::scenario::{self, Scenario};
 
 /// `--shard` and `cwsim merge`: part files written and merged.
@@ -253,6 +252,14 @@ pub struct RunArgs {
     /// Print summary.json on stdout instead of the report (files are still written).
     #[arg(long, conflicts_with = "shard")]
     pub json: bool,
+    /// Replicate until the 95% half-width of METRIC is at most REL of its mean (e.g.
+    /// results.wait_s=0.02, tiers.sprout.cpu_mean=1%); --help lists the names.
+    #[arg(long, value_name = "METRIC=REL", value_parser = crate::until_ci::Target::parse,
+          long_help = crate::until_ci::help())]
+    pub until_ci: Option<crate::until_ci::Target>,
+    /// With --until-ci: the most replications run [default: 50].
+    #[arg(long, value_name = "N", requires = "until_ci", value_parser = clap::value_parser!(u32).range(2..=10_000))]
+    pub max_replications: Option<u32>,
     /// Override a scenario key, e.g. --set throttling.profile=later (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = crate::scenario::Override::parse)]
     pub set: Vec<crate::scenario::Override>,
@@ -609,13 +616,21 @@ fn cmd_run(args: &RunArgs) -> i32 {
         .clone()
         .or_else(|| scenario.output.dir.as_ref().map(PathBuf::from))
         .unwrap_or_else(|| Path::new("outputs").join(&scenario.name));
-    let estimate = crate::resources::run_memory(&scenario, threads_or_cores(args.threads));
+    if let Some(Err(e)) = args.until_ci.as_ref().map(|t| t.check_model(&scenario)) {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
+    }
+    let most =
+        args.until_ci.as_ref().map(|_| args.max_replications.unwrap_or(crate::until_ci::DEFAULT_MAX_REPLICATIONS));
+    let mut sized = scenario.clone();
+    sized.simulation.replications = most.unwrap_or(sized.simulation.replications).max(sized.simulation.replications);
+    let estimate = crate::resources::run_memory(&sized, threads_or_cores(args.threads));
     if let Err(code) = preflight(&out_dir, &estimate, args.max_memory, &format!("scenario {}", scenario.name)) {
         return code;
     }
     install_interrupt_handler();
 
-    let (duration_ns, replications) = (scenario.simulation.duration.as_ns(), scenario.simulation.replications);
+    let (duration_ns, replications) = (scenario.simulation.duration.as_ns(), sized.simulation.replications);
     let started = Instant::now();
     let done = AtomicBool::new(false);
     let threads = args.threads.map(usize::from);
@@ -623,12 +638,16 @@ fn cmd_run(args: &RunArgs) -> i32 {
         if show_progress(args.quiet) {
             scope.spawn(|| progress_bar(duration_ns, replications, &done));
         }
-        let r = run::execute(&scenario, threads, &CONTROL);
+        let r = crate::until_ci::run_or_plain(&scenario, args.until_ci.as_ref(), most, threads, &CONTROL);
         done.store(true, Ordering::SeqCst);
         r
     });
-    let outcome = match outcome {
-        Ok(o) => o,
+    let (outcome, achieved) = match outcome {
+        Ok(Ok(o)) => o,
+        Ok(Err(e)) => {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             return EXIT_FAILURE;
@@ -641,6 +660,9 @@ fn cmd_run(args: &RunArgs) -> i32 {
     let wall = started.elapsed().as_secs_f64();
     match write_outputs(&outcome.files, &out_dir) {
         Ok(paths) => {
+            if let Some(a) = achieved {
+                eprintln!("{a}");
+            }
             if args.json {
                 if let Some(summary) = outcome.files.get("summary.json") {
                     print!("{}", String::from_utf8_lossy(summary));

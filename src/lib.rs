@@ -19,3 +19,4 @@ pub mod scenario;
 pub mod shard;
 pub mod sipp;
 pub mod sweep;
+pub mod until_ci;

@@ -70,6 +70,51 @@ impl Results {
             Results::Clearwater(r) => r.iter().map(|r| r.replication).collect(),
         }
     }
+
+    /// No results yet, of the scenario's model kind.
+    pub fn new(scenario: &Scenario) -> Results {
+        match scenario.simulation.model {
+            ModelKind::Queue => Results::Queue(Vec::new()),
+            ModelKind::Clearwater => Results::Clearwater(Vec::new()),
+        }
+    }
+
+    pub fn len(&self) -> u32 {
+        match self {
+            Results::Queue(r) => r.len() as u32,
+            Results::Clearwater(r) => r.len() as u32,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Runs replications `len()..to` on `threads` threads and appends them: a replication's
+    /// result depends only on the scenario and its index, so results gathered in several
+    /// calls equal those of one call.
+    pub fn extend_to(
+        &mut self,
+        scenario: &Scenario,
+        to: u32,
+        threads: Option<usize>,
+        control: &RunControl,
+    ) -> anyhow::Result<()> {
+        let reps: Vec<u32> = (self.len()..to).collect();
+        match (self, simulate(scenario, &reps, threads, control)?) {
+            (Results::Queue(all), Results::Queue(more)) => all.extend(more),
+            (Results::Clearwater(all), Results::Clearwater(more)) => all.extend(more),
+            _ => unreachable!("simulate returns results of the scenario's own model kind"),
+        }
+        Ok(())
+    }
+
+    /// The outputs of the replications so far, as a run of exactly that many renders them.
+    pub fn outcome(&self, scenario: &Scenario) -> RunOutcome {
+        let mut s = scenario.clone();
+        s.simulation.replications = self.len();
+        RunOutcome { interrupted: self.interrupted(), events: self.events(), files: render(&s, self) }
+    }
 }
 
 /// Runs the replications `reps` of `scenario` on `threads` threads; results in the order of

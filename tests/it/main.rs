@@ -37,3 +37,4 @@ mod sources;
 mod support;
 mod throttling;
 mod ue_modes;
+mod until_ci;
