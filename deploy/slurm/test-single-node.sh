@@ -45,10 +45,20 @@ export CWSIM
 "$CWSIM" --version
 
 # --- daemons -------------------------------------------------------------------------
-pids=()
+# Stops the daemons this script started (by their pid files) and waits until they are gone.
 cleanup() {
+    local stopped=()
     for pidfile in "$work/slurmd.pid" "$work/slurmctld.pid" "$work/munge/munged.pid"; do
-        [ -s "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+        if [ -s "$pidfile" ]; then
+            pid="$(cat "$pidfile")"
+            kill "$pid" 2>/dev/null && stopped+=("$pid")
+        fi
+    done
+    for pid in "${stopped[@]}"; do
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.2
+        done
     done
 }
 trap cleanup EXIT

@@ -214,7 +214,8 @@ fn reloaded(what: &str, got: &str, expected: &str) -> Result<(), String> {
 
 fn merge_run(job: &Job, scenario_sha256: &str, units: Vec<Unit>) -> Result<Merged, String> {
     let Job::Run { source, set, seed, replications } = job else { unreachable!("a run job") };
-    let mut scenario = source.load(set).map_err(|e| format!("the scenario stored in the parts: {e}"))?;
+    let mut scenario =
+        source.load(set).map_err(|e| format!("the scenario stored in the parts does not validate here:\n{e}"))?;
     reloaded(&source.file, &scenario.hash, scenario_sha256)?;
     if let Some(seed) = seed {
         scenario.simulation.seed = *seed;
@@ -242,7 +243,8 @@ fn merge_sweep(job: &Job, base_sha256: &str, units: Vec<Unit>) -> Result<Merged,
     let Job::Sweep { source, axes, fixed, replications, slo_p99, top, keep_points } = job else {
         unreachable!("a sweep job")
     };
-    let base = source.load(fixed).map_err(|e| format!("the scenario stored in the parts: {e}"))?;
+    let base =
+        source.load(fixed).map_err(|e| format!("the scenario stored in the parts does not validate here:\n{e}"))?;
     reloaded(&source.file, &base.hash, base_sha256)?;
     let points = grid::prepare(source, axes, fixed, *replications).map_err(|e| match e {
         grid::SweepError::Invalid { point, errors } => format!("{errors}\n(in the sweep point {point})"),

@@ -6,6 +6,7 @@ mod billing;
 mod calibration;
 mod clearwater;
 mod cli;
+mod deploy;
 mod determinism;
 mod engine;
 mod era;

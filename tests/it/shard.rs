@@ -88,6 +88,13 @@ fn a_queue_model_run_merges_to_the_unsharded_bytes() {
     merged_equals_unsharded("mmc", &base, &[3]);
 }
 
+/// A SIPp load: the parts keep the scenario's text; the XML files it names are read again
+/// beside it, and must hash as they did.
+#[test]
+fn a_sipp_driven_run_merges_to_the_unsharded_bytes() {
+    merged_equals_unsharded("sipp", &["run", "scenarios/sipp/core-only.toml", "--replications", "3"], &[2]);
+}
+
 /// 2 × 2 points × 2 replications = 8 units; 7 shards put two units in shard 0.
 const SWEEP: &[&str] = &[
     "sweep",
@@ -187,6 +194,13 @@ fn missing_duplicate_and_foreign_parts_are_refused_by_name() {
     std::fs::write(&damaged, &bytes).unwrap();
     let e = refused(&[&p[0], &damaged, &p[2]], &out);
     assert!(e.contains(&format!("{}: checksum mismatch", damaged.display())), "{e}");
+    // A part of another format version (bytes 8..12, read before the checksum).
+    let mut bytes = read(&p[1]);
+    bytes[8..12].copy_from_slice(&99u32.to_le_bytes());
+    let future = root.join("future.cwpart");
+    std::fs::write(&future, &bytes).unwrap();
+    let e = refused(&[&p[0], &future, &p[2]], &out);
+    assert!(e.contains(&format!("{}: part format version 99", future.display())), "{e}");
     let text = root.join("notes.cwpart");
     std::fs::write(&text, "hello").unwrap();
     let e = refused(&[&p[0], &p[1], &p[2], &text], &out);
