@@ -112,3 +112,38 @@ fn sweep_report_ranks_every_point() {
     }
     assert!(html.contains("<td>best</td></tr>"), "the best point is marked");
 }
+
+#[test]
+fn outage_table_puts_the_documentations_estimate_beside_the_measurement() {
+    // A loud site failure under the documentation's assumptions (CLEARWATER_FACTS.md, "GR
+    // outage estimate", doc 8.46.3): the 50% on site A's Bonos are affected; 10% of them hold
+    // a DNS answer younger than the 30 s TTL and wait the 300 s back-off — 5% with a long
+    // outage, 5% × 300 s = 15 s mean over everyone, 15 s / 50% = 30 s over the affected.
+    let (_, html) = run_into(
+        "html-outage",
+        &[
+            "run",
+            "scenarios/gr-site-failure-loud.toml",
+            "--quiet",
+            "--replications",
+            "1",
+            "--set",
+            "load.subscribers=2000",
+        ],
+    );
+    assert_self_contained(&html);
+    assert!(
+        html.contains("<p class=\"warning\">WARNING: unlimited_cpu = true"),
+        "unlimited_cpu said before the figures"
+    );
+    for (figure, estimate) in [
+        ("mean over all subscribers (s)", "15.00"),
+        ("affected (%)", "50.00"),
+        ("out ≥ 250 s (%)", "5.00"),
+        ("mean of the affected (s)", "30.00"),
+    ] {
+        let at = html.find(&format!("<tr><td>{figure}</td>")).unwrap_or_else(|| panic!("{figure}"));
+        let row = &html[at..at + html[at..].find("</tr>").unwrap()];
+        assert!(row.ends_with(&format!("<td>{estimate}</td>")), "{row}");
+    }
+}
