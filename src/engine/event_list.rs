@@ -22,9 +22,11 @@
 //! Before an event leaves the heap, every slot up to its time is poured into the heap, so the
 //! heap's top is the earliest key of all four: the pop order is exactly the order of one heap
 //! on (time, seq). A far event is appended twice and pushed on a small heap once; the coarse
-//! blocks are lists of equal chunks, reused, so a million subscribers' timers cost little more
-//! than their 32 bytes each.
+//! blocks (coarse_blocks.rs) are lists of equal chunks, reused, holding each event in 24
+//! bytes where the rest of the list takes 32, so a million subscribers' timers cost little
+//! more than that.
 
+use super::coarse_blocks::{CoarseBlocks, BLOCK_SHIFT, COARSE};
 use super::time::{SimDuration, SimTime};
 
 /// log₂ of a slot's width in nanoseconds (2²⁵ ns ≈ 34 ms): events further ahead than this
@@ -33,8 +35,8 @@ const SLOT_SHIFT: u32 = 25;
 /// log₂ of the slots in a block: 2¹² slots of ~34 ms make ~137 s.
 const BLOCK_BITS: u32 = 12;
 const FINE: u64 = 1 << BLOCK_BITS;
-/// Blocks ahead in `coarse`: 32 blocks of ~137 s cover ~73 minutes.
-const COARSE: u64 = 32;
+// coarse_blocks.rs packs times as offsets into blocks of this width.
+const _: () = assert!(SLOT_SHIFT + BLOCK_BITS == BLOCK_SHIFT);
 /// While the heap holds fewer events than this, everything is scheduled into it (a small
 /// model never touches the slots).
 const SMALL: usize = 64;
@@ -121,12 +123,6 @@ impl<E: Copy> Heap<E> {
     }
 }
 
-/// A coarse block: chunks of [`CHUNK`] events, all full but the last. Chunks of one size
-/// are reused as blocks empty and fill, so the blocks neither copy nor fragment memory as
-/// they grow.
-type Chunks<E> = Vec<Vec<Entry<E>>>;
-const CHUNK: usize = 256;
-
 /// Appends, growing a full vector by a quarter rather than doubling it: the current block's
 /// slots hold much of a large model's events, and stay ~10% over their size, not ~40%.
 #[inline]
@@ -142,10 +138,8 @@ pub struct EventQueue<E> {
     heap: Heap<E>,
     /// Slot `s` of the current block (`s ≥ limit`) at index `s % FINE`; allocated on first use.
     fine: Vec<Vec<Entry<E>>>,
-    /// Block `b` (after the current one, less than [`COARSE`] ahead) at index `b % COARSE`.
-    coarse: Vec<Chunks<E>>,
-    /// Emptied chunks, kept for reuse.
-    spare: Vec<Vec<Entry<E>>>,
+    /// The blocks after the current one, less than [`COARSE`] ahead (coarse_blocks.rs).
+    coarse: CoarseBlocks<E>,
     overflow: Heap<E>,
     /// Events in `fine`, and in `fine`, `coarse` and `overflow` together.
     in_fine: usize,
@@ -172,8 +166,7 @@ impl<E: Copy> EventQueue<E> {
         EventQueue {
             heap: Heap(Vec::with_capacity(capacity)),
             fine: Vec::new(),
-            coarse: Vec::new(),
-            spare: Vec::new(),
+            coarse: CoarseBlocks::new(),
             overflow: Heap(Vec::new()),
             in_fine: 0,
             far: 0,
@@ -214,25 +207,14 @@ impl<E: Copy> EventQueue<E> {
         if block == current {
             self.fine_push(slot, entry);
         } else if block - current < COARSE {
-            self.coarse_push(block, entry);
+            self.coarse_push(entry);
         } else {
             self.overflow.push(entry);
         }
     }
 
-    fn coarse_push(&mut self, block: u64, entry: Entry<E>) {
-        if self.coarse.is_empty() {
-            self.coarse.resize_with(COARSE as usize, Vec::new);
-        }
-        let chunks = &mut self.coarse[(block % COARSE) as usize];
-        match chunks.last_mut() {
-            Some(chunk) if chunk.len() < CHUNK => chunk.push(entry),
-            _ => {
-                let mut chunk = self.spare.pop().unwrap_or_else(|| Vec::with_capacity(CHUNK));
-                chunk.push(entry);
-                chunks.push(chunk);
-            }
-        }
+    fn coarse_push(&mut self, entry: Entry<E>) {
+        self.coarse.push(entry.time(), entry.key as u64, entry.event);
     }
 
     fn fine_push(&mut self, slot: u64, entry: Entry<E>) {
@@ -298,17 +280,14 @@ impl<E: Copy> EventQueue<E> {
                 break;
             }
             let entry = self.overflow.pop().expect("peeked");
-            self.coarse_push(block, entry);
+            self.coarse_push(entry);
         }
-        if let Some(block) = self.coarse.get_mut((current % COARSE) as usize) {
-            for mut chunk in std::mem::take(block) {
-                for &entry in &chunk {
-                    self.fine_push(entry.slot(), entry);
-                }
-                chunk.clear();
-                self.spare.push(chunk);
-            }
-        }
+        let mut coarse = std::mem::replace(&mut self.coarse, CoarseBlocks::new());
+        coarse.drain_block(current, |time, seq, event| {
+            let entry = Entry { key: ((time as u128) << 64) | seq as u128, event };
+            self.fine_push(entry.slot(), entry);
+        });
+        self.coarse = coarse;
     }
 
     /// Removes the earliest event and advances `now()` to its time.

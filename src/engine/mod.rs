@@ -2,6 +2,7 @@
 //! run fingerprint. Nothing here does I/O or can fail on valid input; a model plugs in by
 //! implementing [`Model`] with a closed `enum` of events.
 
+pub mod coarse_blocks;
 pub mod dist;
 pub mod event_list;
 pub mod fingerprint;

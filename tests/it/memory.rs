@@ -12,25 +12,28 @@
 //! | binding store: expiry per site `[u32; 2]`, replicas held `[u8; 2]`   |    10 |
 //! | Chronos binding timer: generation, two replicas, three flags         |    12 |
 //! | Homestead cache: registered `bool`, fresh-until `SimTime`            |     9 |
-//! | pending events, 32 bytes each (16-byte key, 16-byte event): the next |       |
-//! | registration refresh, the binding timer's pop, and the pop of the    |       |
-//! | timer the last refresh replaced (cancellation is lazy: it stays in   |       |
-//! | the list until it falls due, 30 minutes on)                          |    96 |
-//! | **sum**                                                              |   175 |
+//! | pending events: the next registration refresh, the binding timer's   |       |
+//! | pop, and the pop of the timer the last refresh replaced              |       |
+//! | (cancellation is lazy: it stays in the list until it falls due, 30   |       |
+//! | minutes on). Those more than a block (~137 s) ahead — all but        |       |
+//! | ~137/1800 ≈ 8% — sit in the coarse blocks at 24 bytes (8 bytes of    |       |
+//! | packed time and sequence, a 16-byte event); the rest at 32 (16-byte  |       |
+//! | key): 3 × (24 + 0.08 × 8) ≈ 74                                       |    74 |
+//! | **sum**                                                              |   153 |
 //!
 //! Slack, at most a quarter on top (the event list's slots grow by a quarter, its blocks by
-//! 8 KiB chunks; the allocator rounds): 175 × 1.25 ≈ 219 bytes per subscriber.
+//! 6 KiB chunks; the allocator rounds): 153 × 1.25 ≈ 191 bytes per subscriber.
 //!
 //! Costs that do not grow with subscribers, at most 8 MiB: three nodes (CPU queues,
 //! LoadMonitors, resolver caches), 720 five-second samples of them and of the request types,
 //! the latency histograms' touched pages, the event list's slot table, allocator arenas.
 //! Spread over 100 000 subscribers: 8 MiB / 100 000 ≈ 84 bytes.
 //!
-//! Bound on the 100 000-subscriber run: 219 + 84 ≈ 303 → 300 bytes per subscriber.
+//! Bound on the 100 000-subscriber run: 191 + 84 ≈ 275 bytes per subscriber.
 
 use crate::support::{cwsim, stderr, stdout};
 
-const PER_SUBSCRIBER: f64 = 175.0 * 1.25;
+const PER_SUBSCRIBER: f64 = 153.0 * 1.25;
 const FIXED_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 
 /// Peak bytes above start-up of one core-only hour with `subscribers`, single thread.
