@@ -27,6 +27,7 @@ mod ports_tables;
 mod queueing;
 mod scaling;
 mod schema_keys;
+mod sipp_actions;
 mod sipp_compile;
 mod sipp_keywords;
 mod sipp_load;
