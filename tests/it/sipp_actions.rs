@@ -497,3 +497,17 @@ fn what_lost_cannot_drop_is_refused() {
     let e = errors(&format!("scenario = \"{xml}\"\n"));
     assert!(e.contains("lost on a send the procedure makes itself"), "{e}");
 }
+
+#[test]
+fn the_benchmark_scenarios_load() {
+    // benches/sipp/: the README's XML-against-built-in benchmark; kept loadable here. The
+    // two SIPp ones offer what the built-in one does: 40 calls/s and 20 000 registrations
+    // every 290 s.
+    for name in ["builtin", "xml", "xml-actions"] {
+        let path = crate::support::repo().join(format!("benches/sipp/{name}.toml"));
+        let s = scenario::load(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        if let scenario::Load::Sipp(l) = &s.load {
+            assert_eq!((l.sources[0].per_second(), l.sources[1].per_second()), (40.0, 20_000.0 / 290.0), "{name}");
+        }
+    }
+}
