@@ -102,11 +102,11 @@ fn one(el: &Element, ctx: &mut Ctx) -> Option<Action> {
             );
             let text = a.required("regexp", ctx)?;
             let case_indep = a.bool("case_indep", false, ctx);
-            let regexp = super::script::Pattern::new(text, case_indep);
-            if regexp.regex().is_none() {
-                a.bad("regexp", ctx, format!("not a regular expression (POSIX extended syntax): \"{text}\""));
+            if let Err(why) = super::script::Pattern::build(text, case_indep) {
+                a.bad("regexp", ctx, format!("not a usable regular expression (POSIX extended syntax): {why}"));
                 return None;
             }
+            let regexp = super::script::Pattern::new(text, case_indep);
             let search_in = match a.str("search_in").unwrap_or("msg") {
                 "msg" => SearchIn::Msg,
                 "body" => SearchIn::Body,

@@ -326,8 +326,16 @@ impl Pattern {
     /// `case_indep`); the `regex` crate reads the same syntax for what scenarios use
     /// (classes, groups, alternation, repetition, `[[:digit:]]`).
     pub fn new(text: &str, case_indep: bool) -> Pattern {
-        let re = regex::RegexBuilder::new(text).case_insensitive(case_indep).size_limit(1 << 20).build().ok();
-        Pattern { text: text.to_string(), re }
+        Pattern { text: text.to_string(), re: Self::build(text, case_indep).ok() }
+    }
+
+    /// The compiled form, or why there is none (a syntax error, or larger than 1 MiB
+    /// compiled).
+    pub fn build(text: &str, case_indep: bool) -> Result<regex::Regex, String> {
+        regex::RegexBuilder::new(text).case_insensitive(case_indep).size_limit(1 << 20).build().map_err(|e| {
+            // The crate's message spans lines with a caret; its last line says what is wrong.
+            e.to_string().lines().rfind(|l| !l.trim().is_empty()).unwrap_or("invalid").trim().to_string()
+        })
     }
 
     pub fn regex(&self) -> Option<&regex::Regex> {
