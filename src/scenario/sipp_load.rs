@@ -60,6 +60,11 @@ pub struct SippSource {
     pub timeout: Option<SimDuration>,
     /// `-recv_timeout` (ms): the timeout of a `recv` without its own.
     pub recv_timeout: Option<u32>,
+    /// `-send_timeout` (ms): how long a send that cannot go waits (a send's own `timeout`
+    /// first).
+    pub send_timeout: Option<u32>,
+    /// `-default_behaviors`.
+    pub behaviors: Behaviors,
     /// SHA-256 of the files read (scenario, callee, injection file): part of the scenario's
     /// hash, so that the same hash means the same inputs.
     pub inputs_sha256: String,
@@ -74,6 +79,56 @@ impl SippSource {
     /// Whether the script places calls (callers and callees are then taken in pairs).
     pub fn calls(&self) -> bool {
         self.roles.contains(&Role::Invite)
+    }
+}
+
+/// SIPp's default behaviours (`-default_behaviors`; all on when absent) [src sipp: sipp.cpp].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Behaviors {
+    /// A call that fails after its INVITE was answered is hung up with a BYE.
+    pub bye: bool,
+    /// An unexpected message aborts the call (else it is counted and ignored).
+    pub abortunexp: bool,
+    /// An unexpected PING is answered 200 (the deployment never sends one: no effect).
+    pub pingreply: bool,
+    /// A request with a bad CSeq is answered 500 (the deployment's are never bad: no effect).
+    pub cseq: bool,
+}
+
+impl Behaviors {
+    pub const ALL: Behaviors = Behaviors { bye: true, abortunexp: true, pingreply: true, cseq: true };
+    pub const NONE: Behaviors = Behaviors { bye: false, abortunexp: false, pingreply: false, cseq: false };
+
+    /// SIPp's `-default_behaviors` list: comma-separated names (`all`, `none`, `bye`,
+    /// `abortunexp`, `pingreply`, `cseq`), each set, or with `-` cleared, or with `+` set;
+    /// the list starts from none (so `bye` alone means only bye, `all,-bye` all but bye).
+    pub fn parse(text: &str) -> Result<Behaviors, String> {
+        let mut b = Behaviors::NONE;
+        for token in text.split(',').map(str::trim) {
+            if token == "none" {
+                b = Behaviors::NONE;
+                continue;
+            }
+            let (on, name) = match token.as_bytes().first() {
+                Some(b'-') => (false, &token[1..]),
+                Some(b'+') => (true, &token[1..]),
+                _ => (true, token),
+            };
+            match name {
+                "all" => b = if on { Behaviors::ALL } else { Behaviors::NONE },
+                "bye" => b.bye = on,
+                "abortunexp" => b.abortunexp = on,
+                "pingreply" => b.pingreply = on,
+                "cseq" => b.cseq = on,
+                other => {
+                    return Err(format!(
+                        "unknown default behaviour \"{other}\"; supported: all, none, bye, abortunexp, pingreply, cseq \
+                         (each may be prefixed with - or +)"
+                    ))
+                }
+            }
+        }
+        Ok(b)
     }
 }
 
@@ -163,11 +218,8 @@ fn source(t: &Table, dir: &Path) -> Option<SippSource> {
     let users = t.opt("users", &u64_in(1, 1_000_000));
     let timeout = t.opt("timeout", &positive_duration());
     let recv_timeout = t.opt("recv_timeout", &duration_in(SimDuration::from_ms(1), SimDuration::from_secs(86_400)));
-    for (key, what) in [("send_timeout", "-send_timeout"), ("default_behaviors", "-default_behaviors")] {
-        if t.opt(key, &|_| Ok(())).is_some() {
-            t.error(key, format!("not supported yet: {what}; remove the key"));
-        }
-    }
+    let send_timeout = t.opt("send_timeout", &duration_in(SimDuration::from_ms(1), SimDuration::from_secs(86_400)));
+    let behaviors = t.or("default_behaviors", Behaviors::ALL, &|v| string(v).and_then(|text| Behaviors::parse(&text)));
     use sha2::Digest as _;
     let mut hasher = sha2::Sha256::new();
     let xml_path = dir.join(&scenario);
@@ -209,13 +261,37 @@ fn source(t: &Table, dir: &Path) -> Option<SippSource> {
             .map(Some),
     };
     let script = compiled?;
-    if users.is_some() && !roles.as_ref().is_some_and(|r| r.contains(&Role::Recv)) {
+    // A call that takes no time would end and restart at the same instant forever.
+    let waits = script.steps.iter().any(|st| match &st.kind {
+        crate::sipp::script::StepKind::Pause { length: crate::sipp::script::PauseLength::Dist(d), .. } => {
+            *d != crate::sipp::script::Distribution::Fixed(0.0)
+        }
+        _ => false,
+    });
+    if users.is_some() && !waits && !roles.as_ref().is_some_and(|r| r.contains(&Role::Recv)) {
         t.error(
             "users",
-            "a closed loop needs a scenario that waits for a response (a <recv>): each call ending starts the next",
+            "a closed loop needs a scenario that waits for a response (a <recv>) or a pause of fixed positive length: \
+             each call ending starts the next",
         );
     }
     if let Some(Some(inj)) = &inf {
+        if inj.order == InfOrder::User {
+            // SIPp's USER order: user u (1-based, -users) reads line u - 1; without users
+            // there is no user and no line [src sipp: infile.cpp].
+            match users {
+                None => {
+                    t.error("inf", "USER order gives each -users user its own line: set users");
+                }
+                Some(u) if u as usize > inj.lines.len() => {
+                    t.error(
+                        "users",
+                        format!("the USER-ordered injection file has {} data lines, yet {u} users", inj.lines.len()),
+                    );
+                }
+                _ => {}
+            }
+        }
         // Fields are message text too: their keywords are checked like the scenario's.
         let bad = inj.lines.iter().enumerate().find_map(|(i, line)| {
             line.iter().enumerate().find_map(|(f, text)| {
@@ -261,6 +337,8 @@ fn source(t: &Table, dir: &Path) -> Option<SippSource> {
         users,
         timeout,
         recv_timeout: recv_timeout.map(|d| (d.as_ns() / 1_000_000) as u32),
+        send_timeout: send_timeout.map(|d| (d.as_ns() / 1_000_000) as u32),
+        behaviors,
         inputs_sha256: format!("{:x}", hasher.finalize()),
     })
 }

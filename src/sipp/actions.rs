@@ -100,7 +100,13 @@ fn one(el: &Element, ctx: &mut Ctx) -> Option<Action> {
                 ],
                 ctx,
             );
-            let regexp = a.required("regexp", ctx)?.to_string();
+            let text = a.required("regexp", ctx)?;
+            let case_indep = a.bool("case_indep", false, ctx);
+            if let Err(why) = super::script::Pattern::build(text, case_indep) {
+                a.bad("regexp", ctx, format!("not a usable regular expression (POSIX extended syntax): {why}"));
+                return None;
+            }
+            let regexp = super::script::Pattern::new(text, case_indep);
             let search_in = match a.str("search_in").unwrap_or("msg") {
                 "msg" => SearchIn::Msg,
                 "body" => SearchIn::Body,
@@ -131,7 +137,7 @@ fn one(el: &Element, ctx: &mut Ctx) -> Option<Action> {
             Some(Action::Ereg(Ereg {
                 regexp,
                 search_in,
-                case_indep: a.bool("case_indep", false, ctx),
+                case_indep,
                 start_line: a.bool("start_line", false, ctx),
                 check: check(&a, ctx),
                 assign_to,

@@ -11,6 +11,7 @@ pub mod actions;
 pub mod attrs;
 pub mod compile;
 pub mod error;
+pub mod eval;
 pub mod keywords;
 pub mod plan;
 pub mod script;

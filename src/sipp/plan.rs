@@ -73,6 +73,23 @@ pub fn roles(script: &Script) -> Result<Vec<Role>, Vec<String>> {
             StepKind::Pause { .. } => Role::Pause,
             StepKind::Nop => Role::Nop,
         };
+        // `lost` drops a message the script sends or receives; the procedure the model runs
+        // goes on by itself after a challenge and sends the ACK itself, so those cannot be
+        // dropped from the script.
+        if step.common.lost.is_some() {
+            let why = match (&step.kind, role) {
+                (StepKind::Send(_), Role::Carried) => {
+                    Some("a send the procedure makes itself (credentials after a 401, the ACK)")
+                }
+                (StepKind::Recv(r), _) if r.auth => {
+                    Some("a challenge (recv auth): the model's registration answers it")
+                }
+                _ => None,
+            };
+            if let Some(why) = why {
+                errors.push(format!("line {}: lost on {why} is not simulated", step.line));
+            }
+        }
         after_auth = match &step.kind {
             StepKind::Recv(r) => r.auth,
             StepKind::Pause { .. } | StepKind::Nop => after_auth,

@@ -304,13 +304,55 @@ pub enum Check {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ereg {
-    pub regexp: String,
+    pub regexp: Pattern,
     pub search_in: SearchIn,
     pub case_indep: bool,
     pub start_line: bool,
     pub check: Check,
     /// The whole match, then each group.
     pub assign_to: Vec<VarId>,
+}
+
+/// A regular expression as written, with its compiled form (`None`: it does not compile;
+/// the compiler refuses it). Equal when written the same.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    pub text: String,
+    re: Option<regex::Regex>,
+}
+
+impl Pattern {
+    /// SIPp compiles with POSIX extended syntax (`REG_EXTENDED`, `REG_ICASE` for
+    /// `case_indep`); the `regex` crate reads the same syntax for what scenarios use
+    /// (classes, groups, alternation, repetition, `[[:digit:]]`).
+    pub fn new(text: &str, case_indep: bool) -> Pattern {
+        Pattern { text: text.to_string(), re: Self::build(text, case_indep).ok() }
+    }
+
+    /// The compiled form, or why there is none (a syntax error, or larger than 1 MiB
+    /// compiled).
+    pub fn build(text: &str, case_indep: bool) -> Result<regex::Regex, String> {
+        regex::RegexBuilder::new(text).case_insensitive(case_indep).size_limit(1 << 20).build().map_err(|e| {
+            // The crate's message spans lines with a caret; its last line says what is wrong.
+            e.to_string().lines().rfind(|l| !l.trim().is_empty()).unwrap_or("invalid").trim().to_string()
+        })
+    }
+
+    pub fn regex(&self) -> Option<&regex::Regex> {
+        self.re.as_ref()
+    }
+}
+
+impl From<&str> for Pattern {
+    fn from(text: &str) -> Pattern {
+        Pattern::new(text, false)
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Pattern) -> bool {
+        self.text == other.text
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -349,9 +391,19 @@ impl Step {
 impl Distribution {
     /// A draw from one of SIPp's distributions (ms; negative draws are 0).
     pub fn sample_ms(&self, rng: &mut crate::engine::Rng) -> f64 {
+        let x = self.sample(rng);
+        if x.is_finite() {
+            x.clamp(0.0, crate::engine::SimDuration::LIMIT.as_ms_f64())
+        } else {
+            0.0
+        }
+    }
+
+    /// A draw as it comes (a `sample` action keeps negative values).
+    pub fn sample(&self, rng: &mut crate::engine::Rng) -> f64 {
         use rand::Rng as _;
         use rand_distr::Distribution as _;
-        let x = match *self {
+        match *self {
             Distribution::Fixed(v) => v,
             Distribution::Uniform { min, max } => min + (max - min) * rng.random::<f64>(),
             Distribution::Normal { mean, stdev } => {
@@ -386,11 +438,6 @@ impl Distribution {
                     0.0
                 }
             }
-        };
-        if x.is_finite() {
-            x.clamp(0.0, crate::engine::SimDuration::LIMIT.as_ms_f64())
-        } else {
-            0.0
         }
     }
 }

@@ -30,6 +30,7 @@ mod queueing;
 mod scaling;
 mod schema_keys;
 mod shard;
+mod sipp_actions;
 mod sipp_compile;
 mod sipp_keywords;
 mod sipp_load;

@@ -468,6 +468,15 @@ const CHANGES: &[(&str, &str, &str)] = &[
     ("load.users", "sipp", "load.users=5"),
     ("load.timeout", "sipp", "load.timeout=60s"),
     ("load.recv_timeout", "sipp", "load.recv_timeout=30ms"),
+    // Two subscribers registering 200 times a second: each next REGISTER finds the UE's
+    // registration running and waits (instead of failing at once).
+    (
+        "load.send_timeout",
+        "sipp",
+        "load.scenario=tests/sipp/register.xml;load.rate=200;load.subscribers=2 | load.send_timeout=5s",
+    ),
+    // Calls abandoned while ringing (1 ms recv timeout) are not hung up without "bye".
+    ("load.default_behaviors", "sipp", "load.recv_timeout=1ms | load.default_behaviors=all,-bye"),
     ("queue.servers", "queue", "queue.servers=3"),
     ("queue.service", "queue", "queue.service=exp(900ms)"),
     ("fault[].at", "faulty", "fault[0].at=150s"),
@@ -504,8 +513,6 @@ const NOT_IN_THE_EVENTS: &[(&str, &str)] = &[
         "load.source",
         "[[load.source]]: more SIPp instances side by side, each taking [load]'s source keys (sipp_load.rs runs two)",
     ),
-    ("load.send_timeout", "refused: not supported yet (sipp_load.rs)"),
-    ("load.default_behaviors", "refused: not supported yet (sipp_load.rs)"),
     ("fault[].kind", "selects the fault kind"),
     ("output.dir", "where the outputs go"),
     ("output.timeseries", "writes timeseries.csv"),

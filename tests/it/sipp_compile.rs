@@ -78,7 +78,7 @@ fn sipps_builtin_scenarios_load_unchanged() {
     assert_eq!(ereg.len(), 3);
     assert_eq!(ereg[1].search_in, SearchIn::Hdr { header: "Contact:".into(), occurrence: Occurrence::Nth(1) });
     assert_eq!(ereg[2].assign_to.len(), 4, "assign_to=\"3,4,5,8\"");
-    assert!(ereg[2].regexp.contains("[[:alnum:]]"), "brackets in attributes are not keywords");
+    assert!(ereg[2].regexp.text.contains("[[:alnum:]]"), "brackets in attributes are not keywords");
 
     // branchc: recv 200 next="5" jumps over one recv to the step after <label id="5"/>.
     let branchc = file("branchc.xml").unwrap();

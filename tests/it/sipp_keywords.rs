@@ -231,6 +231,12 @@ fn action_errors() {
     assert!(e.contains("two variables"), "{e}");
     let e = err("<nop><action><ereg regexp=\"x\" search_in=\"hdr\" assign_to=\"v\"/></action></nop>");
     assert!(e.contains("the attribute header is required"), "{e}");
+    // A regular expression that does not compile is refused when the scenario compiles.
+    let e = err("<nop><action><ereg regexp=\"a(b\" assign_to=\"v\"/></action></nop>");
+    assert!(
+        e.contains("<ereg regexp>") && e.contains("not a usable regular expression") && e.contains("unclosed group"),
+        "{e}"
+    );
     for refused in ["verifyauth", "setdest", "lookup", "error", "urlencode"] {
         let e = err(&format!("<nop><action><{refused}/></action></nop>"));
         assert!(e.contains(&format!("unsupported action <{refused}>")) && e.contains("supported: ereg, assign"), "{e}");

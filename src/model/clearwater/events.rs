@@ -84,6 +84,8 @@ pub enum Ev {
     SippRamp { source: u32 },
     /// A SIPp call's pause ends, or its recv times out (`gen`: the call's timer generation).
     SippTimer { call: Key, gen: u32 },
+    /// A SIPp call's UDP retransmission timer expires (`gen`: the timer's generation).
+    SippRetrans { call: Key, gen: u32 },
 }
 
 impl EventKind for Ev {
@@ -127,6 +129,7 @@ impl EventKind for Ev {
             Ev::SippArrival { .. } => 34,
             Ev::SippRamp { .. } => 35,
             Ev::SippTimer { .. } => 36,
+            Ev::SippRetrans { .. } => 37,
         }
     }
 
@@ -153,7 +156,7 @@ impl EventKind for Ev {
             Ev::DnsHealth { node, .. } | Ev::Resync { node, .. } => node as u64,
             Ev::CallArrival | Ev::RampStep | Ev::Sample | Ev::WarmupEnd => 0,
             Ev::SippArrival { source } | Ev::SippRamp { source } => source as u64,
-            Ev::SippTimer { call, .. } => call.idx as u64,
+            Ev::SippTimer { call, .. } | Ev::SippRetrans { call, .. } => call.idx as u64,
         }
     }
 }

@@ -43,6 +43,7 @@ pub mod resync;
 pub mod routing;
 pub mod sampling;
 pub mod scaling;
+pub mod sipp_exec;
 pub mod sipp_state;
 pub mod sipp_ue;
 pub mod sprout;

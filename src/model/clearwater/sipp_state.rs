@@ -4,6 +4,7 @@
 use super::ids::UeId;
 use crate::engine::SimTime;
 use crate::model::slab::{Key, Slab};
+use crate::sipp::eval::{ActionFailure, Value};
 
 /// One SIPp call: a run of a source's script by one subscriber.
 #[derive(Clone, Debug)]
@@ -25,7 +26,52 @@ pub struct SippCall {
     /// `RTDS_MAX`), and which were recorded already.
     pub rtd_start: [SimTime; RTDS_MAX],
     pub rtd_done: u8,
+    /// The injection-file line (or call number) the call was made with.
+    pub line: u32,
+    /// The `-users` user placing it (1-based; 0 without `-users`).
+    pub user: u32,
+    /// SIPp's `[call_number]`: the source's calls created before this one, plus one.
+    pub number: u64,
+    /// The scenario's variables (empty when it has none: nothing allocated).
+    pub vars: Vec<Value>,
+    /// The first action check that failed: the call goes on and is counted failed with
+    /// this reason when it ends (SIPp's `last_action_result`).
+    pub action_failure: Option<ActionFailure>,
+    /// SIPp's `[cseq]`: incremented by each request sent other than ACK.
+    pub cseq: u32,
+    /// The UDP retransmission timer of the last send with `retrans`, if running.
+    pub retrans: Option<Retrans>,
+    /// A final response dropped by `lost`, sent again by the deployment when the request is
+    /// retransmitted (its transaction answers a retransmission with its last response).
+    pub dropped: Option<u16>,
+    /// Since when a send has been waiting to go (a send timeout runs).
+    pub blocked: Option<SimTime>,
 }
+
+/// How often a blocked send tries again (SIPp retries on its scheduler's next pass).
+pub const SEND_RETRY: crate::engine::SimDuration = crate::engine::SimDuration::from_ms(10);
+
+/// SIPp's retransmission timer of one send [src sipp: call.cpp]: T1 = `retrans`, doubled
+/// on each expiry (capped at T2 = 4 s for non-INVITE), at most 5 retransmissions for an
+/// INVITE and 9 for anything else, then FailedMaxUDPRetrans.
+#[derive(Clone, Copy, Debug)]
+pub struct Retrans {
+    /// The send step.
+    pub step: u16,
+    pub delay_ms: u32,
+    pub count: u8,
+    pub invite: bool,
+    /// The message never left (dropped by `lost`): a retransmission starts the procedure.
+    pub unsent: bool,
+    /// Only the timer event with this number counts.
+    pub gen: u32,
+}
+
+/// SIPp's T2 and retransmission limits (`DEFAULT_T2_TIMER_VALUE`,
+/// `UDP_MAX_RETRANS_INVITE_TRANSACTION`, `UDP_MAX_RETRANS_NON_INVITE_TRANSACTION`).
+pub const T2_MS: u32 = 4000;
+pub const MAX_RETRANS_INVITE: u8 = 5;
+pub const MAX_RETRANS_OTHER: u8 = 9;
 
 /// SIPp's limit on a scenario's response-time measures.
 pub const RTDS_MAX: usize = 5;
@@ -79,7 +125,9 @@ impl Timing {
 pub struct Totals {
     pub created: u64,
     pub successful: u64,
-    pub failed: [u64; 5],
+    pub failed: [u64; Failure::ALL.len()],
+    /// SIPp's Retransmissions counter.
+    pub retransmissions: u64,
     pub live: u64,
     /// Per response-time measure.
     pub rtd: Vec<Timing>,
@@ -98,16 +146,51 @@ pub enum Failure {
     TcpConnect,
     TimeoutOnRecv,
     OutboundCongestion,
+    TimeoutOnSend,
+    RegexpDoesntMatch,
+    RegexpShouldntMatch,
+    RegexpHdrNotFound,
+    TestDoesntMatch,
+    TestShouldntMatch,
+    StrcmpDoesntMatch,
+    StrcmpShouldntMatch,
+    /// Steps ran without waiting more than `STEPS_WITHOUT_WAIT_MAX` times in a row (a `next`
+    /// or `jump` loop of nops: SIPp would spin); counted in FailedCall only.
+    Loop,
 }
 
+/// The most steps a call runs at one moment before it is ended as a loop.
+pub const STEPS_WITHOUT_WAIT_MAX: u32 = 100_000;
+
 impl Failure {
-    pub const ALL: [Failure; 5] = [
+    pub const ALL: [Failure; 14] = [
         Failure::UnexpectedMessage,
         Failure::MaxUdpRetrans,
         Failure::TcpConnect,
         Failure::TimeoutOnRecv,
         Failure::OutboundCongestion,
+        Failure::TimeoutOnSend,
+        Failure::RegexpDoesntMatch,
+        Failure::RegexpShouldntMatch,
+        Failure::RegexpHdrNotFound,
+        Failure::TestDoesntMatch,
+        Failure::TestShouldntMatch,
+        Failure::StrcmpDoesntMatch,
+        Failure::StrcmpShouldntMatch,
+        Failure::Loop,
     ];
+
+    pub fn from_action(f: ActionFailure) -> Failure {
+        match f {
+            ActionFailure::RegexpDoesntMatch => Failure::RegexpDoesntMatch,
+            ActionFailure::RegexpShouldntMatch => Failure::RegexpShouldntMatch,
+            ActionFailure::RegexpHdrNotFound => Failure::RegexpHdrNotFound,
+            ActionFailure::TestDoesntMatch => Failure::TestDoesntMatch,
+            ActionFailure::TestShouldntMatch => Failure::TestShouldntMatch,
+            ActionFailure::StrcmpDoesntMatch => Failure::StrcmpDoesntMatch,
+            ActionFailure::StrcmpShouldntMatch => Failure::StrcmpShouldntMatch,
+        }
+    }
 
     /// The `-trace_stat` column stem.
     pub fn name(self) -> &'static str {
@@ -117,6 +200,15 @@ impl Failure {
             Failure::TcpConnect => "FailedTcpConnect",
             Failure::TimeoutOnRecv => "FailedTimeoutOnRecv",
             Failure::OutboundCongestion => "FailedOutboundCongestion",
+            Failure::TimeoutOnSend => "FailedTimeoutOnSend",
+            Failure::RegexpDoesntMatch => "FailedRegexpDoesntMatch",
+            Failure::RegexpShouldntMatch => "FailedRegexpShouldntMatch",
+            Failure::RegexpHdrNotFound => "FailedRegexpHdrNotFound",
+            Failure::TestDoesntMatch => "FailedTestDoesntMatch",
+            Failure::TestShouldntMatch => "FailedTestShouldntMatch",
+            Failure::StrcmpDoesntMatch => "FailedStrcmpDoesntMatch",
+            Failure::StrcmpShouldntMatch => "FailedStrcmpShouldntMatch",
+            Failure::Loop => "FailedCall (steps looping without a wait)",
         }
     }
 }
@@ -128,6 +220,10 @@ pub struct StepCounts {
     pub passed: u64,
     pub timeouts: u64,
     pub unexpected: u64,
+    /// Retransmissions of a send (`retrans`).
+    pub retrans: u64,
+    /// Messages dropped on purpose (`lost`).
+    pub lost: u64,
 }
 
 /// A source's counters over the run (SIPp's cumulative statistics).
@@ -162,6 +258,8 @@ pub struct SippRun {
     pub counts: Vec<SourceCounts>,
     /// The SIPp call each subscriber's registration belongs to (indexed by UE).
     pub registering: Vec<Key>,
+    /// Per source, the `-users` users not placing a call now.
+    pub free_users: Vec<std::collections::VecDeque<u32>>,
     /// The last final status a UE transaction got (what the script's recv is matched with
     /// when the model ends a transaction as failed).
     pub last_status: u16,

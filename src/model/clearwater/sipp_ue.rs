@@ -9,18 +9,20 @@ use rand::Rng as _;
 
 use super::events::Ev;
 use super::ids::{UeId, NO_KEY};
-use super::sipp_state::{Failure, SippCall, SippRun, SourceCounts, SourcePace, Timing, Totals, RTDS_MAX, RTT_ROWS_MAX};
+use super::sipp_state::STEPS_WITHOUT_WAIT_MAX;
+use super::sipp_state::{Failure, SippCall, SippRun, SourceCounts, SourcePace, Timing, Totals, RTDS_MAX};
 use super::txn::FailCause;
 use super::world::World;
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::model::slab::Key;
 use crate::scenario::sipp_load::{InfOrder, SippLoad};
 use crate::scenario::Load;
+use crate::sipp::eval::Value;
 use crate::sipp::plan::Role;
 use crate::sipp::script::{Optional, PauseLength, RecvMatch, StepKind};
 
 impl World {
-    fn sipp_load(&self) -> &SippLoad {
+    pub(super) fn sipp_load(&self) -> &SippLoad {
         match &self.p.load {
             Load::Sipp(s) => s,
             _ => unreachable!("a SIPp event in a run without a SIPp load"),
@@ -42,6 +44,9 @@ impl World {
                 ..Totals::default()
             };
             run.counts.push(SourceCounts { totals, steps, ..SourceCounts::default() });
+            // -users: users 1..=n, taken from the back and returned to the front (SIPp's
+            // free-user list), so they are used in turn.
+            run.free_users.push((1..=src.users.unwrap_or(0) as u32).rev().collect());
             // -users: that many calls at once; otherwise the first of the paced ones.
             for _ in 0..src.users.unwrap_or(1) {
                 q.schedule_at(q.now(), Ev::SippArrival { source: i as u32 });
@@ -58,6 +63,7 @@ impl World {
         let s = source as usize;
         let src = &self.sipp_load().sources[s];
         let (limit, max_calls, calls, users) = (src.limit, src.max_calls, src.calls(), src.users);
+        let vars = src.script.variables.len();
         if src.timeout.is_some_and(|t| q.now() >= SimTime::ZERO + t) {
             return;
         }
@@ -70,7 +76,8 @@ impl World {
             run.counts[s].refused_by_limit += 1;
         } else {
             let n = self.ues.len() as u64;
-            let line = self.sipp_line(s, created);
+            let user = if users.is_some() { run.free_users[s].pop_back().unwrap_or(0) } else { 0 };
+            let line = self.sipp_line(s, created, user);
             let (ue, callee) = if calls && n >= 2 {
                 let k = line % (n / 2);
                 ((2 * k) as UeId, (2 * k + 1) as UeId)
@@ -92,6 +99,15 @@ impl World {
                 started: now,
                 rtd_start: [now; RTDS_MAX],
                 rtd_done: 0,
+                line: line as u32,
+                user,
+                number: created + 1,
+                vars: vec![Value::Unset; vars],
+                action_failure: None,
+                cseq: 0,
+                retrans: None,
+                dropped: None,
+                blocked: None,
             };
             let key = run.calls.insert(call);
             self.sipp_run(q, key);
@@ -102,14 +118,16 @@ impl World {
         }
     }
 
-    /// The injection-file line (or, without one, the call number) of a source's `n`-th call.
-    fn sipp_line(&mut self, s: usize, n: u64) -> u64 {
+    /// The injection-file line (or, without one, the call number) of a source's `n`-th call,
+    /// placed by `user` (1-based; 0 without `-users`): USER order gives each user its line.
+    fn sipp_line(&mut self, s: usize, n: u64, user: u32) -> u64 {
         match &self.sipp_load().sources[s].inf {
             None => n,
             Some(inf) => {
                 let lines = inf.lines.len() as u64;
                 match inf.order {
-                    InfOrder::Sequential | InfOrder::User => n % lines,
+                    InfOrder::Sequential => n % lines,
+                    InfOrder::User => (user.max(1) as u64 - 1) % lines,
                     InfOrder::Random => self.load_rng.random_range(0..lines),
                 }
             }
@@ -129,27 +147,44 @@ impl World {
         }
     }
 
+    /// Whether source `s` has quit (`-timeout`): its calls are left as they stand.
+    pub(super) fn sipp_quit(&self, s: usize, now: SimTime) -> bool {
+        self.sipp_load().sources[s].timeout.is_some_and(|t| now >= SimTime::ZERO + t)
+    }
+
     /// Runs `key`'s script from where it stands until it waits (a recv, a pause) or ends.
-    fn sipp_run(&mut self, q: &mut EventQueue<Ev>, key: Key) {
+    pub(super) fn sipp_run(&mut self, q: &mut EventQueue<Ev>, key: Key) {
+        let mut budget = STEPS_WITHOUT_WAIT_MAX;
         loop {
-            let Some(c) = self.sipp.as_ref().and_then(|r| r.calls.get(key)).cloned() else { return };
+            let Some(c) = self.sipp.as_ref().and_then(|r| r.calls.get(key)) else { return };
             let (s, pc) = (c.source as usize, c.pc as usize);
-            let src = &self.sipp_load().sources[s];
-            if src.timeout.is_some_and(|t| q.now() >= SimTime::ZERO + t) {
+            if self.sipp_quit(s, q.now()) {
                 return; // SIPp has quit
             }
+            let src = &self.sipp_load().sources[s];
             if pc >= src.script.steps.len() {
                 return self.sipp_end(q, key, None);
             }
+            budget -= 1;
+            if budget == 0 {
+                return self.sipp_end(q, key, Some(Failure::Loop));
+            }
             let (role, step) = (src.roles[pc], &src.script.steps[pc]);
-            let (next, chance, tested) = (step.common.next, step.common.chance, step.common.test.is_some());
+            if let Some((v, inverse)) = step.common.condexec {
+                // condexec: the step runs only when its variable is (not) set.
+                if c.vars.get(v as usize).is_some_and(Value::is_set) == inverse {
+                    let next = self.sipp_after_skip(key, pc);
+                    self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)).expect("live SIPp call").pc = next as u16;
+                    continue;
+                }
+            }
             let (recv_timeout, length) = match &step.kind {
                 StepKind::Recv(r) => (r.timeout.or(src.recv_timeout), PauseLength::Default),
                 StepKind::Pause { length, .. } => (None, length.clone()),
                 _ => (None, PauseLength::Default),
             };
             let default_pause = src.default_pause;
-            let next = self.sipp_next(pc, next, chance, tested);
+            let now = q.now();
             match role {
                 Role::Recv => {
                     if let Some(ms) = recv_timeout {
@@ -159,14 +194,23 @@ impl World {
                     return;
                 }
                 Role::Pause => {
+                    // A variable's length is read before the step's own actions, as SIPp does.
+                    let from_var = match length {
+                        PauseLength::Variable(v) => c.vars.get(v as usize).map_or(0.0, Value::double),
+                        _ => 0.0,
+                    };
+                    let next = self.sipp_after(key, pc, None, now);
                     let d = match length {
                         PauseLength::Default => default_pause,
+                        PauseLength::Variable(_) if from_var.is_finite() => {
+                            SimDuration::from_ns((from_var.clamp(0.0, SimDuration::LIMIT.as_ms_f64()) * 1e6) as u64)
+                        }
                         PauseLength::Variable(_) => SimDuration::ZERO,
                         PauseLength::Dist(d) => {
                             SimDuration::from_ns((d.sample_ms(&mut self.load_rng) * 1e6).round() as u64)
                         }
                     };
-                    self.sipp_pass(key, next, q.now());
+                    self.sipp_pass(key, next, now);
                     let gen = self.sipp_bump(key);
                     if let Some(c) = self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)) {
                         c.paused = true;
@@ -174,80 +218,34 @@ impl World {
                     q.schedule_in(d, Ev::SippTimer { call: key, gen });
                     return;
                 }
-                Role::Nop | Role::Carried => self.sipp_pass(key, next, q.now()),
-                Role::Register => {
-                    let ue = c.ue;
-                    if self.ues[ue].registering {
-                        return self.sipp_end(q, key, Some(Failure::OutboundCongestion));
-                    }
-                    self.sipp_pass(key, next, q.now());
-                    self.sipp.as_mut().expect("SIPp load").registering[ue as usize] = key;
-                    self.start_register(q, ue);
+                Role::Nop => {
+                    let next = self.sipp_after(key, pc, None, now);
+                    self.sipp_pass(key, next, now);
                 }
-                Role::Invite => {
-                    let (ue, callee) = (c.ue, c.callee);
-                    self.sipp_pass(key, next, q.now());
-                    let call = self.start_sipp_call(q, ue, callee, key);
-                    if let Some(c) = self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)) {
-                        c.call = call;
-                    }
+                Role::Carried => {
+                    self.sipp_count_request(key, pc);
+                    self.sipp_retrans_start(q, key, pc, false);
+                    let next = self.sipp_after(key, pc, None, now);
+                    self.sipp_pass(key, next, now);
                 }
-                Role::Bye => {
-                    let call = c.call;
-                    self.sipp_pass(key, next, q.now());
-                    if self.calls.get(call).is_none() {
+                Role::Register | Role::Invite | Role::Bye => {
+                    if role == Role::Register && self.ues[c.ue].registering {
+                        // The UE's one registration is busy: SIPp's send cannot go now.
+                        return self.sipp_send_blocked(q, key, pc);
+                    }
+                    if role == Role::Bye && self.calls.get(c.call).is_none() {
+                        self.sipp_pass(key, pc + 1, now);
                         return self.sipp_end(q, key, Some(Failure::UnexpectedMessage));
                     }
-                    self.sipp_bye(q, call);
+                    self.sipp_count_request(key, pc);
+                    let lost = self.sipp_lost(key, pc);
+                    self.sipp_retrans_start(q, key, pc, lost);
+                    let next = self.sipp_after(key, pc, None, now);
+                    self.sipp_pass(key, next, now);
+                    if !lost {
+                        self.sipp_send_now(q, key, pc);
+                    }
                 }
-            }
-        }
-    }
-
-    /// The step after `pc`: `next` when taken (with probability `chance`; a `test` variable
-    /// is never set in a simulation, so a tested `next` is not taken).
-    fn sipp_next(&mut self, pc: usize, next: Option<usize>, chance: f64, tested: bool) -> usize {
-        match next {
-            Some(n) if !tested && (chance >= 1.0 || self.load_rng.random::<f64>() < chance) => n,
-            _ => pc + 1,
-        }
-    }
-
-    /// The call passes its current step (counted, its RTDs started or stopped) to `next`.
-    fn sipp_pass(&mut self, key: Key, next: usize, now: SimTime) {
-        let s = self.sipp.as_ref().and_then(|r| r.calls.get(key)).map(|c| (c.source as usize, c.pc as usize));
-        let Some((s, pc)) = s else { return };
-        let keep_rtt = self.p.sipp_rtt;
-        let load = match &self.p.load {
-            Load::Sipp(l) => l,
-            _ => return,
-        };
-        let src = &load.sources[s];
-        let common = &src.script.steps[pc].common;
-        let run = self.sipp.as_mut().expect("SIPp load");
-        run.counts[s].steps[pc].passed += 1;
-        let Some(c) = run.calls.get_mut(key) else { return };
-        c.pc = next.min(u16::MAX as usize) as u16;
-        for &r in &common.start_rtd {
-            if (r as usize) < RTDS_MAX {
-                c.rtd_start[r as usize] = now;
-                c.rtd_done &= !(1 << r);
-            }
-        }
-        for &r in &common.rtd {
-            let r = r as usize;
-            if r >= RTDS_MAX || (c.rtd_done & (1 << r) != 0 && !common.repeat_rtd) {
-                continue;
-            }
-            c.rtd_done |= 1 << r;
-            let took = now.since(c.rtd_start[r]).as_ns();
-            let counts = &mut run.counts[s];
-            counts.totals.rtd[r].record(took);
-            let bounds = &src.script.response_time_repartition;
-            let bin = bounds.partition_point(|&b| (b as u64) * 1_000_000 <= took);
-            counts.totals.rtd_bins[r][bin] += 1;
-            if keep_rtt && counts.rtt.len() < RTT_ROWS_MAX {
-                counts.rtt.push((now, took, r as u16));
             }
         }
     }
@@ -262,7 +260,7 @@ impl World {
         }
     }
 
-    fn sipp_bump(&mut self, key: Key) -> u32 {
+    pub(super) fn sipp_bump(&mut self, key: Key) -> u32 {
         let c = self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)).expect("live SIPp call");
         c.gen = c.gen.wrapping_add(1);
         c.gen
@@ -297,41 +295,60 @@ impl World {
         self.sipp_run(q, key);
     }
 
-    /// A response for `key`'s current procedure reached its UE.
+    /// A response for `key`'s current procedure reached its UE: matched against the recv it
+    /// waits at (optional ones may be skipped), dropped when that step's `lost` says so.
     pub(super) fn sipp_response(&mut self, q: &mut EventQueue<Ev>, key: Key, code: u16) {
-        loop {
-            let Some(c) = self.sipp.as_ref().and_then(|r| r.calls.get(key)) else { return };
-            let (s, pc) = (c.source as usize, c.pc as usize);
-            let src = &self.sipp_load().sources[s];
-            if src.timeout.is_some_and(|t| q.now() >= SimTime::ZERO + t) {
-                return; // SIPp has quit
-            }
-            let Some(step) = src.script.steps.get(pc) else {
-                return self.sipp_end(q, key, Some(Failure::UnexpectedMessage));
-            };
-            let (next, chance, tested) = (step.common.next, step.common.chance, step.common.test.is_some());
-            let (matches, optional) = match (&step.kind, src.roles[pc]) {
+        let Some(c) = self.sipp.as_ref().and_then(|r| r.calls.get(key)) else { return };
+        let s = c.source as usize;
+        if self.sipp_quit(s, q.now()) {
+            return; // SIPp has quit
+        }
+        let src = &self.sipp_load().sources[s];
+        let steps = &src.script.steps;
+        let mut at = c.pc as usize;
+        let found = loop {
+            let Some(step) = steps.get(at) else { break false };
+            match (&step.kind, src.roles[at]) {
                 (StepKind::Recv(r), Role::Recv) => {
-                    (matches!(r.matcher, RecvMatch::Response(want) if want == code), r.optional != Optional::No)
+                    if matches!(r.matcher, RecvMatch::Response(want) if want == code) {
+                        break true;
+                    }
+                    if r.optional == Optional::No {
+                        break false;
+                    }
                 }
                 // Sends the procedure makes itself, and nops, are passed on the way.
-                (_, Role::Carried | Role::Nop) => (false, true),
-                _ => (false, false),
-            };
-            if matches {
-                let next = self.sipp_next(pc, next, chance, tested);
-                self.sipp_pass(key, next, q.now());
-                self.sipp_bump(key);
-                return self.sipp_run(q, key);
+                (_, Role::Carried | Role::Nop) => {}
+                _ => break false,
             }
-            if !optional {
-                self.sipp.as_mut().expect("SIPp load").counts[s].steps[pc].unexpected += 1;
+            at += 1;
+        };
+        let (abort, len) = (src.behaviors.abortunexp, steps.len());
+        let now = q.now();
+        if !found {
+            let run = self.sipp.as_mut().expect("SIPp load");
+            if let Some(step) = run.counts[s].steps.get_mut(at) {
+                step.unexpected += 1;
+            }
+            if abort || at >= len {
                 return self.sipp_end(q, key, Some(Failure::UnexpectedMessage));
             }
-            if let Some(c) = self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)) {
-                c.pc += 1;
-            }
+            return; // default behaviour abortunexp off: SIPp goes on waiting
         }
+        if self.sipp_lost(key, at) {
+            if code >= 200 {
+                self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)).expect("live SIPp call").dropped = Some(code);
+            }
+            return;
+        }
+        self.sipp_retrans_answered(q, key, code);
+        let c = self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)).expect("live SIPp call");
+        c.pc = at as u16;
+        c.dropped = None;
+        let next = self.sipp_after(key, at, Some(code), now);
+        self.sipp_pass(key, next, now);
+        self.sipp_bump(key);
+        self.sipp_run(q, key)
     }
 
     /// A UE transaction of `key` failed: by timeout or transport error, or with a final
@@ -369,16 +386,18 @@ impl World {
     }
 
     /// The call ends: counted as SIPp counts it, freed, its deployment call dropped.
-    fn sipp_end(&mut self, q: &mut EventQueue<Ev>, key: Key, failure: Option<Failure>) {
+    pub(super) fn sipp_end(&mut self, q: &mut EventQueue<Ev>, key: Key, failure: Option<Failure>) {
         let source = self.sipp.as_ref().and_then(|r| r.calls.get(key)).map(|c| c.source as usize);
-        let quit =
-            source.is_some_and(|s| self.sipp_load().sources[s].timeout.is_some_and(|t| q.now() >= SimTime::ZERO + t));
-        if quit {
+        if source.is_some_and(|s| self.sipp_quit(s, q.now())) {
             return; // SIPp has quit: the call is left as it stands
         }
         let Some(run) = self.sipp.as_mut() else { return };
         let Some(c) = run.calls.remove(key) else { return };
         let s = c.source as usize;
+        // A failed action check marks the call failed; it went on to its end (SIPp).
+        let failure = failure.or(c.action_failure.map(Failure::from_action));
+        let bye = self.sipp_load().sources[s].behaviors.bye;
+        let run = self.sipp.as_mut().expect("SIPp load");
         run.counts[s].totals.live -= 1;
         if run.registering[c.ue as usize] == key {
             run.registering[c.ue as usize] = NO_KEY;
@@ -396,13 +415,17 @@ impl World {
             Some(f) => run.counts[s].totals.failed[f as usize] += 1,
         }
         if self.sipp_load().sources[s].users.is_some() {
-            // -users: the user starts its next call at once.
+            // -users: the user is free again and a call starts at once.
+            if c.user != 0 {
+                self.sipp.as_mut().expect("SIPp load").free_users[s].push_front(c.user);
+            }
             q.schedule_in(SimDuration::ZERO, Ev::SippArrival { source: s as u32 });
         }
-        if let Some(call) = self.calls.get_mut(c.call) {
+        if let Some(call) = self.calls.get_mut(c.call).filter(|_| bye) {
             call.sipp = NO_KEY;
             // SIPp's default behaviour "bye": a failed call that was answered is hung up; one
-            // still ringing is hung up when its answer comes (call.rs).
+            // still ringing is hung up when its answer comes (call.rs). Without it the
+            // dialog is left as it stands (the answer finds no SIPp call: nothing is sent).
             if failure.is_some() && call.phase == super::call_record::CallPhase::Talking {
                 self.sipp_bye(q, c.call);
             }

@@ -390,6 +390,7 @@ impl Model for World {
             Ev::SippArrival { source } => self.sipp_arrival(q, source),
             Ev::SippRamp { source } => self.sipp_ramp(q, source),
             Ev::SippTimer { call, gen } => self.sipp_timer(q, call, gen),
+            Ev::SippRetrans { call, gen } => self.sipp_retrans_due(q, call, gen),
         }
     }
 }

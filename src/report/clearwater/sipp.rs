@@ -58,6 +58,18 @@ pub fn report_text(s: &Scenario, results: &[ClearwaterResult]) -> String {
                 step_sum(&|c| c.unexpected)
             );
         }
+        // Retransmissions and deliberate drops, only for the steps that had any (SIPp's
+        // screen shows them in columns of their own when a scenario uses them).
+        for (k, step) in src.script.steps.iter().enumerate() {
+            let step_sum = |f: &dyn Fn(&crate::model::clearwater::SippStepCounts) -> u64| -> u64 {
+                results.iter().filter_map(|r| r.sipp.get(i)).filter_map(|c| c.steps.get(k)).map(f).sum()
+            };
+            let (retrans, lost) = (step_sum(&|c| c.retrans), step_sum(&|c| c.lost));
+            if retrans + lost > 0 {
+                let _ =
+                    writeln!(out, "  {:>4}  {:<22} retransmissions {retrans}  lost {lost}", step.line, step.label());
+            }
+        }
     }
     out
 }

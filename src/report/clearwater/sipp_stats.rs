@@ -23,20 +23,21 @@ const FAILURES: [(&str, Option<SippFailure>); 17] = [
     ("FailedUnexpectedMessage", Some(SippFailure::UnexpectedMessage)),
     ("FailedCallRejected", None),
     ("FailedCmdNotSent", None),
-    ("FailedRegexpDoesntMatch", None),
-    ("FailedRegexpShouldntMatch", None),
-    ("FailedRegexpHdrNotFound", None),
+    ("FailedRegexpDoesntMatch", Some(SippFailure::RegexpDoesntMatch)),
+    ("FailedRegexpShouldntMatch", Some(SippFailure::RegexpShouldntMatch)),
+    ("FailedRegexpHdrNotFound", Some(SippFailure::RegexpHdrNotFound)),
     ("FailedOutboundCongestion", Some(SippFailure::OutboundCongestion)),
     ("FailedTimeoutOnRecv", Some(SippFailure::TimeoutOnRecv)),
-    ("FailedTimeoutOnSend", None),
-    ("FailedTestDoesntMatch", None),
-    ("FailedTestShouldntMatch", None),
-    ("FailedStrcmpDoesntMatch", None),
-    ("FailedStrcmpShouldntMatch", None),
+    ("FailedTimeoutOnSend", Some(SippFailure::TimeoutOnSend)),
+    ("FailedTestDoesntMatch", Some(SippFailure::TestDoesntMatch)),
+    ("FailedTestShouldntMatch", Some(SippFailure::TestShouldntMatch)),
+    ("FailedStrcmpDoesntMatch", Some(SippFailure::StrcmpDoesntMatch)),
+    ("FailedStrcmpShouldntMatch", Some(SippFailure::StrcmpShouldntMatch)),
 ];
 
-/// Counters SIPp writes that a simulation never increments.
-const ALWAYS_ZERO: [&str; 8] = [
+/// Counters SIPp writes after the failures: `Retransmissions` is counted, the others a
+/// simulation never increments.
+const OTHER_COUNTERS: [&str; 8] = [
     "OutOfCallMsgs",
     "DeadCallMsgs",
     "Retransmissions",
@@ -58,7 +59,7 @@ pub fn header(src: &SippSource) -> String {
     for (name, _) in FAILURES {
         let _ = write!(h, "{name}(P);{name}(C);");
     }
-    for name in ALWAYS_ZERO {
+    for name in OTHER_COUNTERS {
         let _ = write!(h, "{name}(P);{name}(C);");
     }
     for rtd in &script.rtds {
@@ -164,8 +165,12 @@ fn row(out: &mut String, src: &SippSource, t: (u64, u64), now: &SippTotals, last
         let (p, c) = f.map_or((0, 0), |f| (now.failed[f as usize] - last.failed[f as usize], now.failed[f as usize]));
         let _ = write!(out, "{p};{c};");
     }
-    for _ in ALWAYS_ZERO {
-        out.push_str("0;0;");
+    for name in OTHER_COUNTERS {
+        if name == "Retransmissions" {
+            let _ = write!(out, "{};{};", now.retransmissions - last.retransmissions, now.retransmissions);
+        } else {
+            out.push_str("0;0;");
+        }
     }
     let timing = |out: &mut String, now: &SippTiming, last: &SippTiming| {
         let p = now.since(last);
