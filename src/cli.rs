@@ -254,8 +254,10 @@ pub struct RunArgs {
     pub json: bool,
     /// Replicate until the 95% half-width of METRIC is at most REL of its mean (e.g.
     /// results.wait_s=0.02, tiers.sprout.cpu_mean=1%); --help lists the names.
+    /// (Not with --shard: when to stop depends on every replication's result, which no shard
+    /// has.)
     #[arg(long, value_name = "METRIC=REL", value_parser = crate::until_ci::Target::parse,
-          long_help = crate::until_ci::help())]
+          long_help = crate::until_ci::help(), conflicts_with = "shard")]
     pub until_ci: Option<crate::until_ci::Target>,
     /// With --until-ci: the most replications run [default: 50].
     #[arg(long, value_name = "N", requires = "until_ci", value_parser = clap::value_parser!(u32).range(2..=10_000))]

@@ -236,6 +236,10 @@ fn bad_shard_arguments_and_a_sharded_plan_are_refused() {
         assert_eq!(o.status.code(), Some(2), "{bad}: {}", stderr(&o));
         assert!(stderr(&o).contains("--shard"), "{bad}: {}", stderr(&o));
     }
+    // --until-ci decides when to stop from every replication's result, which no shard has.
+    let o = cwsim(&["run", "scenarios/mmc.toml", "--shard", "0/2", "--until-ci", "results.wait_s=2%"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--until-ci") && stderr(&o).contains("--shard"), "{}", stderr(&o));
     let o = cwsim(&["plan", "scenarios/plan-stress.toml", "--shard", "0/2"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot be sharded"), "{}", stderr(&o));
