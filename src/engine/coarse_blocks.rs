@@ -50,7 +50,10 @@ impl<E: Copy> CoarseBlocks<E> {
         }
         let block = time >> BLOCK_SHIFT;
         let chunks = &mut self.blocks[(block % COARSE) as usize];
-        let fits = |c: &Chunk<E>| c.events.len() < CHUNK && seq - c.base < 1 << DELTA_BITS;
+        // An event refiled from further ahead may be older than the chunk's first: it starts a
+        // chunk of its own.
+        let fits =
+            |c: &Chunk<E>| c.events.len() < CHUNK && seq.checked_sub(c.base).is_some_and(|d| d < 1 << DELTA_BITS);
         if !chunks.last().is_some_and(fits) {
             let events = self.spare.pop().unwrap_or_else(|| Vec::with_capacity(CHUNK));
             chunks.push(Chunk { base: seq, events });
@@ -108,5 +111,18 @@ mod tests {
         c.drain_block(block + 1, |t, s, e| got.push((t, s, e)));
         assert_eq!(got, vec![((block + 1) << BLOCK_SHIFT, seq + 1, 9999)]);
         assert_eq!(std::mem::size_of::<Packed<[u32; 4]>>(), 24, "8 bytes plus a 16-byte event");
+    }
+
+    #[test]
+    fn an_event_older_than_the_last_chunk_starts_its_own() {
+        // A timer refiled from further ahead keeps its (older) sequence number.
+        let mut c = CoarseBlocks::new();
+        let start = 3u64 << BLOCK_SHIFT;
+        c.push(start + 10, 1_000, 1u32);
+        c.push(start + 5, 7, 2);
+        c.push(start + 20, 1_001, 3);
+        let mut got = Vec::new();
+        c.drain_block(3, |t, s, e| got.push((t, s, e)));
+        assert_eq!(got, vec![(start + 10, 1_000, 1), (start + 5, 7, 2), (start + 20, 1_001, 3)]);
     }
 }
