@@ -88,3 +88,38 @@ fn sipp_stats_need_a_sipp_load() {
     let e = cwsim::scenario::parse("d.toml", "d", text.as_bytes()).map(|_| ()).unwrap_err().to_string();
     assert!(e.contains("output.sipp_stats: SIPp statistics need a SIPp load"), "{e}");
 }
+
+#[test]
+fn every_replication_writes_its_own_sipp_statistics() {
+    // A replication is one SIPp run: replication 1's files carry `.rep1`, and its final
+    // SuccessfulCall(C) is replication 1's answered BYEs in requests.csv.
+    let dir = temp_dir("sipp-stats-reps");
+    let out = cwsim(&[
+        "run",
+        "scenarios/sipp/uac-uas.toml",
+        "--quiet",
+        "--replications",
+        "2",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let requests = std::fs::read_to_string(dir.join("requests.csv")).unwrap();
+    for (rep, name) in [(0, "sipp_stats.csv"), (1, "sipp_stats.rep1.csv")] {
+        let stats = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let head: Vec<&str> = stats.lines().next().unwrap().split(';').collect();
+        let col = head.iter().position(|c| *c == "SuccessfulCall(C)").unwrap();
+        let last: u64 = stats.lines().last().unwrap().split(';').nth(col).unwrap().parse().unwrap();
+        let byes: u64 = requests
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .filter(|f| f[0] == rep.to_string() && f[2] == "bye")
+            .map(|f| f[4].parse::<u64>().unwrap())
+            .sum();
+        assert!(byes > 0, "replication {rep} answered no BYE");
+        assert_eq!(last, byes, "{name}");
+        assert!(dir.join(name.replace("stats", "rtt")).exists(), "{name}'s rtt file");
+    }
+    assert!(!dir.join("sipp_stats.rep2.csv").exists());
+}

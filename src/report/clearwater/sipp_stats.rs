@@ -1,4 +1,4 @@
-//! SIPp's own statistics files for a SIPp load (`output.sipp_stats`), of replication 0:
+//! SIPp's own statistics files for a SIPp load (`output.sipp_stats`), one set per replication:
 //! `sipp_stats.csv` in SIPp's `-trace_stat` format (semicolon-separated, the header SIPp
 //! writes for the scenario's response-time measures and repartition tables, a row at the
 //! start and one every sample interval with periodic (P) and cumulative (C) values, SIPp's
@@ -232,14 +232,20 @@ pub fn rtt_csv(src: &SippSource, counts: &SippCounts) -> String {
     out
 }
 
-/// The files, named by source.
+/// The files, named by source and replication. A replication is one SIPp run: replication 0
+/// writes `sipp_stats.csv` (source 0) and `sipp_stats_1.csv`, … (sources 1, …); replication
+/// r > 0 writes the same names with `.rep<r>` before `.csv`, so each file stays one
+/// instance's statistics, comparable column for column with one lab run.
 pub fn files(s: &Scenario, results: &[ClearwaterResult]) -> Vec<(String, String)> {
-    let (Load::Sipp(load), Some(r)) = (&s.load, results.first()) else { return Vec::new() };
+    let Load::Sipp(load) = &s.load else { return Vec::new() };
     let mut out = Vec::new();
-    for (i, (src, counts)) in load.sources.iter().zip(&r.sipp).enumerate() {
-        let suffix = if i == 0 { String::new() } else { format!("_{i}") };
-        out.push((format!("sipp_stats{suffix}.csv"), stats_csv(src, counts)));
-        out.push((format!("sipp_rtt{suffix}.csv"), rtt_csv(src, counts)));
+    for r in results {
+        let rep = if r.replication == 0 { String::new() } else { format!(".rep{}", r.replication) };
+        for (i, (src, counts)) in load.sources.iter().zip(&r.sipp).enumerate() {
+            let suffix = if i == 0 { String::new() } else { format!("_{i}") };
+            out.push((format!("sipp_stats{suffix}{rep}.csv"), stats_csv(src, counts)));
+            out.push((format!("sipp_rtt{suffix}{rep}.csv"), rtt_csv(src, counts)));
+        }
     }
     out
 }
