@@ -10,12 +10,14 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 
-use crate::bench;
 use crate::engine::RunControl;
 use crate::scenario::{self, Scenario};
 
+mod benchmark;
+mod plan;
 /// `--shard` and `cwsim merge`: part files written and merged.
 mod shard;
+mod sweep;
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILURE: i32 = 1;
@@ -441,10 +443,10 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Run(args) => cmd_run(&args),
         Command::Validate { files } => cmd_validate(&files),
-        Command::Bench(args) => cmd_bench(&args),
-        Command::Sweep(args) => cmd_sweep(&args),
+        Command::Bench(args) => benchmark::cmd_bench(&args),
+        Command::Sweep(args) => sweep::cmd_sweep(&args),
         Command::Merge(args) => shard::merge(&args),
-        Command::Plan(args) => cmd_plan(&args),
+        Command::Plan(args) => plan::cmd_plan(&args),
         Command::Sipp(SippCommand::Check { files, keys }) => cmd_sipp_check(&files, &keys),
         Command::Ports(args) => cmd_ports(&args),
         Command::Compare { a, b } => cmd_compare(&a, &b),
@@ -734,272 +736,8 @@ fn progress_message(ns: u64, duration_ns: u64, finished: u64, replications: u32,
     )
 }
 
-fn cmd_bench(args: &BenchArgs) -> i32 {
-    if let Some(path) = &args.scenario {
-        return bench_scenario(path, &args.set, args.runs);
-    }
-    println!(
-        "M/M/10, λ = 8/s, μ = 1/s (ρ = 0.8), {} customers per run, {} runs, single thread",
-        args.customers, args.runs
-    );
-    let mut runs = Vec::new();
-    for seed in 1..=args.runs as u64 {
-        let r = bench::mmc_once(args.customers, seed);
-        println!(
-            "  run {seed}: {:.3} s  {:>12.0} customers/s  {:>12.0} events/s",
-            r.wall_s,
-            r.customers_per_s(),
-            r.events_per_s()
-        );
-        runs.push(r);
-    }
-    let med = |f: fn(&bench::BenchRun) -> f64| bench::median(runs.iter().map(f).collect());
-    println!(
-        "median: {:.3} s  {:.0} customers/s  {:.0} events/s",
-        med(|r| r.wall_s),
-        med(|r| r.customers_per_s()),
-        med(|r| r.events_per_s())
-    );
-    EXIT_OK
-}
-
-fn bench_scenario(path: &Path, overrides: &[scenario::Override], runs: u32) -> i32 {
-    let s = match load_with(path, overrides) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    if s.simulation.model != crate::scenario::ModelKind::Clearwater {
-        eprintln!("error: {}: cwsim bench SCENARIO times Clearwater scenarios", path.display());
-        return EXIT_BAD_INPUT;
-    }
-    let base = bench::memory_kib().map(|m| m.0);
-    println!(
-        "{}: {} subscribers, {} simulated, replication 0, single thread, {runs} runs",
-        s.name,
-        s.load.subscribers(),
-        s.simulation.duration
-    );
-    let mut results = Vec::new();
-    for i in 1..=runs {
-        let r = bench::scenario_once(&s);
-        println!("  run {i}: {:.3} s  {} events  {:>12.0} events/s", r.wall_s, r.events, r.events_per_s());
-        results.push(r);
-    }
-    let med = |f: fn(&bench::BenchRun) -> f64| bench::median(results.iter().map(f).collect());
-    println!("median: {:.3} s wall, {:.0} events/s", med(|r| r.wall_s), med(|r| r.events_per_s()));
-    // The engine's own speed on this machine now: the model's events/s as a share of it
-    // compares across machines and days where the bare figure does not.
-    let engine: Vec<f64> =
-        (1..=runs as u64).map(|seed| bench::mmc_once(bench::ENGINE_CUSTOMERS, seed).events_per_s()).collect();
-    let engine = bench::median(engine);
-    println!(
-        "engine (M/M/10, {} customers, same invocation): {engine:.0} events/s; model/engine ratio {:.3}",
-        bench::ENGINE_CUSTOMERS,
-        med(|r| r.events_per_s()) / engine
-    );
-    if let (Some(base), Some((_, peak))) = (base, bench::memory_kib()) {
-        let subs = s.load.subscribers().max(1);
-        println!(
-            "peak memory: {:.1} MiB ({:.1} MiB above start-up), {:.0} bytes per subscriber",
-            peak as f64 / 1024.0,
-            peak.saturating_sub(base) as f64 / 1024.0,
-            peak.saturating_sub(base) as f64 * 1024.0 / subs as f64
-        );
-    }
-    EXIT_OK
-}
-
-fn cmd_sweep(args: &SweepArgs) -> i32 {
-    use crate::sweep::grid;
-    let points = grid::point_count(&args.axes);
-    if points > crate::resources::SWEEP_POINTS_MAX {
-        eprintln!(
-            "error: the sweep has {points} points (the product of the --set value counts); at most {} are run at once: \
-             sweep fewer values, or split the sweep with --fix",
-            crate::resources::SWEEP_POINTS_MAX
-        );
-        return EXIT_BAD_INPUT;
-    }
-    let Ok(source) = read_source(&args.scenario) else { return EXIT_BAD_INPUT };
-    let base = match source.load(&args.fixed) {
-        Ok(s) => s,
-        Err(errors) => {
-            eprintln!("{errors}");
-            return EXIT_BAD_INPUT;
-        }
-    };
-    let default_dir = |suffix: &str| Path::new("outputs").join(format!("{}-sweep{suffix}", base.name));
-    let estimate = crate::resources::sweep_memory(&base, threads_or_cores(args.threads));
-    let what = format!("the sweep of {}", base.name);
-    let sweep_error = |e: grid::SweepError| match e {
-        grid::SweepError::Invalid { point, errors } => {
-            eprintln!("{errors}\n(in the sweep point {point})");
-            EXIT_BAD_INPUT
-        }
-        grid::SweepError::Other(e) => {
-            eprintln!("error: {}: {e}", args.scenario.display());
-            EXIT_BAD_INPUT
-        }
-        grid::SweepError::Stopped(e) => {
-            eprintln!("error: {}: {e}", args.scenario.display());
-            EXIT_FAILURE
-        }
-    };
-    if let Some(shard) = args.shard {
-        let dir = args.out.clone().unwrap_or_else(|| default_dir("-parts"));
-        return shard::sweep(args, source, &base, shard, &dir, &estimate, sweep_error);
-    }
-    let dir = args.out.clone().unwrap_or_else(|| default_dir(""));
-    if let Err(code) = preflight(&dir, &estimate, args.max_memory, &what) {
-        return code;
-    }
-    install_interrupt_handler();
-    let started = Instant::now();
-    let sweep = grid::prepare(&source, &args.axes, &args.fixed, args.replications)
-        .and_then(|points| grid::run(points, args.threads.map(usize::from), args.keep_points, &CONTROL));
-    let sweep = match sweep {
-        Ok(x) => x,
-        Err(e) => return sweep_error(e),
-    };
-    if CONTROL.interrupt.load(Ordering::SeqCst) {
-        eprintln!("interrupted: no output files were written");
-        return EXIT_INTERRUPTED;
-    }
-    let out = crate::sweep::output::render(&args.axes, sweep, args.slo_p99, args.top);
-    for n in &out.notes {
-        eprintln!("note: {n}");
-    }
-    match write_outputs(&out.files, &dir) {
-        Ok(_) => {
-            if !args.quiet {
-                print!("{}", out.ranking);
-                println!(
-                    "\n{} points × {} replication(s) in {:.1} s; wrote {}",
-                    out.points,
-                    out.replications,
-                    started.elapsed().as_secs_f64(),
-                    dir.join("sweep.csv").display()
-                );
-            }
-            EXIT_OK
-        }
-        Err(code) => code,
-    }
-}
-
 fn read_source(path: &Path) -> Result<scenario::SourceText, ()> {
     scenario::SourceText::read(path).map_err(|errors| eprintln!("{errors}"))
-}
-
-fn cmd_plan(args: &PlanArgs) -> i32 {
-    use crate::plan::{Mode, Request};
-    if args.shard.is_some() {
-        eprintln!(
-            "error: cwsim plan cannot be sharded (--shard): its search picks each candidate deployment from the \
-             results of the ones before, so its work is not known ahead of time. To spread a plan's runs over a \
-             cluster, sweep the candidates instead: cwsim sweep SCENARIO --set 'site[0].sprout.nodes=2,3,4' --shard K/N"
-        );
-        return EXIT_BAD_INPUT;
-    }
-    let base = match load_with(&args.scenario, &args.set) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    if base.simulation.model != crate::scenario::ModelKind::Clearwater {
-        eprintln!("error: {}: cwsim plan sizes Clearwater deployments", args.scenario.display());
-        return EXIT_BAD_INPUT;
-    }
-    let deployed = crate::plan::deployed(&base);
-    if let Some(t) = args.tiers.iter().flatten().find(|t| !deployed.contains(t)) {
-        let names: Vec<&str> = deployed.iter().map(|t| t.name()).collect();
-        eprintln!(
-            "error: --tiers: the scenario deploys no {} tier to plan (its tiers: {})",
-            t.name(),
-            names.join(", ")
-        );
-        return EXIT_BAD_INPUT;
-    }
-    let dir = args.out.clone().unwrap_or_else(|| Path::new("outputs").join(format!("{}-plan", base.name)));
-    let mut one = base.clone();
-    if let Some(n) = args.subscribers.or(args.growth.as_ref().and_then(|g| g.0.iter().max().copied())) {
-        if let crate::scenario::Load::SipStress { subscribers, .. }
-        | crate::scenario::Load::CoreOnly { subscribers, .. }
-        | crate::scenario::Load::Rate { subscribers, .. } = &mut one.load
-        {
-            *subscribers = n;
-        }
-    }
-    let estimate = crate::resources::sweep_memory(&one, threads_or_cores(args.threads));
-    if let Err(code) = preflight(&dir, &estimate, args.max_memory, &format!("planning {}", base.name)) {
-        return code;
-    }
-    install_interrupt_handler();
-    let req = Request {
-        subscribers: args.subscribers,
-        max_cpu: args.max_cpu,
-        max_cpu_p95: args.max_cpu_p95,
-        slos: args.slos.iter().map(|s| s.0).collect(),
-        tiers: args.tiers.clone(),
-        replications: args.replications,
-        max_replications: args.max_replications,
-        threads: args.threads.map(usize::from),
-        mode: match (&args.growth, args.capacity) {
-            (Some(g), _) => Mode::Growth(g.0.clone()),
-            (None, true) => Mode::Capacity { resolution: 0.01 },
-            (None, false) => Mode::Nodes,
-        },
-        progress: (!args.quiet).then_some(plan_progress as fn(&crate::plan::evaluate::Evaluation)),
-    };
-    let started = Instant::now();
-    let planned = match crate::plan::run(&args.scenario, &args.set, &req, &CONTROL) {
-        Ok(p) => p,
-        Err(e) => {
-            if CONTROL.interrupt.load(Ordering::SeqCst) {
-                eprintln!("interrupted: no output files were written");
-                return EXIT_INTERRUPTED;
-            }
-            eprintln!("error: {}: {e:#}", args.scenario.display());
-            return EXIT_FAILURE;
-        }
-    };
-    if CONTROL.interrupt.load(Ordering::SeqCst) {
-        eprintln!("interrupted: no output files were written");
-        return EXIT_INTERRUPTED;
-    }
-    let files = crate::plan::output::render(&planned);
-    match write_outputs(&files, &dir) {
-        Ok(_) => {
-            if !args.quiet {
-                if let Some(text) = files.get("plan.txt") {
-                    print!("{}", String::from_utf8_lossy(text));
-                }
-                println!(
-                    "\n{} runs in {:.1} s; wrote {}",
-                    planned.runs,
-                    started.elapsed().as_secs_f64(),
-                    dir.display()
-                );
-            }
-            EXIT_OK
-        }
-        Err(code) => code,
-    }
-}
-
-/// One line on stderr per candidate the planner judged.
-fn plan_progress(e: &crate::plan::evaluate::Evaluation) {
-    let nodes: Vec<String> = e.deployment.nodes.iter().map(|n| n.to_string()).collect();
-    let verdict = match e.violated().next() {
-        None => "meets every constraint".to_string(),
-        Some(c) => format!("breaks {} (measured {:.4})", c.constraint, c.mean),
-    };
-    eprintln!(
-        "  {} subscribers, nodes [{}], {} seeds × {}: {verdict}",
-        e.deployment.subscribers,
-        nodes.join(", "),
-        e.seeds,
-        e.replications
-    );
 }
 
 #[cfg(test)]
