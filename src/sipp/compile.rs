@@ -96,6 +96,7 @@ pub fn compile(root: &Element, ctx: &mut Ctx) -> Script {
         steps: Vec::new(),
         init: Vec::new(),
         variables: Vec::new(),
+        user_variables: Vec::new(),
         rtds: Vec::new(),
         response_time_repartition: Vec::new(),
         call_length_repartition: Vec::new(),
@@ -161,7 +162,10 @@ pub fn compile(root: &Element, ctx: &mut Ctx) -> Script {
                 let a = Attrs::new(el, &["variables"], ctx);
                 if let Some(vars) = a.required("variables", ctx) {
                     for v in vars.split(',') {
-                        ctx.var(v.trim());
+                        let id = ctx.var(v.trim());
+                        if name == "User" && !script.user_variables.contains(&id) {
+                            script.user_variables.push(id);
+                        }
                     }
                 }
             }

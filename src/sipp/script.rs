@@ -19,6 +19,9 @@ pub struct Script {
     pub init: Vec<Step>,
     /// Variable names, indexed by `VarId`.
     pub variables: Vec<String>,
+    /// The variables `<User variables>` declares: kept from one of a `-users` user's calls
+    /// to the next (SIPp's per-user variable table).
+    pub user_variables: Vec<VarId>,
     /// Response-time measure names (SIPp's RTDs; numbers or words), indexed by `RtdId`.
     pub rtds: Vec<String>,
     /// `<ResponseTimeRepartition value>` bounds in ms (empty when absent).

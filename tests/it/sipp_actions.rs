@@ -511,3 +511,25 @@ fn the_benchmark_scenarios_load() {
         }
     }
 }
+
+#[test]
+fn user_variables_last_from_one_of_a_users_calls_to_the_next() {
+    let dir = Dir::new("sipp-actions-user-vars");
+    // Each call adds 1 to n; from a user's third call on (n > 2.5) the call lasts 3 s, before
+    // that 1 s. Each user's calls follow one another at once: calls at t = 0 and 1 are short,
+    // then t = 2, 5, …, 59 are long (20 of them; the last still live at 60 s). Two users each
+    // keep their own n: 2 × 2 short and 2 × 20 long. Without `<User variables>`, n is a
+    // per-call variable and is 1 in every call: 2 × 61 short calls (t = 0..=60), no long one.
+    let steps = "<nop><action><add assign_to=\"n\" value=\"1\"/>\
+                 <test assign_to=\"third\" variable=\"n\" compare=\"greater_than\" value=\"2.5\"/></action></nop>\
+                 <nop test=\"third\" next=\"long\"/><pause milliseconds=\"1000\" next=\"end\"/>\
+                 <label id=\"long\"/><pause milliseconds=\"3000\"/><label id=\"end\"/>";
+    let kept = dir.file("kept.xml", &format!("<scenario><User variables=\"n\"/>{steps}</scenario>"));
+    let r = run_with(10, &format!("scenario = \"{kept}\"\nusers = 2\n"));
+    let c = &r.sipp[0];
+    assert_eq!((c.steps[2].passed, c.steps[3].passed), (4, 40), "{c:?}");
+    let per_call = dir.file("per-call.xml", &format!("<scenario>{steps}</scenario>"));
+    let r = run_with(10, &format!("scenario = \"{per_call}\"\nusers = 2\n"));
+    let c = &r.sipp[0];
+    assert_eq!((c.steps[2].passed, c.steps[3].passed), (122, 0), "{c:?}");
+}

@@ -260,6 +260,10 @@ pub struct SippRun {
     pub registering: Vec<Key>,
     /// Per source, the `-users` users not placing a call now.
     pub free_users: Vec<std::collections::VecDeque<u32>>,
+    /// Per source, per user (user - 1), the values of the `<User variables>` in their
+    /// order: copied into a call when the user places it and back when it ends (a user
+    /// places one call at a time, so this is SIPp's shared per-user table exactly).
+    pub user_vars: Vec<Vec<Vec<Value>>>,
     /// The last final status a UE transaction got (what the script's recv is matched with
     /// when the model ends a transaction as failed).
     pub last_status: u16,
