@@ -5,6 +5,7 @@ use super::ids::UeId;
 use crate::engine::SimTime;
 use crate::model::slab::{Key, Slab};
 use crate::sipp::eval::{ActionFailure, Value};
+use crate::sipp::script::VarId;
 
 /// One SIPp call: a run of a source's script by one subscriber.
 #[derive(Clone, Debug)]
@@ -267,4 +268,33 @@ pub struct SippRun {
     /// The last final status a UE transaction got (what the script's recv is matched with
     /// when the model ends a transaction as failed).
     pub last_status: u16,
+}
+
+impl SippRun {
+    /// A source's `<User variables>` table: `count` values for each of its `users`
+    /// (nothing when the script declares none).
+    pub fn add_user_vars(&mut self, count: usize, users: usize) {
+        let users = if count == 0 { 0 } else { users };
+        self.user_vars.push(vec![vec![Value::Unset; count]; users]);
+    }
+
+    /// A new call of `call.user` (source `s`) starts with the values of the variables `ids`
+    /// that the user's previous call left.
+    pub fn user_vars_into(&self, s: usize, ids: &[VarId], call: &mut SippCall) {
+        let Some(stored) = (call.user as usize).checked_sub(1).and_then(|u| self.user_vars[s].get(u)) else { return };
+        for (id, v) in ids.iter().zip(stored) {
+            if let Some(slot) = call.vars.get_mut(*id as usize) {
+                *slot = v.clone();
+            }
+        }
+    }
+
+    /// The ended call `c` of source `s` leaves its user's variables `ids` for the user's
+    /// next call.
+    pub fn keep_user_vars(&mut self, s: usize, ids: &[VarId], c: &SippCall) {
+        let Some(stored) = (c.user as usize).checked_sub(1).and_then(|u| self.user_vars[s].get_mut(u)) else { return };
+        for (slot, id) in stored.iter_mut().zip(ids) {
+            *slot = c.vars.get(*id as usize).cloned().unwrap_or_default();
+        }
+    }
 }

@@ -47,9 +47,7 @@ impl World {
             // -users: users 1..=n, taken from the back and returned to the front (SIPp's
             // free-user list), so they are used in turn.
             run.free_users.push((1..=src.users.unwrap_or(0) as u32).rev().collect());
-            let per_user = vec![Value::Unset; src.script.user_variables.len()];
-            let users = if per_user.is_empty() { 0 } else { src.users.unwrap_or(0) as usize };
-            run.user_vars.push(vec![per_user; users]);
+            run.add_user_vars(src.script.user_variables.len(), src.users.unwrap_or(0) as usize);
             // -users: that many calls at once; otherwise the first of the paced ones.
             for _ in 0..src.users.unwrap_or(1) {
                 q.schedule_at(q.now(), Ev::SippArrival { source: i as u32 });
@@ -113,14 +111,9 @@ impl World {
                 blocked: None,
             };
             let mut call = call;
-            // The user's variables as their previous call left them.
-            let stored = (user as usize).checked_sub(1).and_then(|u| run.user_vars[s].get(u)).cloned();
-            for (id, v) in self.sipp_load().sources[s].script.user_variables.iter().zip(stored.unwrap_or_default()) {
-                if let Some(slot) = call.vars.get_mut(*id as usize) {
-                    *slot = v;
-                }
-            }
+            let ids = self.sipp_load().sources[s].script.user_variables.clone();
             let run = self.sipp.as_mut().expect("SIPp load");
+            run.user_vars_into(s, &ids, &mut call);
             let key = run.calls.insert(call);
             self.sipp_run(q, key);
         }
@@ -427,14 +420,8 @@ impl World {
             Some(f) => run.counts[s].totals.failed[f as usize] += 1,
         }
         if self.sipp_load().sources[s].users.is_some() {
-            // The user's variables as the call left them, for the user's next call.
-            let ids = &self.sipp_load().sources[s].script.user_variables;
-            let values: Vec<Value> =
-                ids.iter().map(|id| c.vars.get(*id as usize).cloned().unwrap_or_default()).collect();
-            let run = self.sipp.as_mut().expect("SIPp load");
-            if let Some(stored) = (c.user as usize).checked_sub(1).and_then(|u| run.user_vars[s].get_mut(u)) {
-                *stored = values;
-            }
+            let ids = self.sipp_load().sources[s].script.user_variables.clone();
+            self.sipp.as_mut().expect("SIPp load").keep_user_vars(s, &ids, &c);
             // -users: the user is free again and a call starts at once.
             if c.user != 0 {
                 self.sipp.as_mut().expect("SIPp load").free_users[s].push_front(c.user);
