@@ -65,6 +65,8 @@ pub struct SippSource {
     pub send_timeout: Option<u32>,
     /// `-default_behaviors`.
     pub behaviors: Behaviors,
+    /// `-t`.
+    pub transport: Transport,
     /// SHA-256 of the files read (scenario, callee, injection file): part of the scenario's
     /// hash, so that the same hash means the same inputs.
     pub inputs_sha256: String,
@@ -79,6 +81,35 @@ impl SippSource {
     /// Whether the script places calls (callers and callees are then taken in pairs).
     pub fn calls(&self) -> bool {
         self.roles.contains(&Role::Invite)
+    }
+}
+
+/// SIPp's transport mode (`-t`; `u1` when absent) [src sipp: sipp.cpp]: UDP, TCP or TLS,
+/// over one socket for every call (`u1`, `t1`, `l1`) or one per call (`un`, `tn`, `ln`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Transport {
+    /// UDP: SIPp retransmits (`retrans`); over TCP and TLS it never does.
+    pub udp: bool,
+    /// One socket for every call: Bono keeps one flow for the SIPp instance, and the
+    /// identities a REGISTER authenticated on it stay authenticated for the next calls
+    /// [src sprout: bono.cpp]; with a socket per call each call's REGISTER opens a new flow.
+    pub one_socket: bool,
+}
+
+impl Transport {
+    pub fn parse(text: &str) -> Result<Transport, String> {
+        let (udp, one_socket) = match text {
+            "u1" => (true, true),
+            "un" => (true, false),
+            "t1" | "l1" => (false, true),
+            "tn" | "ln" => (false, false),
+            other => {
+                return Err(format!(
+                    "unknown transport \"{other}\"; supported: u1, un (UDP), t1, tn (TCP), l1, ln (TLS): SIPp's -t"
+                ))
+            }
+        };
+        Ok(Transport { udp, one_socket })
     }
 }
 
@@ -220,6 +251,9 @@ fn source(t: &Table, dir: &Path) -> Option<SippSource> {
     let recv_timeout = t.opt("recv_timeout", &duration_in(SimDuration::from_ms(1), SimDuration::from_secs(86_400)));
     let send_timeout = t.opt("send_timeout", &duration_in(SimDuration::from_ms(1), SimDuration::from_secs(86_400)));
     let behaviors = t.or("default_behaviors", Behaviors::ALL, &|v| string(v).and_then(|text| Behaviors::parse(&text)));
+    let transport = t.or("transport", Transport { udp: true, one_socket: true }, &|v| {
+        string(v).and_then(|text| Transport::parse(&text))
+    });
     use sha2::Digest as _;
     let mut hasher = sha2::Sha256::new();
     let xml_path = dir.join(&scenario);
@@ -339,6 +373,7 @@ fn source(t: &Table, dir: &Path) -> Option<SippSource> {
         recv_timeout: recv_timeout.map(|d| (d.as_ns() / 1_000_000) as u32),
         send_timeout: send_timeout.map(|d| (d.as_ns() / 1_000_000) as u32),
         behaviors,
+        transport,
         inputs_sha256: format!("{:x}", hasher.finalize()),
     })
 }

@@ -97,6 +97,7 @@ pub fn compile(root: &Element, ctx: &mut Ctx) -> Script {
         init: Vec::new(),
         variables: Vec::new(),
         user_variables: Vec::new(),
+        global_variables: Vec::new(),
         rtds: Vec::new(),
         response_time_repartition: Vec::new(),
         call_length_repartition: Vec::new(),
@@ -165,6 +166,9 @@ pub fn compile(root: &Element, ctx: &mut Ctx) -> Script {
                         let id = ctx.var(v.trim());
                         if name == "User" && !script.user_variables.contains(&id) {
                             script.user_variables.push(id);
+                        }
+                        if name == "Global" && !script.global_variables.contains(&id) {
+                            script.global_variables.push(id);
                         }
                     }
                 }

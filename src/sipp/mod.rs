@@ -12,6 +12,7 @@ pub mod attrs;
 pub mod compile;
 pub mod error;
 pub mod eval;
+pub mod identity;
 pub mod keywords;
 pub mod plan;
 pub mod script;

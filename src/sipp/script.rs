@@ -22,6 +22,9 @@ pub struct Script {
     /// The variables `<User variables>` declares: kept from one of a `-users` user's calls
     /// to the next (SIPp's per-user variable table).
     pub user_variables: Vec<VarId>,
+    /// The variables `<Global variables>` declares: one value shared by every call of the
+    /// scenario (SIPp's global variable table), set first by the `<init>` stanza.
+    pub global_variables: Vec<VarId>,
     /// Response-time measure names (SIPp's RTDs; numbers or words), indexed by `RtdId`.
     pub rtds: Vec<String>,
     /// `<ResponseTimeRepartition value>` bounds in ms (empty when absent).

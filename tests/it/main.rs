@@ -32,6 +32,7 @@ mod schema_keys;
 mod shard;
 mod sipp_actions;
 mod sipp_compile;
+mod sipp_identity;
 mod sipp_keywords;
 mod sipp_load;
 mod sipp_stats;

@@ -7,11 +7,12 @@
 
 use super::binding_store::{record_key, SALT_TIMER_CHALLENGE};
 use super::events::{Class, Ev, Job, Side};
-use super::flows::{Method, Program};
+use super::flows::Method;
 use super::ids::{NodeId, UeId, NO_KEY, NO_NODE};
 use super::message::{Hop, RegisterStage, Route, Status};
 use super::params::Params;
 use super::params::CHRONOS_BACKUP_DELAY;
+use super::program::Program;
 use super::world::World;
 use crate::engine::{Dist, EventQueue, SimDuration};
 use crate::network::ports;

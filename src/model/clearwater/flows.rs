@@ -16,7 +16,8 @@ pub enum HttpOp {
     Mar,
     /// `PUT /impu/<impu>/reg-data` with reqtype=reg (the Cx SAR) at registration.
     Sar,
-    /// `PUT /impu/<impu>/reg-data` with reqtype=dereg-timeout when a binding expires.
+    /// `PUT /impu/<impu>/reg-data` with reqtype=dereg-timeout when a binding expires
+    /// (dereg-user when a REGISTER removes it).
     SarDereg,
     /// `PUT /impu/<impu>/reg-data` with reqtype=call: served from Homestead's cache.
     RegDataCall,
@@ -298,121 +299,6 @@ pub const SUBSCRIBE_GR: &[Step] = &[
     Mc(M::Get, K::RemoteBindings),
     Mc(M::Cas, K::RemoteBindings),
 ];
-
-/// A Sprout worker's program for one message.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Program {
-    /// Relaying (responses, in-dialog requests): no blocking operation.
-    Relay,
-    /// Refused by the LoadMonitor: a stateless 503 and nothing else.
-    Reject,
-    RegisterChallenge,
-    RegisterAuthInitial,
-    RegisterAuthRefresh,
-    RegisterUnchallengedRefresh,
-    RegisterUnchallengedInitial,
-    InviteWithHomer,
-    InviteWithoutHomer,
-    BindingExpiry,
-    RegisterAuthInitialGr,
-    RegisterAuthRefreshGr,
-    RegisterUnchallengedRefreshGr,
-    RegisterUnchallengedInitialGr,
-    BindingExpiryGr,
-    RegisterAuthInitialKeepTimer,
-    RegisterAuthRefreshKeepTimer,
-    RegisterAuthInitialKeepTimerGr,
-    RegisterAuthRefreshKeepTimerGr,
-    AuthTimeout,
-    /// The answer to a request Sprout itself sent: an application server's to a third-party
-    /// REGISTER, a UE's to a NOTIFY.
-    LocalResponse,
-    Subscribe,
-    SubscribeGr,
-}
-
-impl Program {
-    pub fn steps(self) -> &'static [Step] {
-        match self {
-            Program::Relay | Program::Reject | Program::LocalResponse => &[],
-            Program::RegisterChallenge => REGISTER_CHALLENGE,
-            Program::RegisterAuthInitial => REGISTER_AUTH_INITIAL,
-            Program::RegisterAuthRefresh => REGISTER_AUTH_REFRESH,
-            Program::RegisterUnchallengedRefresh => REGISTER_UNCHALLENGED_REFRESH,
-            Program::RegisterUnchallengedInitial => REGISTER_UNCHALLENGED_INITIAL,
-            Program::InviteWithHomer => INVITE_WITH_HOMER,
-            Program::InviteWithoutHomer => INVITE_WITHOUT_HOMER,
-            Program::BindingExpiry => BINDING_EXPIRY,
-            Program::RegisterAuthInitialGr => REGISTER_AUTH_INITIAL_GR,
-            Program::RegisterAuthRefreshGr => REGISTER_AUTH_REFRESH_GR,
-            Program::RegisterUnchallengedRefreshGr => REGISTER_UNCHALLENGED_REFRESH_GR,
-            Program::RegisterUnchallengedInitialGr => REGISTER_UNCHALLENGED_INITIAL_GR,
-            Program::BindingExpiryGr => BINDING_EXPIRY_GR,
-            Program::RegisterAuthInitialKeepTimer => REGISTER_AUTH_INITIAL_KEEP_TIMER,
-            Program::RegisterAuthRefreshKeepTimer => REGISTER_AUTH_REFRESH_KEEP_TIMER,
-            Program::RegisterAuthInitialKeepTimerGr => REGISTER_AUTH_INITIAL_KEEP_TIMER_GR,
-            Program::RegisterAuthRefreshKeepTimerGr => REGISTER_AUTH_REFRESH_KEEP_TIMER_GR,
-            Program::AuthTimeout => AUTH_TIMEOUT,
-            Program::Subscribe => SUBSCRIBE,
-            Program::SubscribeGr => SUBSCRIBE_GR,
-        }
-    }
-
-    /// The documented era's variant (the challenge timer not deleted), if any.
-    pub fn keeping_challenge_timer(self) -> Program {
-        match self {
-            Program::RegisterAuthInitial => Program::RegisterAuthInitialKeepTimer,
-            Program::RegisterAuthRefresh => Program::RegisterAuthRefreshKeepTimer,
-            Program::RegisterAuthInitialGr => Program::RegisterAuthInitialKeepTimerGr,
-            Program::RegisterAuthRefreshGr => Program::RegisterAuthRefreshKeepTimerGr,
-            other => other,
-        }
-    }
-
-    /// The geographically redundant variant (remote bindings writes), if any.
-    pub fn gr(self) -> Program {
-        match self {
-            Program::RegisterAuthInitial => Program::RegisterAuthInitialGr,
-            Program::RegisterAuthRefresh => Program::RegisterAuthRefreshGr,
-            Program::RegisterUnchallengedRefresh => Program::RegisterUnchallengedRefreshGr,
-            Program::RegisterUnchallengedInitial => Program::RegisterUnchallengedInitialGr,
-            Program::BindingExpiry => Program::BindingExpiryGr,
-            Program::RegisterAuthInitialKeepTimer => Program::RegisterAuthInitialKeepTimerGr,
-            Program::RegisterAuthRefreshKeepTimer => Program::RegisterAuthRefreshKeepTimerGr,
-            Program::Subscribe => Program::SubscribeGr,
-            other => other,
-        }
-    }
-
-    pub fn is_register(self) -> bool {
-        matches!(
-            self,
-            Program::RegisterChallenge
-                | Program::RegisterAuthInitial
-                | Program::RegisterAuthRefresh
-                | Program::RegisterUnchallengedRefresh
-                | Program::RegisterAuthInitialGr
-                | Program::RegisterAuthRefreshGr
-                | Program::RegisterUnchallengedRefreshGr
-                | Program::RegisterUnchallengedInitial
-                | Program::RegisterUnchallengedInitialGr
-                | Program::RegisterAuthInitialKeepTimer
-                | Program::RegisterAuthRefreshKeepTimer
-                | Program::RegisterAuthInitialKeepTimerGr
-                | Program::RegisterAuthRefreshKeepTimerGr
-        )
-    }
-
-    pub fn is_binding_expiry(self) -> bool {
-        matches!(self, Program::BindingExpiry | Program::BindingExpiryGr)
-    }
-
-    /// A Chronos callback into Sprout's HTTP stack rather than a SIP message: no UE waits
-    /// for it and the SIP LoadMonitor does not time it.
-    pub fn is_timer_task(self) -> bool {
-        self.is_binding_expiry() || self == Program::AuthTimeout
-    }
-}
 
 #[cfg(test)]
 #[path = "flows_tests.rs"]

@@ -1,6 +1,8 @@
 //! The message-flow programs against the counts CLEARWATER_FACTS.md lists.
 
 use super::*;
+use crate::model::clearwater::deregister as D;
+use crate::model::clearwater::program::Program;
 
 fn count(steps: &[Step], f: impl Fn(&Step) -> bool) -> usize {
     steps.iter().filter(|s| f(s)).count()
@@ -16,6 +18,9 @@ fn gr_programs_repeat_each_bindings_write_and_its_get_remotely() {
         (REGISTER_UNCHALLENGED_REFRESH, REGISTER_UNCHALLENGED_REFRESH_GR),
         (REGISTER_UNCHALLENGED_INITIAL, REGISTER_UNCHALLENGED_INITIAL_GR),
         (BINDING_EXPIRY, BINDING_EXPIRY_GR),
+        (D::DEREGISTER_AUTH, D::DEREGISTER_AUTH_GR),
+        (D::DEREGISTER_AUTH_KEEP_TIMER, D::DEREGISTER_AUTH_KEEP_TIMER_GR),
+        (D::DEREGISTER_UNCHALLENGED, D::DEREGISTER_UNCHALLENGED_GR),
     ] {
         let writes = count(single, |s| matches!(s, Step::Mc(op, K::Bindings) if op.is_write()));
         let remote = count(gr, |s| matches!(s, Step::Mc(_, K::RemoteBindings)));
@@ -37,6 +42,8 @@ fn the_documented_era_keeps_the_challenge_timer_and_reads_the_av_when_it_pops() 
         (Program::RegisterAuthRefresh, Program::RegisterAuthRefreshKeepTimer),
         (Program::RegisterAuthInitialGr, Program::RegisterAuthInitialKeepTimerGr),
         (Program::RegisterAuthRefreshGr, Program::RegisterAuthRefreshKeepTimerGr),
+        (Program::DeregisterAuth, Program::DeregisterAuthKeepTimer),
+        (Program::DeregisterAuthGr, Program::DeregisterAuthKeepTimerGr),
     ] {
         let without: Vec<Step> = later.steps().iter().copied().filter(|s| *s != del).collect();
         assert_eq!(without, kept.steps(), "{later:?}");
@@ -63,4 +70,22 @@ fn registration_programs_match_the_documented_counts() {
         assert_eq!(count(REGISTER_CHALLENGE, mc) + count(second, mc), mc_ops);
         assert_eq!(count(REGISTER_CHALLENGE, ch) + count(second, ch), 3);
     }
+}
+
+#[test]
+fn a_deregistration_removes_the_binding_deletes_its_timer_and_tells_the_hss() {
+    // Registrar on expiry 0 [src sprout: registrarsproutlet.cpp]: the AoR written back
+    // (get + CAS), the binding timer deleted, one SAR dereg-user, no SAR reg; with
+    // credentials, the AV consumed as for any authenticated REGISTER.
+    for p in [Program::DeregisterAuth, Program::DeregisterUnchallenged] {
+        let s = p.steps();
+        assert!(p.is_register());
+        assert_eq!(count(s, |x| *x == Step::Http(HttpOp::SarDereg)), 1, "{p:?}");
+        assert_eq!(count(s, |x| *x == Step::Http(HttpOp::Sar)), 0, "{p:?}");
+        assert_eq!(count(s, |x| *x == Step::Chronos(ChronosOp::Delete, TimerKind::Binding)), 1, "{p:?}");
+        assert_eq!(count(s, |x| matches!(x, Step::Mc(McOp::Cas, K::Bindings))), 1, "{p:?}");
+    }
+    let av = |s: &Step| matches!(s, Step::Mc(_, K::Av));
+    assert_eq!(count(Program::DeregisterAuth.steps(), av), count(REGISTER_AUTH_REFRESH, av));
+    assert_eq!(count(Program::DeregisterUnchallenged.steps(), av), 0);
 }

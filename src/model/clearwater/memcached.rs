@@ -77,7 +77,7 @@ impl World {
         // The position in the replica set of the replica that served it.
         let replica = attempt.saturating_sub(1);
         let now_s = whole_seconds(now);
-        let granted = self.p.granted_expires_s;
+        let granted = self.granted_expires_s(ue);
         match (op, record) {
             (McOp::Get, McKey::CalleeBindings | McKey::Bindings) => {
                 let owner = if record == McKey::CalleeBindings { peer } else { ue };

@@ -1,8 +1,9 @@
 //! A SIP message in flight and its typed protocol state: where it is on its route, what it
 //! is (request, response, transport failure), and which REGISTER of a procedure it is.
 
-use super::flows::{Method, Program};
+use super::flows::Method;
 use super::ids::{NodeId, UeId, NO_KEY, NO_NODE};
+use super::program::Program;
 use crate::engine::SimTime;
 use crate::model::slab::Key;
 

@@ -22,6 +22,7 @@ impl World {
     /// Runs step `pc`'s actions for `key` (`received`: the response the step matched) and
     /// returns the step the call goes to next.
     pub(super) fn sipp_after(&mut self, key: Key, pc: usize, received: Option<u16>, now: SimTime) -> usize {
+        self.sipp_globals_in(key);
         let Load::Sipp(load) = &self.p.load else { return pc + 1 };
         let Some(c) = self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)) else { return pc + 1 };
         let src = &load.sources[c.source as usize];
@@ -55,6 +56,14 @@ impl World {
                 String::new()
             };
             let out = eval::run(actions, &mut c.vars, &env, &text, &mut self.load_rng);
+            let globals = &src.script.global_variables;
+            if !globals.is_empty() {
+                let (s, vars) = (c.source as usize, std::mem::take(&mut c.vars));
+                let run = self.sipp.as_mut().expect("SIPp load");
+                run.keep_globals(s, globals, &vars);
+                run.calls.get_mut(key).expect("live SIPp call").vars = vars;
+            }
+            let c = self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)).expect("live SIPp call");
             if let Some(f) = out.failure {
                 c.action_failure = Some(f);
             }
@@ -67,11 +76,27 @@ impl World {
             }
         }
         let common = &steps[from].common;
+        let c = self.sipp.as_ref().and_then(|r| r.calls.get(key)).expect("live SIPp call");
         let tested = common.test.is_none_or(|v| c.vars.get(v as usize).is_some_and(Value::is_set));
         match common.next {
             Some(n) if tested && (common.chance >= 1.0 || self.load_rng.random::<f64>() < common.chance) => n,
             _ => from + 1,
         }
+    }
+
+    /// The call sees its source's `<Global>` variables as they stand now.
+    pub(super) fn sipp_globals_in(&mut self, key: Key) {
+        let Load::Sipp(load) = &self.p.load else { return };
+        let Some(run) = self.sipp.as_mut() else { return };
+        let Some(c) = run.calls.get_mut(key) else { return };
+        let s = c.source as usize;
+        let ids = &load.sources[s].script.global_variables;
+        if ids.is_empty() {
+            return;
+        }
+        let mut vars = std::mem::take(&mut c.vars);
+        run.globals_into(s, ids, &mut vars);
+        run.calls.get_mut(key).expect("live SIPp call").vars = vars;
     }
 
     /// The call passes its current step (counted, its RTDs started or stopped) to `next`.
@@ -133,7 +158,9 @@ impl World {
         let Load::Sipp(load) = &self.p.load else { return };
         let Some(c) = self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)) else { return };
         let StepKind::Send(send) = &load.sources[c.source as usize].script.steps[pc].kind else { return };
-        let Some(t1) = send.retrans.filter(|&ms| ms > 0) else {
+        // SIPp retransmits over UDP only.
+        let udp = load.sources[c.source as usize].transport.udp;
+        let Some(t1) = send.retrans.filter(|&ms| ms > 0 && udp) else {
             c.retrans = None;
             return;
         };

@@ -259,12 +259,20 @@ pub struct SippRun {
     pub counts: Vec<SourceCounts>,
     /// The SIPp call each subscriber's registration belongs to (indexed by UE).
     pub registering: Vec<Key>,
+    /// The expiry each subscriber's last SIPp REGISTER asked for (indexed by UE;
+    /// `EXPIRES_UNSTATED` when it stated none).
+    pub expires_s: Vec<u32>,
     /// Per source, the `-users` users not placing a call now.
     pub free_users: Vec<std::collections::VecDeque<u32>>,
     /// Per source, per user (user - 1), the values of the `<User variables>` in their
     /// order: copied into a call when the user places it and back when it ends (a user
     /// places one call at a time, so this is SIPp's shared per-user table exactly).
     pub user_vars: Vec<Vec<Vec<Value>>>,
+    /// Per source, the values of the `<Global variables>` in their order, shared by all its
+    /// calls: copied into a call's variables before it evaluates anything and back after
+    /// its actions ran (the simulation runs one call at a time, so this is SIPp's shared
+    /// table exactly).
+    pub globals: Vec<Vec<Value>>,
     /// The last final status a UE transaction got (what the script's recv is matched with
     /// when the model ends a transaction as failed).
     pub last_status: u16,
@@ -285,6 +293,24 @@ impl SippRun {
         for (id, v) in ids.iter().zip(stored) {
             if let Some(slot) = call.vars.get_mut(*id as usize) {
                 *slot = v.clone();
+            }
+        }
+    }
+
+    /// A call of source `s` sees the global variables `ids` as they stand.
+    pub fn globals_into(&self, s: usize, ids: &[VarId], vars: &mut [Value]) {
+        for (id, v) in ids.iter().zip(&self.globals[s]) {
+            if let Some(slot) = vars.get_mut(*id as usize) {
+                slot.clone_from(v);
+            }
+        }
+    }
+
+    /// A call of source `s` ran actions: the global variables `ids` take its values.
+    pub fn keep_globals(&mut self, s: usize, ids: &[VarId], vars: &[Value]) {
+        for (slot, id) in self.globals[s].iter_mut().zip(ids) {
+            if let Some(v) = vars.get(*id as usize) {
+                slot.clone_from(v);
             }
         }
     }

@@ -10,7 +10,7 @@ use rand::Rng as _;
 use super::events::Ev;
 use super::ids::{UeId, NO_KEY};
 use super::sipp_state::STEPS_WITHOUT_WAIT_MAX;
-use super::sipp_state::{Failure, SippCall, SippRun, SourceCounts, SourcePace, Timing, Totals, RTDS_MAX};
+use super::sipp_state::{Failure, SippCall, RTDS_MAX};
 use super::txn::FailCause;
 use super::world::World;
 use crate::engine::{EventQueue, SimDuration, SimTime};
@@ -27,36 +27,6 @@ impl World {
             Load::Sipp(s) => s,
             _ => unreachable!("a SIPp event in a run without a SIPp load"),
         }
-    }
-
-    /// The SIPp load's first events: every source starts creating calls at time zero.
-    pub(super) fn start_sipp(&mut self, q: &mut EventQueue<Ev>) {
-        let load = self.sipp_load().clone();
-        let mut run = SippRun { registering: vec![NO_KEY; self.ues.len()], ..SippRun::default() };
-        for (i, src) in load.sources.iter().enumerate() {
-            run.pace.push(SourcePace { per_second: src.per_second() });
-            let steps = vec![Default::default(); src.script.steps.len()];
-            let rtds = src.script.rtds.len();
-            let totals = Totals {
-                rtd: vec![Timing::default(); rtds],
-                rtd_bins: vec![vec![0; src.script.response_time_repartition.len() + 1]; rtds],
-                call_length_bins: vec![0; src.script.call_length_repartition.len() + 1],
-                ..Totals::default()
-            };
-            run.counts.push(SourceCounts { totals, steps, ..SourceCounts::default() });
-            // -users: users 1..=n, taken from the back and returned to the front (SIPp's
-            // free-user list), so they are used in turn.
-            run.free_users.push((1..=src.users.unwrap_or(0) as u32).rev().collect());
-            run.add_user_vars(src.script.user_variables.len(), src.users.unwrap_or(0) as usize);
-            // -users: that many calls at once; otherwise the first of the paced ones.
-            for _ in 0..src.users.unwrap_or(1) {
-                q.schedule_at(q.now(), Ev::SippArrival { source: i as u32 });
-            }
-            if src.rate_increase.is_some() && src.users.is_none() {
-                q.schedule_in(src.rate_interval, Ev::SippRamp { source: i as u32 });
-            }
-        }
-        self.sipp = Some(Box::new(run));
     }
 
     /// A source's next call is due.
@@ -161,6 +131,7 @@ impl World {
     pub(super) fn sipp_run(&mut self, q: &mut EventQueue<Ev>, key: Key) {
         let mut budget = STEPS_WITHOUT_WAIT_MAX;
         loop {
+            self.sipp_globals_in(key);
             let Some(c) = self.sipp.as_ref().and_then(|r| r.calls.get(key)) else { return };
             let (s, pc) = (c.source as usize, c.pc as usize);
             if self.sipp_quit(s, q.now()) {
@@ -234,6 +205,9 @@ impl World {
                     self.sipp_pass(key, next, now);
                 }
                 Role::Register | Role::Invite | Role::Bye => {
+                    // The message decides who sends it, to whom, and for how long.
+                    let expires = self.sipp_address(key, pc, role, now);
+                    let c = self.sipp.as_ref().and_then(|r| r.calls.get(key)).expect("live SIPp call");
                     if role == Role::Register && self.ues[c.ue].registering {
                         // The UE's one registration is busy: SIPp's send cannot go now.
                         return self.sipp_send_blocked(q, key, pc);
@@ -243,6 +217,10 @@ impl World {
                         return self.sipp_end(q, key, Some(Failure::UnexpectedMessage));
                     }
                     self.sipp_count_request(key, pc);
+                    if role == Role::Register {
+                        let run = self.sipp.as_mut().expect("SIPp load");
+                        run.expires_s[run.calls.get(key).expect("live SIPp call").ue as usize] = expires;
+                    }
                     let lost = self.sipp_lost(key, pc);
                     self.sipp_retrans_start(q, key, pc, lost);
                     let next = self.sipp_after(key, pc, None, now);

@@ -6,11 +6,12 @@
 
 use super::events::Class;
 use super::events::{Ev, Job, Side};
-use super::flows::{McKey, Method, Program, Step};
+use super::flows::{McKey, Method, Step};
 use super::ids::{NodeId, UeId};
 use super::message::{Hop, HttpAnswer, RegisterStage, Status};
 use super::node::Topology;
 use super::params::Params;
+use super::program::Program;
 use super::ralf::Role;
 use super::reachability::Path;
 use super::world::World;
@@ -89,8 +90,11 @@ impl World {
     fn register_program(&self, ue: UeId, stage: RegisterStage, sprout: NodeId, now: SimTime) -> Program {
         use RegisterStage as S;
         let bound = self.bound_for(ue, self.nodes[sprout].site, now);
+        let removes = self.requested_expires_s(ue) == 0;
         let p = match (stage, bound) {
             (S::Unauthenticated, _) => Program::RegisterChallenge,
+            (S::IntegrityProtected, _) if removes => Program::DeregisterUnchallenged,
+            (S::WithCredentials, _) if removes => Program::DeregisterAuth,
             (S::IntegrityProtected, true) => Program::RegisterUnchallengedRefresh,
             (S::IntegrityProtected, false) => Program::RegisterUnchallengedInitial,
             (S::WithCredentials, true) => Program::RegisterAuthRefresh,

@@ -4,9 +4,10 @@
 //! message, after the later era's queue-age check [src sprout: thread_dispatcher.cpp].
 
 use super::events::{Class, Ev, Job};
-use super::flows::{Method, Program};
+use super::flows::Method;
 use super::ids::NodeId;
 use super::message::{Hop, Status};
+use super::program::Program;
 use super::world::World;
 use crate::engine::{EventQueue, SimDuration};
 use crate::model::slab::Key;

@@ -6,9 +6,10 @@
 //! and a worker like any response.
 
 use super::events::{Class, Ev, Job, Side};
-use super::flows::{Method, Program};
+use super::flows::Method;
 use super::ids::{NodeId, UeId, NO_KEY};
 use super::message::{Hop, RegisterStage, Route, Status};
+use super::program::Program;
 use super::world::World;
 use crate::engine::EventQueue;
 use crate::model::slab::Key;

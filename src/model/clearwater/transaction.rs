@@ -115,16 +115,18 @@ impl World {
         }
         match t.method {
             Method::Register => {
-                if ok {
+                // A REGISTER with expiry 0 removed the binding: the UE is not registered.
+                let removed = ok && self.granted_expires_s(t.ue) == 0;
+                if ok && !removed {
                     self.outages.registered(t.ue, now);
                     let u = &mut self.ues[t.ue];
                     u.flow_authenticated = self.nodes[u.edge].tier == crate::scenario::Tier::Bono;
                     self.schedule_binding_check(q, t.ue);
                     self.reg_event_registered(q, t.ue);
-                } else if failure.is_some_and(|cause| self.register_attempt_failed(q, t.ue, cause)) {
+                } else if !ok && failure.is_some_and(|cause| self.register_attempt_failed(q, t.ue, cause)) {
                     return; // an outbound UE tries the next target
                 }
-                self.register_done(q, t.ue, ok);
+                self.register_done(q, t.ue, ok && !removed);
                 if self.sipp.is_some() {
                     self.sipp_register_done(q, t.ue, failure);
                 }

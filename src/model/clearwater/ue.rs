@@ -183,8 +183,8 @@ impl World {
             None => u.connected && u.flow_authenticated && self.nodes[u.edge].tier == crate::scenario::Tier::Bono,
             Some(always) => refresh && !always,
         };
-        // A SIPp scenario's REGISTER opens no authenticated flow for the next call: challenged.
-        let protected = protected && self.sipp.is_none();
+        // A SIPp instance keeps Bono's flow from one call to the next only over one socket.
+        let protected = protected && self.sipp_flow_kept(ue);
         let stage = if protected { RegisterStage::IntegrityProtected } else { RegisterStage::Unauthenticated };
         let txn = self.new_txn(q, Method::Register, ue, NO_KEY, refresh);
         self.txns.get_mut(txn).expect("just created").stage = stage;
