@@ -14,6 +14,7 @@ pub mod error;
 pub mod eval;
 pub mod keywords;
 pub mod plan;
+pub mod response;
 pub mod script;
 pub mod steps;
 pub mod xml;
