@@ -131,31 +131,6 @@ pub fn render(m: &Message, env: &Env, vars: &[Value]) -> String {
     out
 }
 
-/// The text of a response the simulation delivers, as far as the model decides it: the
-/// status line and the headers it knows (CSeq with its method, Call-ID); other headers and
-/// bodies are not modelled.
-pub fn received_text(code: u16, method: &str, env: &Env) -> String {
-    let reason = match code {
-        100 => "Trying",
-        180 => "Ringing",
-        183 => "Session Progress",
-        200 => "OK",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        408 => "Request Timeout",
-        480 => "Temporarily Unavailable",
-        500 => "Server Internal Error",
-        503 => "Service Unavailable",
-        504 => "Server Time-out",
-        _ => "",
-    };
-    format!(
-        "SIP/2.0 {code} {reason}\r\nCSeq: {} {method}\r\nCall-ID: {}///0-0@cwsim\r\nContent-Length: 0\r\n\r\n",
-        env.cseq, env.call_number
-    )
-}
-
 fn rhs(v: &Operand, vars: &[Value]) -> f64 {
     match v {
         Operand::Value(x) => *x,

@@ -15,6 +15,7 @@ pub mod eval;
 pub mod identity;
 pub mod keywords;
 pub mod plan;
+pub mod response;
 pub mod script;
 pub mod steps;
 pub mod xml;

@@ -9,6 +9,7 @@ use cwsim::model::clearwater::{self, ClearwaterResult, SippFailure};
 use cwsim::scenario;
 use cwsim::scenario::sipp_load::Behaviors;
 use cwsim::sipp::eval::{self, ActionFailure, Env, Value};
+use cwsim::sipp::response;
 use cwsim::sipp::script::{Script, StepKind};
 
 fn compile(body: &str) -> Script {
@@ -139,9 +140,14 @@ fn sample_draws_from_sipps_distributions() {
 
 /// One 60 s replication on a one-Sprout deployment without Bono; `load` after `profile`.
 fn run_with(subscribers: u64, load: &str) -> ClearwaterResult {
+    run_granting("3600s", subscribers, load)
+}
+
+/// `run_with` with Sprout's `reg_max_expires` set to `max_expires`.
+fn run_granting(max_expires: &str, subscribers: u64, load: &str) -> ClearwaterResult {
     let text = format!(
         "[simulation]\nduration = \"60s\"\n[[site]]\nname = \"a\"\nbono = {{ nodes = 0 }}\nsprout = {{ nodes = 1 }}\n\
-         homestead = {{ nodes = 1 }}\n[sip]\nreg_max_expires = \"3600s\"\n[load]\nprofile = \"sipp\"\n\
+         homestead = {{ nodes = 1 }}\n[sip]\nreg_max_expires = \"{max_expires}\"\n[load]\nprofile = \"sipp\"\n\
          subscribers = {subscribers}\n{load}"
     );
     let s = scenario::parse("one.toml", "one", text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
@@ -248,10 +254,10 @@ fn a_failed_check_fails_the_call_when_it_ends() {
     assert_eq!(r.sipp[0].steps[1].passed, t.created);
     assert_eq!(t.successful, 0);
     assert_eq!(t.failed[SippFailure::TestDoesntMatch as usize], t.created - t.live);
-    // An ereg on the 200 a REGISTER gets: the status line is there (no failure), a Contact
-    // header is not modelled (FailedRegexpHdrNotFound).
+    // An ereg on the 200 a REGISTER gets: the status line is there (no failure), a header no
+    // one sends is not (FailedRegexpHdrNotFound).
     for (re, failed) in
-        [("search_in=\"msg\" regexp=\"^SIP/2.0 200\"", 0), ("search_in=\"hdr\" header=\"Contact:\" regexp=\".\"", 1)]
+        [("search_in=\"msg\" regexp=\"^SIP/2.0 200\"", 0), ("search_in=\"hdr\" header=\"X-Nope:\" regexp=\".\"", 1)]
     {
         let body = register("").replace(
             "<recv response=\"200\"/>",
@@ -532,4 +538,182 @@ fn user_variables_last_from_one_of_a_users_calls_to_the_next() {
     let r = run_with(10, &format!("scenario = \"{per_call}\"\nusers = 2\n"));
     let c = &r.sipp[0];
     assert_eq!((c.steps[2].passed, c.steps[3].passed), (122, 0), "{c:?}");
+}
+
+/// The header lines of `text` named `name` (values), in order.
+fn lines_of<'t>(text: &'t str, name: &str) -> Vec<&'t str> {
+    let head = text.split("\r\n\r\n").next().unwrap();
+    head.split("\r\n").filter_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(": "))).collect()
+}
+
+fn reply(code: u16, request: &str, call_number: u64, bono: bool) -> String {
+    let method = request.split_whitespace().next().unwrap_or("INVITE");
+    let r = response::Reply { code, request, method, call_number, cseq: 2, granted_expires_s: 300, bono };
+    response::text(&r)
+}
+
+#[test]
+fn a_response_copies_the_request_as_rfc_3261_says_and_carries_clearwaters_headers() {
+    // A REGISTER as a scenario writes it (indented, LF line ends, a compact `f:`).
+    let register = "
+        REGISTER sip:example.com SIP/2.0
+        Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-1
+        Via: SIP/2.0/TCP 10.0.0.2:5058;branch=z9hG4bK-2
+        f: <sip:alice@example.com>;tag=abc
+        To: <sip:alice@example.com>
+        Call-ID: reg-1@10.0.0.1
+        CSeq: 7 REGISTER
+        Contact: <sip:alice@10.0.0.1:5060;transport=udp>
+        Expires: 3600
+        Content-Length: 0
+
+    ";
+    let t = reply(401, register, 3, true);
+    assert!(t.starts_with("SIP/2.0 401 Unauthorized\r\n"), "{t}");
+    // §8.2.6.2: every Via in order, From, Call-ID and CSeq as the request had them.
+    assert_eq!(
+        lines_of(&t, "Via"),
+        ["SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-1", "SIP/2.0/TCP 10.0.0.2:5058;branch=z9hG4bK-2"]
+    );
+    assert_eq!(lines_of(&t, "From"), ["<sip:alice@example.com>;tag=abc"]);
+    assert_eq!(lines_of(&t, "Call-ID"), ["reg-1@10.0.0.1"]);
+    assert_eq!(lines_of(&t, "CSeq"), ["7 REGISTER"]);
+    // The To with a tag added (the request's had none).
+    let to = lines_of(&t, "To");
+    assert_eq!(to.len(), 1);
+    let tag = to[0].strip_prefix("<sip:alice@example.com>;tag=").unwrap_or_else(|| panic!("{t}"));
+    assert!(!tag.is_empty() && !tag.contains(';'), "{tag}");
+    // Sprout's challenge: Digest, the realm of the domain, MD5, qop "auth", a nonce and an
+    // opaque.
+    let www = lines_of(&t, "WWW-Authenticate");
+    assert_eq!(www.len(), 1, "{t}");
+    assert!(www[0].starts_with("Digest realm=\"example.com\", nonce=\""), "{t}");
+    assert!(www[0].contains("\", opaque=\"") && www[0].ends_with(", algorithm=MD5, qop=\"auth\""), "{t}");
+    assert!(t.ends_with("Content-Length: 0\r\n\r\n"), "{t}");
+    // The same call gets the same tag; another call another one.
+    assert_eq!(lines_of(&reply(200, register, 3, true), "To"), to);
+    assert_ne!(lines_of(&reply(200, register, 4, true), "To"), to);
+    // A 100 gets no tag (§8.2.6.2).
+    assert_eq!(lines_of(&reply(100, register, 3, true), "To"), ["<sip:alice@example.com>"]);
+
+    // The 200: the contact with the granted expiry (asked 3600, granted at most 300), the
+    // S-CSCF's Service-Route and the registered identity as P-Associated-URI.
+    let t = reply(200, register, 3, true);
+    assert_eq!(lines_of(&t, "Contact"), ["<sip:alice@10.0.0.1:5060;transport=udp>;expires=300"], "{t}");
+    assert_eq!(lines_of(&t, "Service-Route").len(), 1, "{t}");
+    assert_eq!(lines_of(&t, "P-Associated-URI"), ["<sip:alice@example.com>"], "{t}");
+    assert!(lines_of(&t, "WWW-Authenticate").is_empty());
+    // Asking less than the grant gets what it asked; the contact's own parameter wins over
+    // the Expires header.
+    let short =
+        register.replace("Contact: <sip:alice@10.0.0.1:5060;transport=udp>", "Contact: <sip:alice@h>;expires=60");
+    assert_eq!(lines_of(&reply(200, &short, 3, true), "Contact"), ["<sip:alice@h>;expires=60"]);
+
+    // A 200 to an INVITE: a To tag, a Contact for the callee, a Record-Route per proxy
+    // (Bono, Sprout, Bono), and an SDP body its Content-Length counts.
+    let invite = "INVITE sip:bob@example.com SIP/2.0\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-3\n\
+                  From: <sip:alice@example.com>;tag=1\nt: <sip:bob@example.com>\nCall-ID: c-1\nCSeq: 1 INVITE\n\n";
+    let t = reply(200, invite, 3, true);
+    assert!(lines_of(&t, "To")[0].starts_with("<sip:bob@example.com>;tag="), "{t}");
+    let contact = lines_of(&t, "Contact");
+    assert!(contact.len() == 1 && contact[0].starts_with("<sip:bob@"), "{t}");
+    let rr = lines_of(&t, "Record-Route");
+    assert!(rr.len() == 3 && rr.iter().all(|r| r.starts_with("<sip:") && r.ends_with(";lr>")), "{t}");
+    assert_eq!(lines_of(&reply(200, invite, 3, false), "Record-Route").len(), 1, "Sprout alone");
+    let (_, body) = t.split_once("\r\n\r\n").unwrap();
+    assert!(body.starts_with("v=0\r\n"), "{t}");
+    assert_eq!(lines_of(&t, "Content-Length"), [body.len().to_string()]);
+    // A To that has a tag is copied as it is (a response inside the dialog).
+    let bye = "BYE sip:bob@example.com SIP/2.0\nTo: <sip:bob@example.com>;tag=xyz\nCSeq: 2 BYE\n\n";
+    assert_eq!(lines_of(&reply(200, bye, 3, true), "To"), ["<sip:bob@example.com>;tag=xyz"]);
+    // No request text: the CSeq and Call-ID the call numbers give.
+    let t = reply(200, "", 3, true);
+    assert_eq!((lines_of(&t, "CSeq"), lines_of(&t, "Call-ID")), (vec!["2 INVITE"], vec!["3///0-0@cwsim"]));
+
+    // ereg's header search names headers as written, case-insensitively (no compact form
+    // needed): `to:` finds the To line, and captures its tag.
+    let t = reply(401, register, 3, true);
+    let (s, v, out) = act(
+        "<ereg search_in=\"hdr\" header=\"to:\" regexp=\";tag=([^;]+)\" check_it=\"true\" assign_to=\"all,tag\"/>",
+        &t,
+    );
+    assert_eq!(out.failure, None);
+    assert_eq!(var(&s, &v, "tag").string(), tag);
+    let (s, v, out) =
+        act("<ereg search_in=\"hdr\" header=\"WWW-Authenticate:\" regexp=\"realm=&quot;([^&quot;]*)&quot;\" assign_to=\"all,realm\"/>", &t);
+    assert_eq!((out.failure, var(&s, &v, "realm").string()), (None, "example.com"));
+}
+
+/// A registration whose requests carry the headers a real one does (keywords the model does
+/// not render, such as `[local_ip]`, left empty); `check` is the 200's action.
+fn register_with_headers(check: &str) -> String {
+    let req = |auth: &str| {
+        format!(
+            "<send><![CDATA[\nREGISTER sip:example.com SIP/2.0\nVia: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]\n\
+             From: <sip:alice@example.com>;tag=[call_number]\nTo: <sip:alice@example.com>\nCall-ID: [call_id]\n\
+             CSeq: [cseq] REGISTER\nContact: <sip:alice@[local_ip]:[local_port]>\nExpires: 3600\n{auth}Content-Length: 0\n\n]]></send>"
+        )
+    };
+    format!(
+        "{}<recv response=\"401\" auth=\"true\"><action><ereg search_in=\"hdr\" header=\"WWW-Authenticate:\" \
+         regexp=\"realm=&quot;([^&quot;]*)&quot;\" check_it=\"true\" assign_to=\"w,realm\"/></action></recv>\
+         {}<recv response=\"200\"><action>{check}</action></recv>",
+        req(""),
+        req("[authentication username=alice password=b]\n")
+    )
+}
+
+#[test]
+fn ereg_finds_the_headers_of_the_responses_the_deployment_sends() {
+    let dir = Dir::new("sipp-actions-ereg-headers");
+    // The 200's To tag and the contact's granted expiry are captured, then checked: the tag
+    // is not empty, the realm is the To's domain, and the expiry is the 300 s Sprout grants
+    // (reg_max_expires 300 s here, below the 3600 s asked).
+    let check = "<ereg search_in=\"hdr\" header=\"To:\" regexp=\";tag=([^;]+)\" check_it=\"true\" assign_to=\"all,tag\"/>\
+                 <ereg search_in=\"hdr\" header=\"Contact:\" regexp=\";expires=([0-9]+)\" check_it=\"true\" assign_to=\"c,exp\"/>";
+    let verdict = "<nop><action><strcmp variable=\"tag\" value=\"\" check_it_inverse=\"true\"/>\
+                   <strcmp variable=\"realm\" value=\"example.com\" check_it=\"true\"/>\
+                   <todouble assign_to=\"e\" variable=\"exp\"/>\
+                   <test variable=\"e\" compare=\"equal\" value=\"300\" check_it=\"true\"/></action></nop>";
+    let body = format!("{}{verdict}", register_with_headers(check));
+    let xml = dir.file("tag.xml", &format!("<scenario>{body}</scenario>"));
+    let r = run_granting("300s", 100, &format!("scenario = \"{xml}\"\nrate = 1\n"));
+    let t = &r.sipp[0].totals;
+    let ended = t.created - t.live;
+    assert!(ended > 50, "{t:?}");
+    assert_eq!(t.failed.iter().sum::<u64>(), 0, "{t:?}");
+    assert_eq!(t.successful, ended, "{t:?}");
+    // Control: a header no one sends fails every call with the header-not-found reason.
+    let nope = "<ereg search_in=\"hdr\" header=\"X-Nope:\" regexp=\".\" check_it=\"true\" assign_to=\"n\"/>";
+    let xml = dir.file("nope.xml", &format!("<scenario>{}</scenario>", register_with_headers(nope)));
+    let r = run_with(100, &format!("scenario = \"{xml}\"\nrate = 1\n"));
+    let t = &r.sipp[0].totals;
+    let ended = t.created - t.live;
+    assert!(ended > 50, "{t:?}");
+    assert_eq!((t.failed[SippFailure::RegexpHdrNotFound as usize], t.successful), (ended, 0), "{t:?}");
+
+    // A call: the 200's tag is captured and written into the BYE's To; the 200 to the BYE
+    // copies that To, tag and all, so the tag captured again is the same. The 200 to the
+    // INVITE is record-routed by Sprout.
+    let xml = dir.file(
+        "call.xml",
+        "<scenario><send><![CDATA[\nINVITE sip:bob@example.com SIP/2.0\nVia: SIP/2.0/UDP [local_ip];branch=[branch]\n\
+         From: <sip:alice@example.com>;tag=[call_number]\nTo: <sip:bob@example.com>\nCall-ID: [call_id]\n\
+         CSeq: 1 INVITE\nContent-Length: 0\n\n]]></send>\
+         <recv response=\"100\" optional=\"true\"/><recv response=\"180\" optional=\"true\"/>\
+         <recv response=\"200\"><action><ereg search_in=\"hdr\" header=\"To:\" regexp=\";tag=([^;]+)\" check_it=\"true\" assign_to=\"a,tag\"/>\
+         <ereg search_in=\"hdr\" header=\"Record-Route:\" regexp=\";lr&gt;$\" check_it=\"true\" assign_to=\"rr\"/>\
+         <ereg search_in=\"body\" regexp=\"^v=0\" check_it=\"true\" assign_to=\"sdp\"/></action></recv>\
+         <send><![CDATA[\nACK sip:bob@example.com SIP/2.0\nTo: <sip:bob@example.com>;tag=[$tag]\nCSeq: 1 ACK\n\n]]></send>\
+         <pause milliseconds=\"100\"/>\
+         <send><![CDATA[\nBYE sip:bob@example.com SIP/2.0\nTo: <sip:bob@example.com>;tag=[$tag]\nCSeq: 2 BYE\n\n]]></send>\
+         <recv response=\"200\"><action><ereg search_in=\"hdr\" header=\"To:\" regexp=\"^&lt;sip:bob@example.com&gt;;tag=([^;]+)$\" check_it=\"true\" assign_to=\"b,again\"/>\
+         <strcmp variable=\"again\" variable2=\"tag\" check_it=\"true\"/></action></recv></scenario>",
+    );
+    let r = run_with(200, &format!("scenario = \"{xml}\"\nrate = 2\n"));
+    let t = &r.sipp[0].totals;
+    let ended = t.created - t.live;
+    assert!(ended > 50, "{t:?}");
+    assert_eq!(t.failed.iter().sum::<u64>(), 0, "{t:?}");
+    assert_eq!(t.successful, ended, "{t:?}");
 }

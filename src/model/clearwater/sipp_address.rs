@@ -94,7 +94,7 @@ impl World {
         call.is_some_and(|c| self.sipp_load().sources[c.source as usize].transport.one_socket)
     }
 
-    fn reg_max_expires_s(&self) -> u32 {
+    pub(super) fn reg_max_expires_s(&self) -> u32 {
         (self.p.sip.reg_max_expires.as_ns() / 1_000_000_000).min(u32::MAX as u64) as u32
     }
 }

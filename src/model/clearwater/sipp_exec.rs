@@ -16,6 +16,7 @@ use crate::model::slab::Key;
 use crate::scenario::Load;
 use crate::sipp::eval::{self, Env, Value};
 use crate::sipp::plan::Role;
+use crate::sipp::response::{self, Reply};
 use crate::sipp::script::StepKind;
 
 impl World {
@@ -23,6 +24,8 @@ impl World {
     /// returns the step the call goes to next.
     pub(super) fn sipp_after(&mut self, key: Key, pc: usize, received: Option<u16>, now: SimTime) -> usize {
         self.sipp_globals_in(key);
+        // Sprout grants what a contact asks, up to reg_max_expires (sipp_address.rs).
+        let granted_max_s = self.reg_max_expires_s();
         let Load::Sipp(load) = &self.p.load else { return pc + 1 };
         let Some(c) = self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)) else { return pc + 1 };
         let src = &load.sources[c.source as usize];
@@ -41,15 +44,26 @@ impl World {
             let text = if !eval::needs_text(actions) {
                 String::new()
             } else if let Some(code) = received {
-                // The CSeq method of a response: the request the call last sent.
-                let method = steps[..pc].iter().rev().find_map(|s| match &s.kind {
+                // The response answers the request the call last sent (an ACK has none),
+                // rendered as it was sent.
+                let sent = steps[..pc].iter().rev().find_map(|s| match &s.kind {
                     StepKind::Send(s) => match &s.what {
-                        crate::sipp::script::SendWhat::Request(m) if m != "ACK" => Some(m.as_str()),
+                        crate::sipp::script::SendWhat::Request(m) if m != "ACK" => Some((s, m.as_str())),
                         _ => None,
                     },
                     _ => None,
                 });
-                eval::received_text(code, method.unwrap_or("INVITE"), &env)
+                let request = sent.map_or(String::new(), |(s, _)| eval::render(&s.message, &env, &c.vars));
+                let bono = self.nodes[self.ues[c.ue].edge].tier == crate::scenario::Tier::Bono;
+                response::text(&Reply {
+                    code,
+                    request: &request,
+                    method: sent.map_or("INVITE", |(_, m)| m),
+                    call_number: env.call_number,
+                    cseq: env.cseq,
+                    granted_expires_s: granted_max_s,
+                    bono,
+                })
             } else if let StepKind::Send(s) = &steps[pc].kind {
                 eval::render(&s.message, &env, &c.vars)
             } else {
