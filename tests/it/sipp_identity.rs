@@ -186,6 +186,11 @@ fn one_socket_keeps_bonos_authenticated_flow_and_tcp_never_retransmits() {
     // at once, where its script waits for a 401: FailedUnexpectedMessage.
     let t = twice("u1").sipp[0].totals.clone();
     assert_eq!((t.successful, t.failed[SippFailure::UnexpectedMessage as usize]), (1, 1), "{t:?}");
+    // Preregistered subscribers were registered before the instance opened its socket: its
+    // first REGISTER of subscriber 3 is challenged, even over u1.
+    let load = format!("scenario = \"{xml}\"\nrate = 1\nmax_calls = 1\ntransport = \"u1\"\n");
+    let t = run_on(1, "3600s", &load).sipp[0].totals.clone();
+    assert_eq!((t.successful, t.created), (1, 1), "{t:?}");
     // tn, a connection per call: each REGISTER opens a new flow and is challenged.
     let t = twice("tn").sipp[0].totals.clone();
     assert_eq!((t.successful, t.created), (2, 2), "{t:?}");

@@ -166,7 +166,10 @@ impl World {
         let u = &mut self.ues[ue];
         u.registered = true;
         u.connected = true;
-        u.flow_authenticated = self.nodes[u.edge].tier == crate::scenario::Tier::Bono;
+        // A SIPp instance starts with a socket of its own: Bono has authenticated nothing on
+        // its flow, whoever registered the subscriber before the run.
+        let sipp = matches!(self.p.load, Load::Sipp(_));
+        u.flow_authenticated = self.nodes[u.edge].tier == crate::scenario::Tier::Bono && !sipp;
         u.dns.expires = dns_expires;
         self.homestead.install(ue, SimTime::ZERO + fresh);
         let expires_s = whole_seconds(expiry);
