@@ -112,23 +112,57 @@ pub struct Env<'a> {
 pub fn render(m: &Message, env: &Env, vars: &[Value]) -> String {
     let mut out = String::new();
     for p in &m.0 {
-        match p {
-            Piece::Literal(s) => out.push_str(s),
-            Piece::Keyword { keyword, offset } => match keyword {
-                Keyword::Var(v) => vars.get(*v as usize).unwrap_or(&Value::Unset).render(&mut out),
-                Keyword::Field { n, file: None, line: None } => {
-                    out.push_str(env.fields.get(*n as usize).map_or("", String::as_str))
-                }
-                Keyword::Key(name) => {
-                    out.push_str(env.keys.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str()))
-                }
-                Keyword::CallNumber => out.push_str(&(env.call_number as i64 + *offset as i64).to_string()),
-                Keyword::Cseq => out.push_str(&(env.cseq as i64 + *offset as i64).to_string()),
-                _ => {}
-            },
-        }
+        push_piece(p, env, vars, &mut out);
     }
     out
+}
+
+/// `render` up to the end of the header section (its last header line, before the first
+/// blank line): the part of a request that says who it is for, without the cost of its body.
+pub fn render_head(m: &Message, env: &Env, vars: &[Value]) -> String {
+    let mut out = String::with_capacity(256);
+    for p in &m.0 {
+        // The blank line is the scenario's own text: only literal pieces are searched.
+        if let Piece::Literal(s) = p {
+            let after_newline = out.ends_with('\n');
+            if after_newline && (s.starts_with('\n') || s.starts_with("\r\n")) {
+                return out;
+            }
+            let blank = s.match_indices('\n').map(|(i, _)| i).find(|&i| {
+                let rest = &s.as_bytes()[i + 1..];
+                rest.first() == Some(&b'\n') || rest.starts_with(b"\r\n")
+            });
+            if let Some(i) = blank {
+                out.push_str(&s[..=i]);
+                return out;
+            }
+        }
+        push_piece(p, env, vars, &mut out);
+    }
+    out
+}
+
+fn push_int(out: &mut String, x: i64) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{x}");
+}
+
+fn push_piece(p: &Piece, env: &Env, vars: &[Value], out: &mut String) {
+    match p {
+        Piece::Literal(s) => out.push_str(s),
+        Piece::Keyword { keyword, offset } => match keyword {
+            Keyword::Var(v) => vars.get(*v as usize).unwrap_or(&Value::Unset).render(out),
+            Keyword::Field { n, file: None, line: None } => {
+                out.push_str(env.fields.get(*n as usize).map_or("", String::as_str))
+            }
+            Keyword::Key(name) => {
+                out.push_str(env.keys.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str()))
+            }
+            Keyword::CallNumber => push_int(out, env.call_number as i64 + *offset as i64),
+            Keyword::Cseq => push_int(out, env.cseq as i64 + *offset as i64),
+            _ => {}
+        },
+    }
 }
 
 fn rhs(v: &Operand, vars: &[Value]) -> f64 {

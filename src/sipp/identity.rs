@@ -57,20 +57,86 @@ pub fn subscriber(user: &str, n: u64) -> Option<u64> {
     user_number(user).filter(|_| n > 0).map(|x| x % n)
 }
 
-/// The value of the first header named `name` (or its compact form `compact`) in the
-/// message's header section; names compare case-insensitively.
-pub fn header<'m>(msg: &'m str, name: &str, compact: Option<&str>) -> Option<&'m str> {
-    let head = msg.split("\r\n\r\n").next().unwrap_or("").split("\n\n").next().unwrap_or("");
-    head.lines().skip(1).find_map(|line| {
-        let (h, v) = line.split_once(':')?;
-        let h = h.trim();
-        (h.eq_ignore_ascii_case(name) || compact.is_some_and(|c| h.eq_ignore_ascii_case(c))).then(|| v.trim())
-    })
+/// The lines of a request's header section that decide who it is for, found in one pass
+/// (header names compare case-insensitively; compact forms `t`, `f`, `m` too; the first of
+/// each counts).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Head<'m> {
+    pub request_uri: Option<&'m str>,
+    pub to: Option<&'m str>,
+    pub from: Option<&'m str>,
+    pub contact: Option<&'m str>,
+    pub expires: Option<&'m str>,
 }
 
-/// The Request-URI of a request's first line (`METHOD URI SIP/2.0`).
-pub fn request_uri(msg: &str) -> Option<&str> {
-    msg.lines().find(|l| !l.trim().is_empty())?.split_whitespace().nth(1)
+impl<'m> Head<'m> {
+    /// Reads `msg` from its first non-blank line (`METHOD URI SIP/2.0`) to the blank line
+    /// that ends its headers.
+    pub fn parse(msg: &'m str) -> Head<'m> {
+        let mut head = Head::default();
+        let mut lines = msg.split('\n');
+        for line in lines.by_ref() {
+            let line = line.trim();
+            if !line.is_empty() {
+                head.request_uri = line.split_whitespace().nth(1);
+                break;
+            }
+        }
+        for line in lines {
+            let Some((name, value)) = line.split_once(':') else {
+                if line.trim().is_empty() {
+                    break; // the end of the header section
+                }
+                continue;
+            };
+            let name = name.trim();
+            // Most header lines are none of these: told apart by length and first letter.
+            let first = name.as_bytes().first().map_or(0, |b| b.to_ascii_lowercase());
+            let slot = match (name.len(), first) {
+                (1, b't') => &mut head.to,
+                (2, b't') if name.eq_ignore_ascii_case("To") => &mut head.to,
+                (1, b'f') => &mut head.from,
+                (4, b'f') if name.eq_ignore_ascii_case("From") => &mut head.from,
+                (1, b'm') => &mut head.contact,
+                (7, b'c') if name.eq_ignore_ascii_case("Contact") => &mut head.contact,
+                (7, b'e') if name.eq_ignore_ascii_case("Expires") => &mut head.expires,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(value.trim());
+            }
+        }
+        head
+    }
+
+    /// The subscriber a REGISTER registers: its address of record (`To`, else `From`).
+    pub fn register_aor(&self, n: u64) -> Option<u64> {
+        named(self.to, n).or_else(|| named(self.from, n))
+    }
+
+    /// The caller (`From`) and the callee (Request-URI, else `To`) of an INVITE.
+    pub fn invite_parties(&self, n: u64) -> Parties {
+        Parties { from: named(self.from, n), to: named(self.request_uri, n).or_else(|| named(self.to, n)) }
+    }
+
+    /// The binding lifetime a REGISTER asks for, in seconds: its Contact's `expires`
+    /// parameter, else its `Expires` header; `None` when it states neither (the registrar's
+    /// default applies) or writes something that is not a number.
+    pub fn expires_s(&self) -> Option<u32> {
+        let from_contact = self.contact.and_then(|c| {
+            // Parameters after the URI (outside any angle brackets).
+            let params = c.rsplit_once('>').map_or(c, |(_, p)| p);
+            params.split(';').skip(1).find_map(|p| {
+                let (k, v) = p.split_once('=')?;
+                k.trim().eq_ignore_ascii_case("expires").then(|| v.trim().parse::<u32>().ok())?
+            })
+        });
+        from_contact.or_else(|| self.expires.and_then(|v| v.parse::<u64>().ok()).map(clamp_u32))
+    }
+}
+
+fn named(value: Option<&str>, n: u64) -> Option<u64> {
+    value.and_then(uri_user).and_then(|u| subscriber(u, n))
 }
 
 /// Who a request names: the sender's and the target's subscriber, each if its user has a
@@ -79,37 +145,6 @@ pub fn request_uri(msg: &str) -> Option<&str> {
 pub struct Parties {
     pub from: Option<u64>,
     pub to: Option<u64>,
-}
-
-/// The parties of a REGISTER: the address of record it registers (`to`; `from` unused).
-pub fn register_parties(msg: &str, n: u64) -> Parties {
-    let named = |h: Option<&str>| h.and_then(uri_user).and_then(|u| subscriber(u, n));
-    let aor = named(header(msg, "To", Some("t"))).or_else(|| named(header(msg, "From", Some("f"))));
-    Parties { from: None, to: aor }
-}
-
-/// The parties of an INVITE: the caller (`From`) and the callee (Request-URI, else `To`).
-pub fn invite_parties(msg: &str, n: u64) -> Parties {
-    let named = |h: Option<&str>| h.and_then(uri_user).and_then(|u| subscriber(u, n));
-    Parties {
-        from: named(header(msg, "From", Some("f"))),
-        to: named(request_uri(msg)).or_else(|| named(header(msg, "To", Some("t")))),
-    }
-}
-
-/// The binding lifetime a REGISTER asks for, in seconds: its Contact's `expires`
-/// parameter, else its `Expires` header; `None` when it states neither (the registrar's
-/// default applies) or writes something that is not a number.
-pub fn register_expires_s(msg: &str) -> Option<u32> {
-    let from_contact = header(msg, "Contact", Some("m")).and_then(|c| {
-        // Parameters after the URI (outside any angle brackets).
-        let params = c.rsplit_once('>').map_or(c, |(_, p)| p);
-        params.split(';').skip(1).find_map(|p| {
-            let (k, v) = p.split_once('=')?;
-            k.trim().eq_ignore_ascii_case("expires").then(|| v.trim().parse::<u32>().ok())?
-        })
-    });
-    from_contact.or_else(|| header(msg, "Expires", None).and_then(|v| v.parse::<u64>().ok()).map(clamp_u32))
 }
 
 fn clamp_u32(x: u64) -> u32 {
@@ -153,19 +188,19 @@ mod tests {
         let reg = "REGISTER sip:example.com SIP/2.0\r\nFrom: <sip:2010000002@example.com>;tag=a\r\n\
                    To: <sip:2010000002@example.com>\r\nContact: <sip:2010000002@10.0.0.1:5060>\r\n\
                    Expires: 300\r\nContent-Length: 0\r\n\r\n";
-        assert_eq!(register_parties(reg, 2000), Parties { from: None, to: Some(2) });
-        assert_eq!(register_expires_s(reg), Some(300));
+        assert_eq!(Head::parse(reg).register_aor(2000), Some(2));
+        assert_eq!(Head::parse(reg).expires_s(), Some(300));
         // The Contact's parameter wins over the header (RFC 3261 §10.2.1.1); compact forms.
         let dereg =
             "REGISTER sip:example.com SIP/2.0\nt: <sip:17@example.com>\nm: <sip:17@h>;expires=0\nExpires: 600\n\n";
-        assert_eq!(register_parties(dereg, 10), Parties { from: None, to: Some(7) });
-        assert_eq!(register_expires_s(dereg), Some(0));
-        assert_eq!(register_expires_s("REGISTER sip:x SIP/2.0\r\nExpires: soon\r\n\r\n"), None);
+        assert_eq!(Head::parse(dereg).register_aor(10), Some(7));
+        assert_eq!(Head::parse(dereg).expires_s(), Some(0));
+        assert_eq!(Head::parse("REGISTER sip:x SIP/2.0\r\nExpires: soon\r\n\r\n").expires_s(), None);
         let inv = "\r\n  INVITE sip:2010000003@example.com SIP/2.0\r\nFrom: sipp <sip:sipp@1.2.3.4>;tag=1\r\n\
                    To: <sip:2010000009@example.com>\r\n\r\nv=0\r\nTo: <sip:5@x>\r\n";
-        assert_eq!(invite_parties(inv, 2000), Parties { from: None, to: Some(3) });
+        assert_eq!(Head::parse(inv).invite_parties(2000), Parties { from: None, to: Some(3) });
         // No user in the Request-URI: the To header's.
         let inv = "INVITE sip:example.com SIP/2.0\r\nf: <sip:u4@x>\r\nTo: <sip:u9@example.com>\r\n\r\n";
-        assert_eq!(invite_parties(inv, 10), Parties { from: Some(4), to: Some(9) });
+        assert_eq!(Head::parse(inv).invite_parties(10), Parties { from: Some(4), to: Some(9) });
     }
 }

@@ -213,3 +213,21 @@ fn one_socket_keeps_bonos_authenticated_flow_and_tcp_never_retransmits() {
     let t = once("t1");
     assert_eq!((t.retransmissions, t.failed[SippFailure::TimeoutOnRecv as usize]), (0, 1), "{t:?}");
 }
+
+#[test]
+fn the_head_of_a_message_ends_at_its_first_blank_line() {
+    let s = cwsim::sipp::compile(
+        "t.xml",
+        b"<scenario><send><![CDATA[\n  INVITE sip:[field0]@x SIP/2.0\n  To: <sip:[field0]@x>\n\n  v=0\n  o=[field0]\n]]></send></scenario>",
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let cwsim::sipp::script::StepKind::Send(send) = &s.steps[0].kind else { panic!("a send") };
+    let fields = ["7".to_string()];
+    let env = cwsim::sipp::eval::Env { fields: &fields, keys: &[], call_number: 1, cseq: 1, now_us: 0 };
+    let whole = cwsim::sipp::eval::render(&send.message, &env, &[]);
+    let head = cwsim::sipp::eval::render_head(&send.message, &env, &[]);
+    // Indentation dropped as SIPp drops it; the head stops before the blank line.
+    assert_eq!(head, "INVITE sip:7@x SIP/2.0\nTo: <sip:7@x>\n");
+    assert!(whole.starts_with(&head) && whole.ends_with("o=7\n"), "{whole:?}");
+}

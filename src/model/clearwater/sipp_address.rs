@@ -22,8 +22,8 @@ use crate::sipp::script::StepKind;
 pub const EXPIRES_UNSTATED: u32 = u32::MAX;
 
 impl World {
-    /// The message send step `pc` of `key` writes now, with the call's variables, fields
-    /// and keys substituted.
+    /// The header section of the message send step `pc` of `key` writes now, with the
+    /// call's variables, fields and keys substituted.
     pub(super) fn sipp_message(&self, key: Key, pc: usize, now: SimTime) -> String {
         let c = self.sipp.as_ref().and_then(|r| r.calls.get(key)).expect("live SIPp call");
         let src = &self.sipp_load().sources[c.source as usize];
@@ -36,25 +36,29 @@ impl World {
             cseq: c.cseq as u64,
             now_us: now.since(SimTime::ZERO).as_ns() / 1_000,
         };
-        eval::render(&send.message, &env, &c.vars)
+        eval::render_head(&send.message, &env, &c.vars)
     }
 
     /// Reads who send step `pc` of `key` (a REGISTER or an INVITE) names and moves the call
     /// to them; returns the expiry a REGISTER asks for (`EXPIRES_UNSTATED` if it states
     /// none).
     pub(super) fn sipp_address(&mut self, key: Key, pc: usize, role: Role, now: SimTime) -> u32 {
+        if !matches!(role, Role::Register | Role::Invite) {
+            return EXPIRES_UNSTATED;
+        }
         let msg = self.sipp_message(key, pc, now);
+        let head = identity::Head::parse(&msg);
         let n = self.ues.len() as u64;
         let c = self.sipp.as_mut().and_then(|r| r.calls.get_mut(key)).expect("live SIPp call");
         match role {
             Role::Register => {
-                if let Some(ue) = identity::register_parties(&msg, n).to {
+                if let Some(ue) = head.register_aor(n) {
                     c.ue = ue as UeId;
                 }
-                identity::register_expires_s(&msg).unwrap_or(EXPIRES_UNSTATED)
+                head.expires_s().unwrap_or(EXPIRES_UNSTATED)
             }
             Role::Invite => {
-                let parties = identity::invite_parties(&msg, n);
+                let parties = head.invite_parties(n);
                 if let Some(ue) = parties.from {
                     c.ue = ue as UeId;
                 }
