@@ -117,29 +117,61 @@ pub fn render(m: &Message, env: &Env, vars: &[Value]) -> String {
     out
 }
 
-/// `render` up to the end of the header section (its last header line, before the first
-/// blank line): the part of a request that says who it is for, without the cost of its body.
-pub fn render_head(m: &Message, env: &Env, vars: &[Value]) -> String {
-    let mut out = String::with_capacity(256);
+/// What of a request says who it is for: its request line and its To, From, Contact and
+/// Expires lines (`identity::addressing`), up to the blank line that ends its headers, as
+/// pieces to render (worked out once, when the scenario compiles: a send then renders only
+/// these). A line whose name is not written out in the scenario's text (it starts with a
+/// keyword) counts as another line.
+pub fn head_of(m: &Message) -> Message {
+    let mut out: Vec<Piece> = Vec::new();
+    let literal = |out: &mut Vec<Piece>, text: &str| match out.last_mut() {
+        Some(Piece::Literal(prev)) => prev.push_str(text),
+        _ if !text.is_empty() => out.push(Piece::Literal(text.to_string())),
+        _ => {}
+    };
+    // Whether the current line is kept; whether a line starts with the next piece.
+    let (mut keep, mut at_line_start) = (true, false);
     for p in &m.0 {
-        // The blank line is the scenario's own text: only literal pieces are searched.
-        if let Piece::Literal(s) = p {
-            let after_newline = out.ends_with('\n');
-            if after_newline && (s.starts_with('\n') || s.starts_with("\r\n")) {
-                return out;
+        let Piece::Literal(s) = p else {
+            if at_line_start {
+                (keep, at_line_start) = (false, false);
             }
-            let blank = s.match_indices('\n').map(|(i, _)| i).find(|&i| {
-                let rest = &s.as_bytes()[i + 1..];
-                rest.first() == Some(&b'\n') || rest.starts_with(b"\r\n")
-            });
-            if let Some(i) = blank {
-                out.push_str(&s[..=i]);
-                return out;
+            if keep {
+                out.push(p.clone());
+            }
+            continue;
+        };
+        let mut rest = s.as_str();
+        loop {
+            if at_line_start {
+                if rest.starts_with('\n') || rest.starts_with("\r\n") {
+                    return Message(out); // the blank line
+                }
+                if rest.is_empty() {
+                    break; // the line starts with the next piece
+                }
+                let line = rest.split('\n').next().unwrap_or("");
+                keep = line.split_once(':').and_then(|(name, _)| super::identity::addressing(name)).is_some();
+                at_line_start = false;
+            }
+            match rest.find('\n') {
+                Some(i) => {
+                    if keep {
+                        literal(&mut out, &rest[..=i]);
+                    }
+                    rest = &rest[i + 1..];
+                    at_line_start = true;
+                }
+                None => {
+                    if keep {
+                        literal(&mut out, rest);
+                    }
+                    break;
+                }
             }
         }
-        push_piece(p, env, vars, &mut out);
     }
-    out
+    Message(out)
 }
 
 fn push_int(out: &mut String, x: i64) {

@@ -27,13 +27,13 @@ pub fn uri_user(value: &str) -> Option<&str> {
         // it is a Request-URI (RFC 3261 §20: a URI with parameters needs brackets in a header).
         _ => v.split_whitespace().next().unwrap_or(""),
     };
-    let lower = uri.get(..5).map(str::to_ascii_lowercase).unwrap_or_default();
-    if lower.starts_with("tel:") {
+    let scheme = |s: &str| uri.len() >= s.len() && uri.as_bytes()[..s.len()].eq_ignore_ascii_case(s.as_bytes());
+    if scheme("tel:") {
         return Some(uri[4..].split(';').next().unwrap_or("")).filter(|u| !u.is_empty());
     }
-    let rest = if lower.starts_with("sips:") {
+    let rest = if scheme("sips:") {
         &uri[5..]
-    } else if lower.starts_with("sip:") {
+    } else if scheme("sip:") {
         &uri[4..]
     } else {
         return None;
@@ -78,7 +78,7 @@ impl<'m> Head<'m> {
         for line in lines.by_ref() {
             let line = line.trim();
             if !line.is_empty() {
-                head.request_uri = line.split_whitespace().nth(1);
+                head.request_uri = line.split([' ', '\t']).filter(|w| !w.is_empty()).nth(1);
                 break;
             }
         }
@@ -89,18 +89,12 @@ impl<'m> Head<'m> {
                 }
                 continue;
             };
-            let name = name.trim();
-            // Most header lines are none of these: told apart by length and first letter.
-            let first = name.as_bytes().first().map_or(0, |b| b.to_ascii_lowercase());
-            let slot = match (name.len(), first) {
-                (1, b't') => &mut head.to,
-                (2, b't') if name.eq_ignore_ascii_case("To") => &mut head.to,
-                (1, b'f') => &mut head.from,
-                (4, b'f') if name.eq_ignore_ascii_case("From") => &mut head.from,
-                (1, b'm') => &mut head.contact,
-                (7, b'c') if name.eq_ignore_ascii_case("Contact") => &mut head.contact,
-                (7, b'e') if name.eq_ignore_ascii_case("Expires") => &mut head.expires,
-                _ => continue,
+            let slot = match addressing(name) {
+                Some(Addressing::To) => &mut head.to,
+                Some(Addressing::From) => &mut head.from,
+                Some(Addressing::Contact) => &mut head.contact,
+                Some(Addressing::Expires) => &mut head.expires,
+                None => continue,
             };
             if slot.is_none() {
                 *slot = Some(value.trim());
@@ -132,6 +126,32 @@ impl<'m> Head<'m> {
             })
         });
         from_contact.or_else(|| self.expires.and_then(|v| v.parse::<u64>().ok()).map(clamp_u32))
+    }
+}
+
+/// The headers that say who a request is for and for how long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Addressing {
+    To,
+    From,
+    Contact,
+    Expires,
+}
+
+/// Which of those a header `name` is (long or compact form, any case), if any.
+pub fn addressing(name: &str) -> Option<Addressing> {
+    let name = name.trim();
+    // Most header lines are none of these: told apart by length and first letter first.
+    let first = name.as_bytes().first().map_or(0, |b| b.to_ascii_lowercase());
+    match (name.len(), first) {
+        (1, b't') => Some(Addressing::To),
+        (2, b't') if name.eq_ignore_ascii_case("To") => Some(Addressing::To),
+        (1, b'f') => Some(Addressing::From),
+        (4, b'f') if name.eq_ignore_ascii_case("From") => Some(Addressing::From),
+        (1, b'm') => Some(Addressing::Contact),
+        (7, b'c') if name.eq_ignore_ascii_case("Contact") => Some(Addressing::Contact),
+        (7, b'e') if name.eq_ignore_ascii_case("Expires") => Some(Addressing::Expires),
+        _ => None,
     }
 }
 

@@ -93,6 +93,8 @@ pub struct Common {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Send {
     pub message: Message,
+    /// The part of `message` that says who it is for (`eval::head_of`).
+    pub head: Message,
     /// What the first line says, after substitution of literal text.
     pub what: SendWhat,
     /// `retrans`: T1 of the UDP retransmission timer in ms (SIPp's `-t` default when absent).

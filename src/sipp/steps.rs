@@ -197,7 +197,9 @@ fn send(el: &Element, a: &Attrs, ctx: &mut Ctx) -> Option<Send> {
     if start_txn.is_some() && ack_txn.is_some() {
         a.bad("ack_txn", ctx, "give start_txn or ack_txn, not both");
     }
-    Some(Send { message, what, retrans: a.ms("retrans", ctx), timeout: a.ms("timeout", ctx), start_txn, ack_txn })
+    let head = super::eval::head_of(&message);
+    let (retrans, timeout) = (a.ms("retrans", ctx), a.ms("timeout", ctx));
+    Some(Send { message, head, what, retrans, timeout, start_txn, ack_txn })
 }
 
 fn recv(a: &Attrs, ctx: &mut Ctx) -> Option<Recv> {

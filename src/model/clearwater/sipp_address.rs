@@ -36,7 +36,7 @@ impl World {
             cseq: c.cseq as u64,
             now_us: now.since(SimTime::ZERO).as_ns() / 1_000,
         };
-        eval::render_head(&send.message, &env, &c.vars)
+        eval::render(&send.head, &env, &c.vars)
     }
 
     /// Reads who send step `pc` of `key` (a REGISTER or an INVITE) names and moves the call
