@@ -7,6 +7,8 @@
 use cwsim::engine::{Rng, RngFactory, RunControl, StreamId};
 use cwsim::model::clearwater::{self, ClearwaterResult, SippFailure};
 use cwsim::scenario;
+
+use crate::support::Dir;
 use cwsim::scenario::sipp_load::Behaviors;
 use cwsim::sipp::eval::{self, ActionFailure, Env, Value};
 use cwsim::sipp::response;
@@ -160,25 +162,6 @@ fn errors(load: &str) -> String {
          [load]\nprofile = \"sipp\"\nsubscribers = 10\n{load}"
     );
     scenario::parse("e.toml", "e", text.as_bytes()).map(|_| ()).unwrap_err().to_string()
-}
-
-struct Dir(std::path::PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        Dir(crate::support::temp_dir(name))
-    }
-    fn file(&self, name: &str, text: &str) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).unwrap();
-        p.display().to_string()
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 const REGISTER: &str =

@@ -10,6 +10,8 @@ use cwsim::model::clearwater::flows::HttpOp;
 use cwsim::model::clearwater::{self, ClearwaterResult, SippFailure};
 use cwsim::scenario;
 
+use crate::support::Dir;
+
 /// One 60 s replication, no warm-up, one Sprout without Bono (Clearwater's core-only
 /// tests), 10 subscribers; `load` after `profile`.
 fn run(reg_max_expires: &str, load: &str) -> ClearwaterResult {
@@ -25,25 +27,6 @@ fn run_on(bono: u32, reg_max_expires: &str, load: &str) -> ClearwaterResult {
     );
     let s = scenario::parse("identity.toml", "identity", text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
     clearwater::run(&s, 0, &RunControl::default())
-}
-
-struct Dir(std::path::PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        Dir(crate::support::temp_dir(name))
-    }
-    fn file(&self, name: &str, text: &str) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).unwrap();
-        p.display().to_string()
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// A digest REGISTER of `aor` (text written in its To header) with `headers` added.

@@ -13,7 +13,7 @@ use super::params::REQUESTED_EXPIRES_S;
 use super::world::World;
 use crate::engine::SimTime;
 use crate::model::slab::Key;
-use crate::sipp::eval::{self, Env};
+use crate::sipp::eval;
 use crate::sipp::identity;
 use crate::sipp::plan::Role;
 use crate::sipp::script::StepKind;
@@ -28,14 +28,7 @@ impl World {
         let c = self.sipp.as_ref().and_then(|r| r.calls.get(key)).expect("live SIPp call");
         let src = &self.sipp_load().sources[c.source as usize];
         let StepKind::Send(send) = &src.script.steps[pc].kind else { return String::new() };
-        let fields: &[String] = src.inf.as_ref().map_or(&[], |inf| &inf.lines[c.line as usize % inf.lines.len()]);
-        let env = Env {
-            fields,
-            keys: &src.keys,
-            call_number: c.number,
-            cseq: c.cseq as u64,
-            now_us: now.since(SimTime::ZERO).as_ns() / 1_000,
-        };
+        let env = c.env(src, now);
         eval::render(&send.head, &env, &c.vars)
     }
 

@@ -14,7 +14,7 @@ use super::world::World;
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::model::slab::Key;
 use crate::scenario::Load;
-use crate::sipp::eval::{self, Env, Value};
+use crate::sipp::eval::{self, Value};
 use crate::sipp::plan::Role;
 use crate::sipp::response::{self, Reply};
 use crate::sipp::script::StepKind;
@@ -33,14 +33,7 @@ impl World {
         let mut from = pc;
         let actions = &steps[pc].common.actions;
         if !actions.is_empty() {
-            let fields: &[String] = src.inf.as_ref().map_or(&[], |inf| &inf.lines[c.line as usize % inf.lines.len()]);
-            let env = Env {
-                fields,
-                keys: &src.keys,
-                call_number: c.number,
-                cseq: c.cseq as u64,
-                now_us: now.since(SimTime::ZERO).as_ns() / 1_000,
-            };
+            let env = c.env(src, now);
             let text = if !eval::needs_text(actions) {
                 String::new()
             } else if let Some(code) = received {

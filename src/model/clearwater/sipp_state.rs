@@ -4,7 +4,7 @@
 use super::ids::UeId;
 use crate::engine::SimTime;
 use crate::model::slab::{Key, Slab};
-use crate::sipp::eval::{ActionFailure, Value};
+use crate::sipp::eval::{ActionFailure, Env, Value};
 use crate::sipp::script::VarId;
 
 /// One SIPp call: a run of a source's script by one subscriber.
@@ -47,6 +47,21 @@ pub struct SippCall {
     pub dropped: Option<u16>,
     /// Since when a send has been waiting to go (a send timeout runs).
     pub blocked: Option<SimTime>,
+}
+
+impl SippCall {
+    /// What substituting message text needs from this call of source `src` at `now`: its
+    /// injection line, the source's keys, `[call_number]`, `[cseq]`, the time.
+    pub fn env<'a>(&self, src: &'a crate::scenario::sipp_load::SippSource, now: SimTime) -> Env<'a> {
+        let fields: &[String] = src.inf.as_ref().map_or(&[], |inf| &inf.lines[self.line as usize % inf.lines.len()]);
+        Env {
+            fields,
+            keys: &src.keys,
+            call_number: self.number,
+            cseq: self.cseq as u64,
+            now_us: now.since(SimTime::ZERO).as_ns() / 1_000,
+        }
+    }
 }
 
 /// How often a blocked send tries again (SIPp retries on its scheduler's next pass).
